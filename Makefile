@@ -1,0 +1,52 @@
+# Commons: `make run` to try it, `make test` to check it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format install install-test worker migrate seed clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+## Serve on http://$(HOST):$(PORT) with SQLite and a Celery worker on a folder queue.
+run: seed
+	HOST=$(HOST) PORT=$(PORT) bash scripts/run-local.sh
+
+## A worker by hand (uses REDIS_URL when set, else the folder queue).
+worker: install
+	$(BIN)/celery -A config worker --beat --loglevel=info
+
+## Lint, then every test (PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set).
+test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	bash scripts/ensure-chromium.sh
+	$(BIN)/pytest
+
+format: install-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf var

@@ -1,0 +1,59 @@
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User, timezone_choices
+
+
+class SignupForm(forms.Form):
+    """Extra fields on allauth's sign-up form."""
+
+    display_name = forms.CharField(
+        label=_("Your name"),
+        max_length=80,
+        required=True,
+        help_text=_("How others will see you, for example “Ana Lima”."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+    def signup(self, request, user: User) -> None:
+        user.display_name = self.cleaned_data["display_name"].strip()
+        user.save(update_fields=["display_name"])
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(label=_("Display name"), max_length=80)
+    bio = forms.CharField(
+        label=_("Short bio"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Up to 500 characters. Shown on your profile."),
+    )
+    timezone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=timezone_choices,
+        help_text=_("Dates and times are shown in this time zone."),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    avatar = forms.FileField(
+        label=_("Avatar"),
+        required=False,
+        help_text=_("A square picture works best. JPEG, PNG, GIF or WebP, up to %(size)s.")
+        % {"size": filesizeformat(settings.AVATAR_MAX_UPLOAD_BYTES)},
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
+    remove_avatar = forms.BooleanField(label=_("Remove my avatar"), required=False)
+
+    def clean_avatar(self):
+        avatar = self.cleaned_data.get("avatar")
+        if avatar and avatar.size > settings.AVATAR_MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("This picture is %(size)s; the limit is %(limit)s.")
+                % {
+                    "size": filesizeformat(avatar.size),
+                    "limit": filesizeformat(settings.AVATAR_MAX_UPLOAD_BYTES),
+                }
+            )
+        return avatar

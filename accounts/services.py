@@ -1,0 +1,150 @@
+"""Every write about people and organisations."""
+
+import io
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from accounts.models import MemberType, MemberTypeChange, Organisation, User
+from accounts.selectors import organisation_for_email
+
+logger = logging.getLogger(__name__)
+
+
+def _record_change(
+    *,
+    user: User,
+    organisation: Organisation | None,
+    member_type: str,
+    changed_by: User | None,
+    reason: str,
+) -> bool:
+    """Apply and log a change of organisation or type; returns False when nothing changed."""
+    if user.organisation_id == (organisation.pk if organisation else None) and (
+        user.member_type == member_type
+    ):
+        return False
+    MemberTypeChange.objects.create(
+        user=user,
+        changed_by=changed_by,
+        from_organisation_id=user.organisation_id,
+        to_organisation=organisation,
+        from_member_type=user.member_type,
+        to_member_type=member_type,
+        reason=reason[:200],
+    )
+    user.organisation = organisation
+    user.member_type = member_type
+    return True
+
+
+@transaction.atomic
+def assign_member_type_from_email(*, user: User, email: str) -> bool:
+    """Derive a person's organisation and type from an email address they have verified.
+
+    An address on a verified organisation domain makes them a member of that organisation
+    with its type; any other address gives the site's default type, unless they already
+    belong to an organisation. A type an administrator set is never overridden here.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.member_type_set_by_admin:
+        return False
+    organisation = organisation_for_email(email)
+    if organisation is not None:
+        member_type = organisation.member_type
+    elif user.organisation_id is not None or user.member_type:
+        return False
+    else:
+        member_type = settings.COMMONS_DEFAULT_MEMBER_TYPE
+    changed = _record_change(
+        user=user,
+        organisation=organisation,
+        member_type=member_type,
+        changed_by=None,
+        reason=_("Verified email address %(email)s") % {"email": email},
+    )
+    if changed:
+        user.save(update_fields=["organisation", "member_type"])
+    return changed
+
+
+@transaction.atomic
+def change_member_type(
+    *,
+    user: User,
+    organisation: Organisation | None,
+    member_type: str,
+    changed_by: User,
+    reason: str = "",
+) -> bool:
+    """An administrator sets a person's organisation and type; later email checks keep it."""
+    if member_type not in MemberType.values:
+        raise ValidationError({"member_type": _("Choose a valid member type.")})
+    user = User.objects.select_for_update().get(pk=user.pk)
+    changed = _record_change(
+        user=user,
+        organisation=organisation,
+        member_type=member_type,
+        changed_by=changed_by,
+        reason=reason or _("Changed by an administrator"),
+    )
+    user.member_type_set_by_admin = True
+    user.save(update_fields=["organisation", "member_type", "member_type_set_by_admin"])
+    return changed
+
+
+def resize_avatar(upload: UploadedFile) -> ContentFile:
+    """Crop an uploaded picture to a square and shrink it; raises ValidationError if it is
+    not a picture Pillow can read."""
+    try:
+        with Image.open(upload) as image:
+            image.load()
+            image = ImageOps.exif_transpose(image)
+            image = image.convert("RGB")
+            size = settings.AVATAR_SIZE_PX
+            image = ImageOps.fit(image, (size, size), Image.Resampling.LANCZOS)
+            buffer = io.BytesIO()
+            image.save(buffer, format="WEBP", quality=85)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+        raise ValidationError(
+            {"avatar": _("Upload a picture in JPEG, PNG, GIF or WebP format.")}
+        ) from error
+    return ContentFile(buffer.getvalue(), name="avatar.webp")
+
+
+@transaction.atomic
+def update_profile(
+    *,
+    user: User,
+    display_name: str,
+    bio: str,
+    timezone: str,
+    language: str,
+    avatar: UploadedFile | None = None,
+    remove_avatar: bool = False,
+) -> User:
+    """Save a person's own profile. The avatar is processed before anything is written."""
+    new_avatar = resize_avatar(avatar) if avatar is not None else None
+    user.display_name = display_name.strip()
+    user.bio = bio.strip()
+    user.timezone = timezone
+    user.language = language
+    fields = ["display_name", "bio", "timezone", "language"]
+    old_avatar_name = user.avatar.name if user.avatar else ""
+    if new_avatar is not None:
+        user.avatar.save(new_avatar.name, new_avatar, save=False)
+        fields.append("avatar")
+    elif remove_avatar and user.avatar:
+        user.avatar = None
+        fields.append("avatar")
+    user.save(update_fields=fields)
+    if "avatar" in fields and old_avatar_name:
+        storage = user.avatar.storage
+        transaction.on_commit(lambda: storage.delete(old_avatar_name))
+    return user

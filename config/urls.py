@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve as serve_static
+
+from core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("dev/mailbox/", core_views.dev_mailbox, name="dev_mailbox"),
+    path("dev/mailbox/<str:key>/", core_views.dev_mailbox_message, name="dev_mailbox_message"),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+elif settings.SERVE_MEDIA:
+    # Small installations without object storage let the app serve uploads itself.
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", serve_static, {"document_root": settings.MEDIA_ROOT})
+    ]
+
+handler404 = "core.errors.page_not_found"
+handler403 = "core.errors.permission_denied"
+handler500 = "core.errors.server_error"

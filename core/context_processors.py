@@ -1,0 +1,9 @@
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def site(request: HttpRequest) -> dict:
+    return {
+        "site_name": settings.SITE_NAME,
+        "dev_mailbox_enabled": settings.DEV_MAILBOX_ENABLED and settings.DEBUG,
+    }
