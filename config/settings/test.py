@@ -23,3 +23,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory, so a worker process started by a test sees the same data.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-commons.sqlite3")}
 DEV_MAILBOX_ENABLED = False
+# Static files come from the app folders directly; nothing is collected for tests.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
