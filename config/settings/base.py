@@ -118,11 +118,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
 
+
+def next_redis_database(url: str) -> str:
+    """redis://host:6379/0 -> redis://host:6379/1.
+
+    The cache gets a database of its own because clearing a Redis cache flushes its whole
+    database, which must never take the task queue with it.
+    """
+    parts = urlparse(url)
+    current = int(parts.path.strip("/") or 0)
+    return parts._replace(path=f"/{current + 1}").geturl()
+
+
+REDIS_CACHE_URL = env("REDIS_CACHE_URL") or (next_redis_database(REDIS_URL) if REDIS_URL else "")
+
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "commons"),
         }
     }
