@@ -284,6 +284,9 @@ DEV_MAILBOX_DIR = DATA_DIR / "mail"
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:
     _queue_dir = DATA_DIR / "queue"
+    # The folder transport fails on a missing folder instead of creating it.
+    for _folder in ("messages", "control"):
+        (_queue_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir / "messages"),
         "data_folder_out": str(_queue_dir / "messages"),
