@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
                 "core.context_processors.site",
+                "core.context_processors.csp_nonce",
             ],
         },
     },
