@@ -44,6 +44,8 @@ SETTINGS_NAMES = {
     "DEFAULT_FROM_EMAIL",
     "WEB_CONCURRENCY",
     "PORT",
+    # Set by the browser tests in this same process; production must never have it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 
 
