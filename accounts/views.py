@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts import selectors, services
 from accounts.forms import ProfileForm
+from core.forms import add_service_errors
 
 
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -36,9 +37,7 @@ def settings_profile(request: HttpRequest) -> HttpResponse:
                     remove_avatar=form.cleaned_data["remove_avatar"],
                 )
             except ValidationError as error:
-                for field, field_errors in error.message_dict.items():
-                    for message in field_errors:
-                        form.add_error(field, message)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("Your profile has been saved."))
                 return redirect("settings_profile")

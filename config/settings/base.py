@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "core",
     "accounts",
+    "purposes",
+    "communities",
 ]
 
 MIDDLEWARE = [
@@ -349,3 +351,6 @@ LOGGING = {
 DEV_MAILBOX_ENABLED = False
 SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
 COMMONS_OPEN_SIGNUP = env_bool("OPEN_SIGNUP", True)
+# Hosts that pictures in user Markdown may load from (besides this site's own paths).
+MARKDOWN_IMAGE_HOSTS = set(env_list("MARKDOWN_IMAGE_HOSTS"))
+INVITATIONS_PER_HOUR = env_int("INVITATIONS_PER_HOUR", 200)
