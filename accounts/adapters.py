@@ -11,6 +11,11 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_from_email(self) -> str:
         return settings.DEFAULT_FROM_EMAIL
 
+    def get_email_verification_redirect_url(self, email_address) -> str:
+        # Set by apps that finish something once an address is verified (an invitation).
+        url = self.request.session.pop("after_verification_url", None)
+        return url or super().get_email_verification_redirect_url(email_address)
+
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest, sociallogin) -> bool:

@@ -148,3 +148,23 @@ def update_profile(
         storage = user.avatar.storage
         transaction.on_commit(lambda: storage.delete(old_avatar_name))
     return user
+
+
+@transaction.atomic
+def set_member_type_from_invitation(
+    *, user: User, member_type: str, invited_by: User | None
+) -> bool:
+    """A community invitation decides the type of a person who signed up through it."""
+    if member_type not in MemberType.values:
+        raise ValidationError({"member_type": _("Choose a valid member type.")})
+    user = User.objects.select_for_update().get(pk=user.pk)
+    changed = _record_change(
+        user=user,
+        organisation=user.organisation,
+        member_type=member_type,
+        changed_by=invited_by,
+        reason=_("Joined through an invitation"),
+    )
+    if changed:
+        user.save(update_fields=["organisation", "member_type"])
+    return changed

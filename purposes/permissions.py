@@ -1,0 +1,56 @@
+"""Who may see and manage purposes. Communities hold the rules for their own content."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+from accounts.permissions import is_administrator
+from purposes.models import Purpose, PurposeStatus
+
+PUBLISHED_STATUSES = (PurposeStatus.ACTIVE, PurposeStatus.ACHIEVED, PurposeStatus.RETIRED)
+
+
+def is_purpose_owner(user: User, purpose: Purpose) -> bool:
+    if not user.is_authenticated:
+        return False
+    owner_ids = getattr(purpose, "owner_ids", None)
+    if owner_ids is None:
+        return purpose.owners.filter(pk=user.pk).exists()
+    return user.pk in owner_ids
+
+
+def can_see_purpose(user: User, purpose: Purpose) -> bool:
+    return (
+        purpose.status in PUBLISHED_STATUSES
+        or is_administrator(user)
+        or is_purpose_owner(user, purpose)
+    )
+
+
+def purposes_visible_to(user: User) -> QuerySet[Purpose]:
+    purposes = Purpose.objects.all()
+    if is_administrator(user):
+        return purposes
+    published = Q(status__in=PUBLISHED_STATUSES)
+    if user.is_authenticated:
+        owned = Purpose.objects.filter(owners=user).values("pk")
+        return purposes.filter(published | Q(pk__in=owned))
+    return purposes.filter(published)
+
+
+def can_create_purpose(user: User) -> bool:
+    return is_administrator(user)
+
+
+def can_manage_purpose(user: User, purpose: Purpose) -> bool:
+    return is_administrator(user) or is_purpose_owner(user, purpose)
+
+
+def require_create_purpose(user: User) -> None:
+    if not can_create_purpose(user):
+        raise PermissionDenied
+
+
+def require_manage_purpose(user: User, purpose: Purpose) -> None:
+    if not can_manage_purpose(user, purpose):
+        raise PermissionDenied

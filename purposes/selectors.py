@@ -1,0 +1,67 @@
+"""Reads about purposes shared by pages, later the API, feeds and digests."""
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from purposes.models import Challenge, Goal, Measurement, Purpose, PurposeStatus
+from purposes.permissions import purposes_visible_to
+
+DIRECTORY_PAGE_SIZE = 24
+
+
+def _with_owner_ids(purposes: QuerySet[Purpose]) -> QuerySet[Purpose]:
+    return purposes.prefetch_related(
+        Prefetch("owners", queryset=User.objects.order_by("id"), to_attr="owner_list")
+    )
+
+
+def purpose_directory(
+    *, user: User, status: str = PurposeStatus.ACTIVE, after: str | None = None
+) -> tuple[list[Purpose], str | None]:
+    """A page of visible purposes in title order; the cursor continues after the last one."""
+    purposes = (
+        purposes_visible_to(user)
+        .filter(status=status)
+        .order_by("title", "id")
+        .prefetch_related(Prefetch("goals", queryset=Goal.objects.order_by("position", "id")))
+    )
+    if after:
+        title, _, pk = after.rpartition("|")
+        if pk.isdigit():
+            purposes = purposes.filter(Q(title__gt=title) | Q(title=title, id__gt=int(pk)))
+    page = list(purposes[: DIRECTORY_PAGE_SIZE + 1])
+    next_cursor = None
+    if len(page) > DIRECTORY_PAGE_SIZE:
+        page = page[:DIRECTORY_PAGE_SIZE]
+        next_cursor = f"{page[-1].title}|{page[-1].pk}"
+    return page, next_cursor
+
+
+def get_purpose_for(*, user: User, slug: str) -> Purpose:
+    """The purpose at `slug` if `user` may see it, else 404 exactly as if it did not exist."""
+    purpose = _with_owner_ids(purposes_visible_to(user)).filter(slug=slug).first()
+    if purpose is None:
+        raise Http404
+    purpose.owner_ids = {owner.pk for owner in purpose.owner_list}
+    return purpose
+
+
+def purpose_goals(*, purpose: Purpose) -> list[Goal]:
+    return list(
+        purpose.goals.order_by("position", "id").prefetch_related(
+            Prefetch("measurements", queryset=Measurement.objects.order_by("measured_on", "id"))
+        )
+    )
+
+
+def purpose_challenges(*, purpose: Purpose) -> list[Challenge]:
+    return list(purpose.challenges.order_by("-opens_at", "id"))
+
+
+def get_goal(*, purpose: Purpose, goal_id: int) -> Goal:
+    goal = purpose.goals.filter(pk=goal_id).first()
+    if goal is None:
+        raise Http404
+    goal.purpose = purpose
+    return goal

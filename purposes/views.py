@@ -1,0 +1,199 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from communities.selectors import communities_of_purpose
+from core.forms import add_service_errors
+from purposes import charts, permissions, selectors, services
+from purposes.forms import ChallengeForm, GoalForm, MeasurementForm, PurposeForm, PurposeStatusForm
+from purposes.models import PurposeStatus
+
+
+def purpose_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", PurposeStatus.ACTIVE)
+    if status not in PurposeStatus.values:
+        status = PurposeStatus.ACTIVE
+    purposes, next_cursor = selectors.purpose_directory(
+        user=request.user, status=status, after=request.GET.get("after")
+    )
+    return render(
+        request,
+        "purposes/purpose_list.html",
+        {
+            "purposes": purposes,
+            "next_cursor": next_cursor,
+            "status": status,
+            "statuses": PurposeStatus.choices,
+            "can_create": permissions.can_create_purpose(request.user),
+        },
+    )
+
+
+@login_required
+def purpose_create(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_create_purpose(request.user):
+        raise Http404
+    form = PurposeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            purpose = services.create_purpose(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Purpose created. Add its goals next."))
+            return redirect(purpose)
+    return render(request, "purposes/purpose_form.html", {"form": form, "purpose": None})
+
+
+def purpose_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    purpose = selectors.get_purpose_for(user=request.user, slug=slug)
+    goals = selectors.purpose_goals(purpose=purpose)
+    return render(
+        request,
+        "purposes/purpose_detail.html",
+        {
+            "purpose": purpose,
+            "goals": goals,
+            "challenges": selectors.purpose_challenges(purpose=purpose),
+            "communities": communities_of_purpose(user=request.user, purpose=purpose),
+            "can_manage": permissions.can_manage_purpose(request.user, purpose),
+            "status_form": PurposeStatusForm(initial={"status": purpose.status}),
+        },
+    )
+
+
+def _managed_purpose(request: HttpRequest, slug: str):
+    purpose = selectors.get_purpose_for(user=request.user, slug=slug)
+    permissions.require_manage_purpose(request.user, purpose)
+    return purpose
+
+
+@login_required
+def purpose_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    purpose = _managed_purpose(request, slug)
+    initial = {
+        "title": purpose.title,
+        "slug": purpose.slug,
+        "statement": purpose.statement,
+        "cover_colour": purpose.cover_colour,
+        "owners": ", ".join(purpose.owners.values_list("email", flat=True)),
+    }
+    form = PurposeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["owners"] = data["owners"] or None
+        try:
+            purpose = services.update_purpose(purpose=purpose, by=request.user, **data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Purpose saved."))
+            return redirect(purpose)
+    return render(request, "purposes/purpose_form.html", {"form": form, "purpose": purpose})
+
+
+@login_required
+@require_POST
+def purpose_status(request: HttpRequest, slug: str) -> HttpResponse:
+    purpose = _managed_purpose(request, slug)
+    form = PurposeStatusForm(request.POST)
+    if form.is_valid():
+        services.change_purpose_status(
+            purpose=purpose, by=request.user, status=form.cleaned_data["status"]
+        )
+        messages.success(
+            request,
+            _("Status changed to %(status)s.")
+            % {"status": PurposeStatus(form.cleaned_data["status"]).label},
+        )
+    else:
+        messages.error(request, _("Choose a valid status."))
+    return redirect(purpose)
+
+
+@login_required
+def goal_create(request: HttpRequest, slug: str) -> HttpResponse:
+    purpose = _managed_purpose(request, slug)
+    form = GoalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_goal(purpose=purpose, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Goal added."))
+            return redirect(purpose)
+    return render(
+        request, "purposes/goal_form.html", {"form": form, "purpose": purpose, "goal": None}
+    )
+
+
+@login_required
+def goal_edit(request: HttpRequest, slug: str, goal_id: int) -> HttpResponse:
+    purpose = _managed_purpose(request, slug)
+    goal = selectors.get_goal(purpose=purpose, goal_id=goal_id)
+    initial = {
+        "metric": goal.metric,
+        "unit": goal.unit,
+        "baseline": goal.baseline,
+        "target": goal.target,
+        "due_date": goal.due_date,
+    }
+    form = GoalForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_goal(goal=goal, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Goal saved."))
+            return redirect(purpose)
+    return render(
+        request, "purposes/goal_form.html", {"form": form, "purpose": purpose, "goal": goal}
+    )
+
+
+@login_required
+def measurement_create(request: HttpRequest, slug: str, goal_id: int) -> HttpResponse:
+    purpose = _managed_purpose(request, slug)
+    goal = selectors.get_goal(purpose=purpose, goal_id=goal_id)
+    form = MeasurementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_measurement(goal=goal, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Measurement recorded."))
+            return redirect(purpose)
+    return render(
+        request, "purposes/measurement_form.html", {"form": form, "purpose": purpose, "goal": goal}
+    )
+
+
+@login_required
+def challenge_create(request: HttpRequest, slug: str) -> HttpResponse:
+    purpose = _managed_purpose(request, slug)
+    form = ChallengeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_challenge(purpose=purpose, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Challenge created."))
+            return redirect(purpose)
+    return render(request, "purposes/challenge_form.html", {"form": form, "purpose": purpose})
+
+
+def goal_chart(request: HttpRequest, slug: str, goal_id: int) -> HttpResponse:
+    purpose = selectors.get_purpose_for(user=request.user, slug=slug)
+    goal = selectors.get_goal(purpose=purpose, goal_id=goal_id)
+    measurements = list(goal.measurements.order_by("measured_on", "id"))
+    response = HttpResponse(charts.goal_chart_svg(goal, measurements), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=60"
+    return response
