@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve as serve_static
 
+from communities.urls import invitation_urlpatterns
 from core import views as core_views
 
 urlpatterns = [
@@ -11,6 +12,9 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("purposes/", include("purposes.urls")),
+    path("communities/", include("communities.urls")),
+    path("invitations/", include(invitation_urlpatterns)),
     path("admin/", admin.site.urls),
     path("dev/mailbox/", core_views.dev_mailbox, name="dev_mailbox"),
     path("dev/mailbox/<str:key>/", core_views.dev_mailbox_message, name="dev_mailbox_message"),

@@ -1,65 +1,25 @@
-"""Demo data for a first look: organisations of each kind and people of each member type.
+"""Demo data for a first look: organisations, people of each member type, purposes with
+goals and history, and communities of every kind. Idempotent."""
 
-Idempotent: running it again changes nothing that is already there.
-"""
-
-from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounts import services
-from accounts.models import Organisation, OrganisationDomain, OrganisationKind, User
-
-DEMO_PASSWORD = "commons-demo-2026"
-
-ORGANISATIONS = [
-    ("Northwind Logistics", OrganisationKind.HOST, "northwind.example"),
-    ("Acme Retail", OrganisationKind.CUSTOMER, "acme.example"),
-    ("Globex Freight", OrganisationKind.VENDOR, "globex.example"),
-    ("Initech Consulting", OrganisationKind.PARTNER, "initech.example"),
-]
-
-PEOPLE = [
-    # email, display name, bio, is administrator
-    ("admin@northwind.example", "Alex Admin", "Runs Commons for Northwind.", True),
-    ("ana@northwind.example", "Ana Lima", "Sustainability lead at Northwind.", False),
-    ("ben@northwind.example", "Ben Okafor", "Fleet operations.", False),
-    ("carla@acme.example", "Carla Rossi", "Head of supply chain at Acme Retail.", False),
-    ("victor@globex.example", "Victor Chen", "Account manager at Globex Freight.", False),
-    ("priya@initech.example", "Priya Nair", "Logistics consultant.", False),
-]
+from accounts.demo import DEMO_PASSWORD, PEOPLE, seed_people
+from communities.demo import seed_communities
+from purposes.demo import seed_purposes
 
 
 class Command(BaseCommand):
-    help = "Load demo organisations and people (idempotent)."
+    help = "Load demo organisations, people, purposes and communities (idempotent)."
 
     @transaction.atomic
     def handle(self, *args, **options) -> None:
-        for name, kind, domain in ORGANISATIONS:
-            organisation, _ = Organisation.objects.get_or_create(name=name, defaults={"kind": kind})
-            OrganisationDomain.objects.get_or_create(
-                domain=domain, defaults={"organisation": organisation, "is_verified": True}
-            )
-        created = 0
-        for email, display_name, bio, is_admin in PEOPLE:
-            user = User.objects.filter(email=email).first()
-            if user is None:
-                user = User.objects.create_user(
-                    email=email,
-                    password=DEMO_PASSWORD,
-                    display_name=display_name,
-                    bio=bio,
-                    is_staff=is_admin,
-                    is_superuser=is_admin,
-                )
-                created += 1
-            EmailAddress.objects.get_or_create(
-                user=user, email=email, defaults={"verified": True, "primary": True}
-            )
-            services.assign_member_type_from_email(user=user, email=email)
+        people, created = seed_people()
+        purposes = seed_purposes(people)
+        seed_communities(people, purposes)
 
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new people)."))
         self.stdout.write("Sign in at http://127.0.0.1:8000/accounts/login/ with:")
         for email, display_name, _bio, is_admin in PEOPLE:
-            role = "administrator" if is_admin else User.objects.get(email=email).member_type
+            role = "administrator" if is_admin else people[email].member_type
             self.stdout.write(f"  {email:<28} {DEMO_PASSWORD}  ({display_name}, {role})")

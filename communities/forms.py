@@ -1,0 +1,147 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import MemberType
+from communities.models import DigestFrequency, JoinPolicy, NotificationLevel, Role, Visibility
+from purposes.models import Purpose
+
+
+class CommunityForm(forms.Form):
+    purpose = forms.ModelChoiceField(label=_("Purpose"), queryset=Purpose.objects.none())
+    name = forms.CharField(label=_("Name"), max_length=120)
+    slug = forms.SlugField(
+        label=_("Address"),
+        max_length=80,
+        help_text=_("Used in the page address: /communities/<address>/."),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What this community is for. Markdown is supported."),
+    )
+    guidelines = forms.CharField(
+        label=_("Guidelines"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("How members are expected to take part. Markdown is supported."),
+    )
+    audience = forms.MultipleChoiceField(
+        label=_("Open to"),
+        choices=MemberType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Which member types may join."),
+    )
+    visibility = forms.ChoiceField(
+        label=_("Visibility"), choices=Visibility.choices, widget=forms.RadioSelect
+    )
+    join_policy = forms.ChoiceField(
+        label=_("How people join"), choices=JoinPolicy.choices, widget=forms.RadioSelect
+    )
+    default_notification_level = forms.ChoiceField(
+        label=_("Notifications for new members"), choices=NotificationLevel.choices
+    )
+    default_digest = forms.ChoiceField(
+        label=_("Digest for new members"), choices=DigestFrequency.choices
+    )
+    categories = forms.CharField(
+        label=_("Categories"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line."),
+    )
+
+    def __init__(self, *args, purposes=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if purposes is not None:
+            self.fields["purpose"].queryset = purposes
+
+    def clean_categories(self) -> list[str]:
+        return [
+            line.strip() for line in self.cleaned_data["categories"].splitlines() if line.strip()
+        ]
+
+
+class JoinRequestForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message to the moderators"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Optional: say who you are and why you'd like to join."),
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=300)
+
+
+class InviteEmailsForm(forms.Form):
+    emails = forms.CharField(
+        label=_("Email addresses"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line or separated by commas. At most 50 at a time."),
+    )
+    member_type = forms.ChoiceField(
+        label=_("Member type for people new to the site"),
+        choices=[("", _("Decided by their email address"))] + list(MemberType.choices),
+        required=False,
+    )
+    valid_days = forms.IntegerField(
+        label=_("Valid for (days)"), min_value=1, max_value=90, initial=14
+    )
+
+    def clean_emails(self) -> list[str]:
+        raw = self.cleaned_data["emails"].replace("\n", ",").replace(";", ",")
+        emails = [part.strip() for part in raw.split(",") if part.strip()]
+        validator = forms.EmailField()
+        invalid = []
+        for email in emails:
+            try:
+                validator.clean(email)
+            except forms.ValidationError:
+                invalid.append(email)
+        if invalid:
+            raise forms.ValidationError(
+                _("These are not email addresses: %(list)s") % {"list": ", ".join(invalid)}
+            )
+        if len(emails) > 50:
+            raise forms.ValidationError(_("Invite at most 50 people at a time."))
+        return emails
+
+
+class InviteLinkForm(forms.Form):
+    max_uses = forms.IntegerField(label=_("Maximum uses"), min_value=1, max_value=10000, initial=25)
+    valid_days = forms.IntegerField(
+        label=_("Valid for (days)"), min_value=1, max_value=90, initial=7
+    )
+    member_type = forms.ChoiceField(
+        label=_("Member type for people new to the site"),
+        choices=[("", _("Decided by their email address"))] + list(MemberType.choices),
+        required=False,
+    )
+
+
+class MemberFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search by name"), required=False, max_length=80)
+    role = forms.ChoiceField(
+        label=_("Role"), required=False, choices=[("", _("All roles"))] + list(Role.choices)
+    )
+
+
+class RemoveMemberForm(forms.Form):
+    ban = forms.BooleanField(label=_("Also ban them from rejoining"), required=False)
+    reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=300)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class MembershipPreferencesForm(forms.Form):
+    notification_level = forms.ChoiceField(
+        label=_("Notifications"), choices=NotificationLevel.choices
+    )
+    digest = forms.ChoiceField(label=_("Email digest"), choices=DigestFrequency.choices)

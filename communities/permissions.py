@@ -1,0 +1,295 @@
+"""The one access rule for communities and everything inside them.
+
+Four faces, one rule:
+- `can_<verb>(user, community)`: booleans for templates and buttons;
+- `require_<verb>(user, community)`: raise inside services;
+- `communities_visible_to(user)` / `communities_listed_for(user)` /
+  `communities_readable_by(user)`: querysets for lists, search and the API;
+- `audience_for(community)`: the people allowed to read a community's content, for
+  notifications and digests.
+
+Selectors annotate communities with the viewer's role and ban (`viewer_role`,
+`viewer_banned`) so these checks cost no query in lists; without the annotations they
+query once.
+
+Visibility: public (anyone reads), listed (its audience sees it in the directory and its
+page; content for members), private (its audience can open its page through a link;
+content for members), secret (members only; everyone else gets a 404).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext as _
+
+from accounts.models import MemberType, User
+from accounts.permissions import is_administrator
+from communities.models import (
+    AUDIENCE_FIELDS,
+    Ban,
+    Community,
+    Invitation,
+    JoinPolicy,
+    JoinRequest,
+    JoinRequestStatus,
+    Membership,
+    Role,
+    Visibility,
+)
+
+_UNSET = object()
+
+
+# -- facts about the viewer -------------------------------------------------------------
+
+
+def viewer_role(user: User, community: Community) -> str | None:
+    """The viewer's role in the community, or None when they are not a member."""
+    if not user.is_authenticated:
+        return None
+    role = getattr(community, "viewer_role", _UNSET)
+    if role is _UNSET:
+        role = (
+            Membership.objects.filter(community=community, user=user)
+            .values_list("role", flat=True)
+            .first()
+        )
+        community.viewer_role = role
+    return role
+
+
+def is_banned(user: User, community: Community) -> bool:
+    if not user.is_authenticated:
+        return False
+    banned = getattr(community, "viewer_banned", _UNSET)
+    if banned is _UNSET:
+        banned = Ban.objects.filter(community=community, user=user).exists()
+        community.viewer_banned = banned
+    return bool(banned)
+
+
+def is_member(user: User, community: Community) -> bool:
+    return viewer_role(user, community) is not None
+
+
+def is_moderator(user: User, community: Community) -> bool:
+    return viewer_role(user, community) in (Role.OWNER, Role.MODERATOR)
+
+
+def is_owner(user: User, community: Community) -> bool:
+    return viewer_role(user, community) == Role.OWNER
+
+
+def in_audience(user: User, community: Community) -> bool:
+    return bool(user.is_authenticated and community.is_open_to(user.member_type))
+
+
+# -- booleans -------------------------------------------------------------------------
+
+
+def can_see(user: User, community: Community) -> bool:
+    """May open the community's page (its name, purpose, description, how to join)."""
+    if is_administrator(user) or is_member(user, community):
+        return True
+    if community.visibility == Visibility.PUBLIC:
+        return True
+    if community.visibility in (Visibility.LISTED, Visibility.PRIVATE):
+        return in_audience(user, community)
+    return False
+
+
+def can_read_content(user: User, community: Community) -> bool:
+    """May read discussions, ideas, decisions and the member list."""
+    return (
+        community.visibility == Visibility.PUBLIC
+        or is_administrator(user)
+        or is_member(user, community)
+    )
+
+
+def can_configure(user: User, community: Community) -> bool:
+    return is_administrator(user) or is_owner(user, community)
+
+
+def can_moderate(user: User, community: Community) -> bool:
+    return is_administrator(user) or is_moderator(user, community)
+
+
+def can_invite(user: User, community: Community) -> bool:
+    return can_moderate(user, community)
+
+
+def eligibility_refusal(user: User, community: Community) -> str | None:
+    """Why `user` may not become a member by any way in, or None when they may."""
+    if not user.is_authenticated:
+        return _("Sign in to join this community.")
+    if is_member(user, community):
+        return _("You are already a member of this community.")
+    if is_banned(user, community):
+        return _("You have been removed from this community and cannot rejoin it.")
+    if not in_audience(user, community):
+        if not user.member_type:
+            return _("Verify your email address first: it decides which communities you can join.")
+        return _(
+            "This community is open to %(audience)s only, and your account is a %(type)s account."
+        ) % {
+            "audience": ", ".join(label.lower() for label in community.audience_labels())
+            or _("nobody yet"),
+            "type": MemberType(user.member_type).label.lower(),
+        }
+    return None
+
+
+def join_refusal(user: User, community: Community) -> str | None:
+    """Why `user` may not join in one click, or None when they may."""
+    refusal = eligibility_refusal(user, community)
+    if refusal:
+        return refusal
+    if community.join_policy == JoinPolicy.REQUEST:
+        return _("Ask to join: the moderators approve new members.")
+    if community.join_policy == JoinPolicy.INVITATION:
+        return _("This community is by invitation only.")
+    return None
+
+
+def request_refusal(user: User, community: Community) -> str | None:
+    """Why `user` may not ask to join, or None when they may."""
+    refusal = eligibility_refusal(user, community)
+    if refusal:
+        return refusal
+    if community.join_policy == JoinPolicy.OPEN:
+        return _("This community is open: join it directly.")
+    if community.join_policy == JoinPolicy.INVITATION:
+        return _("This community is by invitation only.")
+    if has_pending_request(user, community):
+        return _("You have already asked to join; the moderators will answer soon.")
+    return None
+
+
+def can_join(user: User, community: Community) -> bool:
+    return can_see(user, community) and join_refusal(user, community) is None
+
+
+def has_pending_request(user: User, community: Community) -> bool:
+    if not user.is_authenticated:
+        return False
+    pending = getattr(community, "viewer_has_pending_request", _UNSET)
+    if pending is _UNSET:
+        pending = JoinRequest.objects.filter(
+            community=community, user=user, status=JoinRequestStatus.PENDING
+        ).exists()
+        community.viewer_has_pending_request = pending
+    return bool(pending)
+
+
+def can_request(user: User, community: Community) -> bool:
+    return can_see(user, community) and request_refusal(user, community) is None
+
+
+def invitation_refusal(user: User, invitation: Invitation, *, moment) -> str | None:
+    """Why `user` may not accept `invitation` now, or None when they may."""
+    problem = invitation.problem_at(moment)
+    if problem == "revoked":
+        return _("This invitation has been withdrawn.")
+    if problem == "expired":
+        return _("This invitation has expired. Ask a moderator for a new one.")
+    if problem == "used_up":
+        return _("This invitation link has already been used as many times as allowed.")
+    if not user.is_authenticated:
+        return _("Sign in or create an account to accept this invitation.")
+    if invitation.email and invitation.email.lower() != user.email.lower():
+        return _("This invitation was sent to another email address.")
+    return eligibility_refusal(user, invitation.community)
+
+
+# -- raising checks for services ------------------------------------------------------
+
+
+def require_see(user: User, community: Community) -> None:
+    if not can_see(user, community):
+        raise PermissionDenied
+
+
+def require_configure(user: User, community: Community) -> None:
+    if not can_configure(user, community):
+        raise PermissionDenied
+
+
+def require_moderate(user: User, community: Community) -> None:
+    if not can_moderate(user, community):
+        raise PermissionDenied
+
+
+def require_invite(user: User, community: Community) -> None:
+    if not can_invite(user, community):
+        raise PermissionDenied
+
+
+# -- querysets --------------------------------------------------------------------------
+
+
+def audience_q(user: User) -> Q:
+    field = AUDIENCE_FIELDS.get(user.member_type) if user.is_authenticated else None
+    return Q(**{field: True}) if field else Q(pk__in=[])
+
+
+def _member_q(user: User) -> Q:
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    return Q(pk__in=Membership.objects.filter(user=user).values("community_id"))
+
+
+def communities_visible_to(user: User) -> QuerySet[Community]:
+    """Communities whose page `user` may open (same rule as `can_see`)."""
+    if is_administrator(user):
+        return Community.objects.all()
+    return Community.objects.filter(
+        Q(visibility=Visibility.PUBLIC)
+        | _member_q(user)
+        | (Q(visibility__in=[Visibility.LISTED, Visibility.PRIVATE]) & audience_q(user))
+    )
+
+
+def communities_listed_for(user: User) -> QuerySet[Community]:
+    """Communities shown to `user` in the directory and on purpose pages."""
+    if is_administrator(user):
+        return Community.objects.all()
+    return Community.objects.filter(
+        Q(visibility=Visibility.PUBLIC)
+        | _member_q(user)
+        | (Q(visibility=Visibility.LISTED) & audience_q(user))
+    )
+
+
+def communities_readable_by(user: User) -> QuerySet[Community]:
+    """Communities whose content `user` may read (same rule as `can_read_content`)."""
+    if is_administrator(user):
+        return Community.objects.all()
+    return Community.objects.filter(Q(visibility=Visibility.PUBLIC) | _member_q(user))
+
+
+def audience_for(community: Community) -> QuerySet[User]:
+    """People allowed to read the community's content: for notifications and digests."""
+    people = User.objects.filter(is_active=True)
+    if community.visibility == Visibility.PUBLIC:
+        return people
+    return people.filter(
+        Q(is_staff=True)
+        | Q(pk__in=Membership.objects.filter(community=community).values("user_id"))
+    )
+
+
+def with_viewer_flags(communities: QuerySet[Community], user: User) -> QuerySet[Community]:
+    """Annotate the viewer's role, ban and pending request so checks cost no query."""
+    if not user.is_authenticated:
+        return communities
+    return communities.annotate(
+        viewer_role=Subquery(
+            Membership.objects.filter(community=OuterRef("pk"), user=user).values("role")[:1]
+        ),
+        viewer_banned=Exists(Ban.objects.filter(community=OuterRef("pk"), user=user)),
+        viewer_has_pending_request=Exists(
+            JoinRequest.objects.filter(
+                community=OuterRef("pk"), user=user, status=JoinRequestStatus.PENDING
+            )
+        ),
+    )

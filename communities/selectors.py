@@ -1,0 +1,197 @@
+"""Reads about communities, always through the access rule in `permissions`."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from accounts.models import User
+from communities import permissions
+from communities.models import (
+    Community,
+    Invitation,
+    JoinPolicy,
+    JoinRequest,
+    JoinRequestStatus,
+    Membership,
+)
+from purposes.models import Purpose
+
+DIRECTORY_PAGE_SIZE = 20
+MEMBERS_PAGE_SIZE = 30
+
+
+@dataclass
+class Page:
+    items: list
+    next_cursor: str | None
+
+
+def _name_cursor(after: str | None) -> Q | None:
+    if not after:
+        return None
+    name, _sep, pk = after.rpartition("|")
+    if not pk.isdigit():
+        return None
+    return Q(name__gt=name) | Q(name=name, id__gt=int(pk))
+
+
+def community_directory(
+    *,
+    user: User,
+    purpose_slug: str = "",
+    open_to_me: bool = False,
+    query: str = "",
+    after: str | None = None,
+    page_size: int = DIRECTORY_PAGE_SIZE,
+) -> Page:
+    """Communities listed for `user`, by name, a page at a time (keyset on name and id)."""
+    communities = permissions.with_viewer_flags(
+        permissions.communities_listed_for(user).select_related("purpose"), user
+    ).order_by("name", "id")
+    if purpose_slug:
+        communities = communities.filter(purpose__slug=purpose_slug)
+    if query:
+        communities = communities.filter(name__icontains=query.strip())
+    if open_to_me:
+        if not user.is_authenticated or not user.member_type:
+            communities = communities.none()
+        else:
+            communities = (
+                communities.filter(permissions.audience_q(user))
+                .filter(join_policy__in=[JoinPolicy.OPEN, JoinPolicy.REQUEST])
+                .exclude(memberships__user=user)
+                .exclude(bans__user=user)
+            )
+    cursor = _name_cursor(after)
+    if cursor is not None:
+        communities = communities.filter(cursor)
+    items = list(communities[: page_size + 1])
+    next_cursor = None
+    if len(items) > page_size:
+        items = items[:page_size]
+        next_cursor = f"{items[-1].name}|{items[-1].pk}"
+    return Page(items, next_cursor)
+
+
+def get_community_for(*, user: User, slug: str) -> Community:
+    """The community at `slug` if `user` may see it; otherwise 404, as if it did not exist."""
+    community = (
+        permissions.with_viewer_flags(Community.objects.select_related("purpose"), user)
+        .filter(slug=slug)
+        .first()
+    )
+    if community is None or not permissions.can_see(user, community):
+        raise Http404
+    return community
+
+
+def communities_of_purpose(*, user: User, purpose: Purpose, limit: int = 50) -> list[Community]:
+    communities = permissions.with_viewer_flags(
+        permissions.communities_listed_for(user).filter(purpose=purpose), user
+    ).order_by("name", "id")
+    return list(communities[:limit])
+
+
+def _joined_cursor(after: str | None) -> Q | None:
+    if not after:
+        return None
+    stamp, _sep, pk = after.rpartition("|")
+    moment = parse_datetime(stamp)
+    if moment is None or not pk.isdigit():
+        return None
+    return Q(joined_at__gt=moment) | Q(joined_at=moment, id__gt=int(pk))
+
+
+def member_page(
+    *,
+    community: Community,
+    query: str = "",
+    role: str = "",
+    after: str | None = None,
+    page_size: int = MEMBERS_PAGE_SIZE,
+) -> Page:
+    """Members in the order they joined, a page at a time (keyset on joined_at and id).
+
+    The caller has checked `permissions.can_read_content`.
+    """
+    memberships: QuerySet[Membership] = (
+        Membership.objects.filter(community=community)
+        .select_related("user", "user__organisation")
+        .order_by("joined_at", "id")
+    )
+    if role:
+        memberships = memberships.filter(role=role)
+    if query:
+        memberships = memberships.filter(user__display_name__icontains=query.strip())
+    cursor = _joined_cursor(after)
+    if cursor is not None:
+        memberships = memberships.filter(cursor)
+    items = list(memberships[: page_size + 1])
+    next_cursor = None
+    if len(items) > page_size:
+        items = items[:page_size]
+        last = items[-1]
+        next_cursor = f"{last.joined_at.isoformat()}|{last.pk}"
+    return Page(items, next_cursor)
+
+
+def get_membership(*, community: Community, membership_id: int) -> Membership:
+    membership = (
+        Membership.objects.filter(community=community, pk=membership_id)
+        .select_related("user", "community")
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def viewer_membership(*, user: User, community: Community) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(community=community, user=user).first()
+
+
+def pending_join_requests(*, community: Community) -> list[JoinRequest]:
+    return list(
+        community.join_requests.filter(status=JoinRequestStatus.PENDING)
+        .select_related("user", "user__organisation")
+        .order_by("created_at", "id")[:200]
+    )
+
+
+def get_pending_join_request(*, community: Community, request_id: int) -> JoinRequest:
+    join_request = (
+        community.join_requests.filter(pk=request_id).select_related("user", "community").first()
+    )
+    if join_request is None:
+        raise Http404
+    return join_request
+
+
+def recent_invitations(*, community: Community, limit: int = 100) -> list[Invitation]:
+    return list(
+        community.invitations.select_related("invited_by").order_by("-created_at", "-id")[:limit]
+    )
+
+
+def get_invitation(*, token: str) -> Invitation:
+    invitation = Invitation.objects.select_related("community", "community__purpose").filter(
+        token=token
+    )
+    invitation = invitation.first()
+    if invitation is None:
+        raise Http404
+    return invitation
+
+
+def invitation_state(invitation: Invitation, moment: datetime.datetime | None = None) -> str:
+    return invitation.problem_at(moment or timezone.now()) or "valid"
+
+
+def banned_people(*, community: Community) -> list:
+    return list(community.bans.select_related("user").order_by("-created_at")[:200])
