@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
-from accounts.models import MemberTypeChange, Organisation, OrganisationDomain, User
+from accounts.models import MemberType, MemberTypeChange, Organisation, OrganisationDomain, User
 
 
 class OrganisationDomainInline(admin.TabularInline):
@@ -49,8 +50,21 @@ class MemberTypeChangeInline(admin.TabularInline):
         return False
 
 
+class PersonChangeForm(UserChangeForm):
+    def clean(self):
+        cleaned_data = super().clean()
+        # A new organisation or type goes through services.change_member_type, which
+        # accepts only a real type: say so on the form rather than fail while saving.
+        if {"organisation", "member_type"} & set(self.changed_data) and (
+            cleaned_data.get("member_type") not in MemberType.values
+        ):
+            self.add_error("member_type", _("Choose a valid member type."))
+        return cleaned_data
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = PersonChangeForm
     ordering = ["email"]
     list_display = ["email", "display_name", "organisation", "member_type", "is_staff", "is_active"]
     list_filter = ["member_type", "organisation__kind", "is_staff", "is_superuser", "is_active"]
