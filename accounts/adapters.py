@@ -16,6 +16,16 @@ class AccountAdapter(DefaultAccountAdapter):
         url = self.request.session.pop("after_verification_url", None)
         return url or super().get_email_verification_redirect_url(email_address)
 
+    # Confirming an address in the browser that signed up logs the person in, and allauth then
+    # redirects as after a sign-up or login: honour the same destination there.
+    def get_signup_redirect_url(self, request: HttpRequest) -> str:
+        url = request.session.pop("after_verification_url", None)
+        return url or super().get_signup_redirect_url(request)
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        url = request.session.pop("after_verification_url", None)
+        return url or super().get_login_redirect_url(request)
+
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest, sociallogin) -> bool:

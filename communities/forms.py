@@ -113,6 +113,9 @@ class InviteEmailsForm(forms.Form):
 
 
 class InviteLinkForm(forms.Form):
+    """Shown on the moderation page next to InviteEmailsForm, which has fields of the same
+    names: its own ids keep every label tied to its own field."""
+
     max_uses = forms.IntegerField(label=_("Maximum uses"), min_value=1, max_value=10000, initial=25)
     valid_days = forms.IntegerField(
         label=_("Valid for (days)"), min_value=1, max_value=90, initial=7
@@ -122,6 +125,10 @@ class InviteLinkForm(forms.Form):
         choices=[("", _("Decided by their email address"))] + list(MemberType.choices),
         required=False,
     )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_link_%s")
+        super().__init__(*args, **kwargs)
 
 
 class MemberFilterForm(forms.Form):

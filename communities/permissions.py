@@ -18,7 +18,7 @@ content for members), secret (members only; everyone else gets a 404).
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils.translation import gettext as _
 
 from accounts.models import MemberType, User
@@ -36,35 +36,60 @@ from communities.models import (
     Visibility,
 )
 
-_UNSET = object()
-
-
 # -- facts about the viewer -------------------------------------------------------------
+
+
+VIEWER_FACTS = ("viewer_role", "viewer_banned", "viewer_has_pending_request")
+
+
+def _viewer_fact(user: User, community: Community, name: str, compute):
+    """A fact about `user` and `community`, annotated by `with_viewer_flags` or computed once.
+
+    Facts are kept per viewer: an instance checked for one person and then for another
+    never answers the second check with the first person's role.
+    """
+    if community.__dict__.get("viewer_id") == user.pk and name in community.__dict__:
+        return community.__dict__[name]
+    cache = community.__dict__.setdefault("_viewer_facts", {})
+    key = (user.pk, name)
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def forget_viewer_facts(community: Community) -> None:
+    """Drop remembered facts after a membership, ban or request changed."""
+    for name in (*VIEWER_FACTS, "viewer_id", "_viewer_facts"):
+        community.__dict__.pop(name, None)
 
 
 def viewer_role(user: User, community: Community) -> str | None:
     """The viewer's role in the community, or None when they are not a member."""
     if not user.is_authenticated:
         return None
-    role = getattr(community, "viewer_role", _UNSET)
-    if role is _UNSET:
-        role = (
+    return _viewer_fact(
+        user,
+        community,
+        "viewer_role",
+        lambda: (
             Membership.objects.filter(community=community, user=user)
             .values_list("role", flat=True)
             .first()
-        )
-        community.viewer_role = role
-    return role
+        ),
+    )
 
 
 def is_banned(user: User, community: Community) -> bool:
     if not user.is_authenticated:
         return False
-    banned = getattr(community, "viewer_banned", _UNSET)
-    if banned is _UNSET:
-        banned = Ban.objects.filter(community=community, user=user).exists()
-        community.viewer_banned = banned
-    return bool(banned)
+    return bool(
+        _viewer_fact(
+            user,
+            community,
+            "viewer_banned",
+            lambda: Ban.objects.filter(community=community, user=user).exists(),
+        )
+    )
 
 
 def is_member(user: User, community: Community) -> bool:
@@ -118,6 +143,22 @@ def can_invite(user: User, community: Community) -> bool:
     return can_moderate(user, community)
 
 
+def _audience_in_words(community: Community) -> str:
+    """The audience as people read it: "employees", "employees and customers"."""
+    plurals = {
+        MemberType.EMPLOYEE: _("employees"),
+        MemberType.CUSTOMER: _("customers"),
+        MemberType.VENDOR: _("vendors"),
+        MemberType.PARTNER: _("partners"),
+    }
+    names = [plurals[kind] for kind in community.audience]
+    if not names:
+        return _("nobody yet")
+    if len(names) == 1:
+        return names[0]
+    return _("%(list)s and %(last)s") % {"list": ", ".join(names[:-1]), "last": names[-1]}
+
+
 def eligibility_refusal(user: User, community: Community) -> str | None:
     """Why `user` may not become a member by any way in, or None when they may."""
     if not user.is_authenticated:
@@ -129,13 +170,15 @@ def eligibility_refusal(user: User, community: Community) -> str | None:
     if not in_audience(user, community):
         if not user.member_type:
             return _("Verify your email address first: it decides which communities you can join.")
+        kind = {
+            MemberType.EMPLOYEE: _("an employee"),
+            MemberType.CUSTOMER: _("a customer"),
+            MemberType.VENDOR: _("a vendor"),
+            MemberType.PARTNER: _("a partner"),
+        }[MemberType(user.member_type)]
         return _(
-            "This community is open to %(audience)s only, and your account is a %(type)s account."
-        ) % {
-            "audience": ", ".join(label.lower() for label in community.audience_labels())
-            or _("nobody yet"),
-            "type": MemberType(user.member_type).label.lower(),
-        }
+            "This community is open to %(audience)s only, and your account is %(kind)s account."
+        ) % {"audience": _audience_in_words(community), "kind": kind}
     return None
 
 
@@ -172,13 +215,16 @@ def can_join(user: User, community: Community) -> bool:
 def has_pending_request(user: User, community: Community) -> bool:
     if not user.is_authenticated:
         return False
-    pending = getattr(community, "viewer_has_pending_request", _UNSET)
-    if pending is _UNSET:
-        pending = JoinRequest.objects.filter(
-            community=community, user=user, status=JoinRequestStatus.PENDING
-        ).exists()
-        community.viewer_has_pending_request = pending
-    return bool(pending)
+    return bool(
+        _viewer_fact(
+            user,
+            community,
+            "viewer_has_pending_request",
+            lambda: JoinRequest.objects.filter(
+                community=community, user=user, status=JoinRequestStatus.PENDING
+            ).exists(),
+        )
+    )
 
 
 def can_request(user: User, community: Community) -> bool:
@@ -283,6 +329,7 @@ def with_viewer_flags(communities: QuerySet[Community], user: User) -> QuerySet[
     if not user.is_authenticated:
         return communities
     return communities.annotate(
+        viewer_id=Value(user.pk, output_field=IntegerField()),
         viewer_role=Subquery(
             Membership.objects.filter(community=OuterRef("pk"), user=user).values("role")[:1]
         ),

@@ -165,7 +165,7 @@ def _add_member(*, community: Community, user: User, role: str, joined_via: str)
     if created:
         Community.objects.filter(pk=community.pk).update(member_count=F("member_count") + 1)
         community.member_count += 1
-        community.viewer_role = role
+        permissions.forget_viewer_facts(community)
     return membership
 
 

@@ -180,8 +180,7 @@ def community_leave(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _fresh(community: Community) -> Community:
-    for attribute in ("viewer_role", "viewer_banned", "viewer_has_pending_request"):
-        community.__dict__.pop(attribute, None)
+    permissions.forget_viewer_facts(community)
     return community
 
 

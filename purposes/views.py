@@ -195,5 +195,6 @@ def goal_chart(request: HttpRequest, slug: str, goal_id: int) -> HttpResponse:
     goal = selectors.get_goal(purpose=purpose, goal_id=goal_id)
     measurements = list(goal.measurements.order_by("measured_on", "id"))
     response = HttpResponse(charts.goal_chart_svg(goal, measurements), content_type="image/svg+xml")
-    response["Cache-Control"] = "private, max-age=60"
+    # Always revalidated: the same address must show a measurement as soon as it is recorded.
+    response["Cache-Control"] = "private, no-cache"
     return response

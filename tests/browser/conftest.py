@@ -111,3 +111,26 @@ def oidc_provider(settings, live_server):
         yield provider
     finally:
         provider.stop()
+
+
+@pytest.fixture
+def new_visitor(request, new_context, live_server, site_settings):
+    """Opens another person's watched tab, in a browser context of its own (its own cookies,
+    so its own session). Each tab it opened gets the same end-of-test check as `visitor`."""
+    opened: list[Visitor] = []
+
+    def open_tab() -> Visitor:
+        page = new_context().new_page()
+        page.set_default_timeout(10_000)
+        watched = Visitor(page)
+        opened.append(watched)
+        return watched
+
+    yield open_tab
+    if request.node.stash.get(CALL_FAILED, False):
+        for watched in opened:
+            for problem in watched.problems:
+                print(f"browser reported (another tab): {problem}")
+    else:
+        for watched in opened:
+            watched.assert_every_page_checked()

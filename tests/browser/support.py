@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import struct
 import time
 from dataclasses import dataclass, field
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import ConsoleMessage, Error, Page
+from playwright.sync_api import ConsoleMessage, Error, Page, expect
 
 BLOCKING_IMPACTS = {"serious", "critical"}
 
@@ -181,3 +182,15 @@ def fresh_totp(
         if step != avoid_step and seconds_left > margin:
             return totp(secret, at=now), step
         time.sleep(seconds_left + 0.05)
+
+
+def sign_in(visitor: Visitor, email: str, password: str) -> None:
+    """Sign in through the site's form, as a person would; the page it lands on is checked."""
+    page = visitor.page
+    visitor.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label(re.compile(r"^Password:?$")).fill(password)
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+    visitor.check()
