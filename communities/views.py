@@ -38,6 +38,22 @@ def _manageable_purposes(user):
     return purposes.filter(owners=user)
 
 
+def home(request: HttpRequest) -> HttpResponse:
+    """Visitors learn what Commons is; members see their communities and where to go next."""
+    if not request.user.is_authenticated:
+        return render(request, "core/home_visitor.html")
+    return render(
+        request,
+        "core/home_member.html",
+        {
+            "memberships": selectors.memberships_of(user=request.user),
+            "suggestions": selectors.community_directory(
+                user=request.user, open_to_me=True, page_size=4
+            ).items,
+        },
+    )
+
+
 def community_list(request: HttpRequest) -> HttpResponse:
     filters = {
         "purpose_slug": request.GET.get("purpose", ""),

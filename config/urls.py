@@ -4,11 +4,12 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve as serve_static
 
+from communities import views as community_views
 from communities.urls import invitation_urlpatterns
 from core import views as core_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", community_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

@@ -10,12 +10,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return render(request, "core/home_member.html")
-    return render(request, "core/home_visitor.html")
-
-
 def _check_database() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
