@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install install-test worker migrate seed clean
+.PHONY: run test lint format install install-test worker migrate seed bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ test: install-test
 	$(BIN)/ruff format --check .
 	bash scripts/ensure-chromium.sh
 	$(BIN)/pytest
+
+## Load the main pages under gunicorn (production settings) on a seed_scale dataset and
+## print requests/s, p50, p99 and SQL queries per page. PostgreSQL when DATABASE_URL is set
+## (in a separate <name>_bench database), else SQLite under var/bench/. About 3 minutes.
+bench: install
+	bash scripts/ensure-wrk.sh
+	$(BIN)/python scripts/bench.py
 
 format: install-test
 	$(BIN)/ruff check --fix .

@@ -45,7 +45,11 @@ class Purpose(models.Model):
 
     class Meta:
         ordering = ["title", "id"]
-        indexes = [models.Index(fields=["status", "title", "id"])]
+        indexes = [
+            models.Index(fields=["status", "title", "id"]),
+            # The community directory's purpose filter lists every visible purpose by title.
+            models.Index(fields=["title", "id"]),
+        ]
         verbose_name = _("purpose")
         verbose_name_plural = _("purposes")
 
@@ -175,7 +179,11 @@ class Challenge(models.Model):
 
     class Meta:
         ordering = ["-opens_at", "id"]
-        indexes = [models.Index(fields=["purpose", "closes_at"])]
+        indexes = [
+            models.Index(fields=["purpose", "closes_at"]),
+            # A purpose page lists its challenges newest first.
+            models.Index(fields=["purpose", "-opens_at", "id"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(closes_at__gt=F("opens_at")), name="purposes_challenge_closes_after"

@@ -29,7 +29,10 @@ def purpose_directory(
     if after:
         title, _, pk = after.rpartition("|")
         if pk.isdigit():
-            purposes = purposes.filter(Q(title__gt=title) | Q(title=title, id__gt=int(pk)))
+            # `title >= x` lets the (status, title, id) index seek straight to the cursor.
+            purposes = purposes.filter(
+                Q(title__gte=title) & (Q(title__gt=title) | Q(title=title, id__gt=int(pk)))
+            )
     page = list(purposes[: DIRECTORY_PAGE_SIZE + 1])
     next_cursor = None
     if len(page) > DIRECTORY_PAGE_SIZE:

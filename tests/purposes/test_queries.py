@@ -1,0 +1,260 @@
+"""Query budgets for purpose pages.
+
+A purpose page (statement, owners, goals with their measurement history, challenges and
+the communities working on it) and the purpose directory cost the same number of SQL
+queries however much data there is: each is measured at a small and a large size (rows
+made with bulk_create to stay fast), and both counts must match and fit the budget.
+"""
+
+import datetime
+import itertools
+from decimal import Decimal
+from urllib.parse import urlencode
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import MemberType, Organisation, OrganisationKind, User
+from communities.models import (
+    Community,
+    DigestFrequency,
+    JoinedVia,
+    JoinPolicy,
+    Membership,
+    NotificationLevel,
+    Role,
+    Visibility,
+)
+from purposes.models import (
+    Challenge,
+    Goal,
+    GoalDirection,
+    Measurement,
+    Purpose,
+    PurposeStatus,
+)
+from purposes.selectors import DIRECTORY_PAGE_SIZE
+
+VISITOR_BUDGET = 8
+MEMBER_BUDGET = 12
+WRITE_PREFIXES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+_serial = itertools.count(1)
+
+pytestmark = pytest.mark.django_db
+
+
+# -- small bulk helpers (the shared factories belong to the service and view tests) ---------
+
+
+def add_people(count: int, *, organisation: Organisation | None = None) -> list[User]:
+    numbers = [next(_serial) for _ in range(count)]
+    return User.objects.bulk_create(
+        User(
+            email=f"owner{number}@queries.example",
+            display_name=f"Owner {number}",
+            organisation=organisation,
+            member_type=MemberType.EMPLOYEE,
+            password="!",
+        )
+        for number in numbers
+    )
+
+
+def add_purposes(count: int, *, status: str = PurposeStatus.ACTIVE) -> list[Purpose]:
+    numbers = [next(_serial) for _ in range(count)]
+    return Purpose.objects.bulk_create(
+        Purpose(
+            title=f"Purpose {number:05d}",
+            slug=f"purpose-{number}",
+            statement_html="<p>Why this matters.</p>",
+            status=status,
+        )
+        for number in numbers
+    )
+
+
+def add_goals(purpose: Purpose, count: int, *, measurements: int) -> None:
+    """`count` goals, each with `measurements` monthly measurements."""
+    start = purpose.goals.count()
+    goals = Goal.objects.bulk_create(
+        Goal(
+            purpose=purpose,
+            metric=f"Metric {position}",
+            unit="%",
+            baseline=Decimal(10),
+            target=Decimal(50),
+            direction=GoalDirection.INCREASE,
+            position=position,
+        )
+        for position in range(start, start + count)
+    )
+    today = timezone.now().date()
+    Measurement.objects.bulk_create(
+        Measurement(
+            goal=goal,
+            value=Decimal(10 + month),
+            measured_on=today - datetime.timedelta(days=30 * month),
+            note="Monthly report",
+        )
+        for goal in goals
+        for month in range(measurements)
+    )
+
+
+def add_challenges(purpose: Purpose, count: int) -> None:
+    now = timezone.now()
+    Challenge.objects.bulk_create(
+        Challenge(
+            purpose=purpose,
+            title=f"Challenge {next(_serial)}",
+            question="What would move the goal most?",
+            description_html="<p>Tell us.</p>",
+            opens_at=now + datetime.timedelta(days=offset),
+            closes_at=now + datetime.timedelta(days=offset + 30),
+        )
+        for offset in range(-count * 10, 0, 10)
+    )
+
+
+def add_communities(purpose: Purpose, count: int, *, member: User | None) -> None:
+    """Communities of the purpose, half public; `member` joins every other one."""
+    numbers = [next(_serial) for _ in range(count)]
+    communities = Community.objects.bulk_create(
+        Community(
+            name=f"Community {number:05d}",
+            slug=f"community-{number}",
+            purpose=purpose,
+            visibility=visibility,
+            join_policy=JoinPolicy.OPEN,
+            open_to_employees=True,
+            member_count=1 if member is not None and index % 2 == 0 else 0,
+        )
+        for index, (number, visibility) in enumerate(
+            zip(numbers, itertools.cycle([Visibility.PUBLIC, Visibility.LISTED]), strict=False)
+        )
+    )
+    if member is not None:
+        Membership.objects.bulk_create(
+            Membership(
+                community=community,
+                user=member,
+                role=Role.MEMBER,
+                joined_via=JoinedVia.OPEN,
+                notification_level=NotificationLevel.PARTICIPATING,
+                digest=DigestFrequency.WEEKLY,
+            )
+            for community in communities[::2]
+        )
+
+
+# -- measuring ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def host():
+    return Organisation.objects.create(name="Northwind", kind=OrganisationKind.HOST)
+
+
+@pytest.fixture
+def viewer(request, client, host):
+    """None for a visitor; otherwise a signed-in employee (an owner of the purpose or not)."""
+    if request.param == "visitor":
+        return None
+    user = add_people(1, organisation=host)[0]
+    user.viewer_kind = request.param
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def measure(client, viewer, django_assert_max_num_queries):
+    budget = VISITOR_BUDGET if viewer is None else MEMBER_BUDGET
+
+    def get(url: str):
+        # An empty cache: the session is read from the database too, the costly case.
+        cache.clear()
+        with django_assert_max_num_queries(budget) as captured:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        return len(captured), response
+
+    return get
+
+
+@pytest.mark.parametrize("viewer", ["visitor", "member", "owner"], indirect=True)
+def test_purpose_page_costs_the_same_at_any_size(viewer, measure, host):
+    purpose = add_purposes(1)[0]
+    owners = add_people(1, organisation=host)
+    if viewer is not None and viewer.viewer_kind == "owner":
+        owners.append(viewer)
+    purpose.owners.add(*owners)
+    add_goals(purpose, 1, measurements=1)
+    add_challenges(purpose, 1)
+    add_communities(purpose, 1, member=viewer)
+    url = purpose.get_absolute_url()
+
+    small, response = measure(url)
+    assert len(response.context["goals"]) == 1
+
+    purpose.owners.add(*add_people(3, organisation=host))
+    add_goals(purpose, 3, measurements=12)
+    add_challenges(purpose, 6)
+    add_communities(purpose, 40, member=viewer)
+    add_purposes(10)
+    large, response = measure(url)
+    goals = response.context["goals"]
+    assert [len(goal.measurements.all()) for goal in goals] == [1, 12, 12, 12]
+    assert len(response.context["challenges"]) == 7
+    assert len(response.context["purpose"].owner_list) == len(owners) + 3
+    assert response.context["can_manage"] is (viewer is not None and viewer.viewer_kind == "owner")
+
+    assert small == large
+
+
+@pytest.mark.parametrize("viewer", ["visitor", "member"], indirect=True)
+def test_purpose_directory_costs_the_same_at_any_size(viewer, measure):
+    url = reverse("purpose_list")
+
+    def grow(count: int) -> None:
+        for purpose in add_purposes(count):
+            add_goals(purpose, 3, measurements=0)
+
+    grow(2)
+    small, response = measure(url)
+    assert len(response.context["purposes"]) == 2
+
+    grow(2 * DIRECTORY_PAGE_SIZE)
+    large, response = measure(url)
+    assert len(response.context["purposes"]) == DIRECTORY_PAGE_SIZE
+    following, _ = measure(f"{url}?{urlencode({'after': response.context['next_cursor']})}")
+
+    assert small == large == following
+
+
+def test_a_visitors_purpose_pages_write_nothing(client, host):
+    purpose = add_purposes(1)[0]
+    purpose.owners.add(*add_people(2, organisation=host))
+    add_goals(purpose, 3, measurements=12)
+    add_challenges(purpose, 3)
+    add_communities(purpose, 4, member=None)
+    sessions_before = Session.objects.count()
+
+    for url in (purpose.get_absolute_url(), reverse("purpose_list")):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        writes = [
+            query["sql"]
+            for query in captured.captured_queries
+            if query["sql"].lstrip().upper().startswith(WRITE_PREFIXES)
+        ]
+        assert writes == [], url
+        assert "sessionid" not in response.cookies, url
+
+    assert Session.objects.count() == sessions_before == 0
