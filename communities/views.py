@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -6,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import is_administrator
@@ -350,7 +353,12 @@ def invite_emails(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Invitations sent to %(count)d people.") % {"count": len(invitations)},
+                ngettext(
+                    "Invitation sent to %(count)d person.",
+                    "Invitations sent to %(count)d people.",
+                    len(invitations),
+                )
+                % {"count": len(invitations)},
             )
             return redirect("community_moderation", slug=community.slug)
     return render(
@@ -485,4 +493,7 @@ def invitation_signup(request: HttpRequest, token: str) -> HttpResponse:
         return redirect(invitation)
     request.session["invitation_token"] = invitation.token
     url = reverse("account_signup")
-    return redirect(url + (f"?email={invitation.email}" if invitation.email else ""))
+    if invitation.email:
+        # Encoded, or an address such as ana+ops@… would arrive with a space for its "+".
+        url += "?" + urlencode({"email": invitation.email})
+    return redirect(url)
