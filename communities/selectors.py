@@ -1,12 +1,10 @@
 """Reads about communities, always through the access rule in `permissions`."""
 
 import datetime
-from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
 from communities import permissions
@@ -18,27 +16,11 @@ from communities.models import (
     JoinRequestStatus,
     Membership,
 )
+from core.pagination import Page, keyset_page
 from purposes.models import Purpose
 
 DIRECTORY_PAGE_SIZE = 20
 MEMBERS_PAGE_SIZE = 30
-
-
-@dataclass
-class Page:
-    items: list
-    next_cursor: str | None
-
-
-def _name_cursor(after: str | None) -> Q | None:
-    if not after:
-        return None
-    name, _sep, pk = after.rpartition("|")
-    if not pk.isdigit():
-        return None
-    # The redundant `name >= x` gives the index a range to start from: page 100 then
-    # costs what page 1 costs instead of scanning every row before the cursor.
-    return Q(name__gte=name) & (Q(name__gt=name) | Q(name=name, id__gt=int(pk)))
 
 
 def community_directory(
@@ -53,7 +35,7 @@ def community_directory(
     """Communities listed for `user`, by name, a page at a time (keyset on name and id)."""
     communities = permissions.with_viewer_flags(
         permissions.communities_listed_for(user).select_related("purpose"), user
-    ).order_by("name", "id")
+    )
     if purpose_slug:
         communities = communities.filter(purpose__slug=purpose_slug)
     if query:
@@ -68,15 +50,7 @@ def community_directory(
                 .exclude(memberships__user=user)
                 .exclude(bans__user=user)
             )
-    cursor = _name_cursor(after)
-    if cursor is not None:
-        communities = communities.filter(cursor)
-    items = list(communities[: page_size + 1])
-    next_cursor = None
-    if len(items) > page_size:
-        items = items[:page_size]
-        next_cursor = f"{items[-1].name}|{items[-1].pk}"
-    return Page(items, next_cursor)
+    return keyset_page(communities, field="name", after=after, page_size=page_size)
 
 
 def get_community_for(*, user: User, slug: str) -> Community:
@@ -98,19 +72,6 @@ def communities_of_purpose(*, user: User, purpose: Purpose, limit: int = 50) -> 
     return list(communities[:limit])
 
 
-def _joined_cursor(after: str | None) -> Q | None:
-    if not after:
-        return None
-    stamp, _sep, pk = after.rpartition("|")
-    moment = parse_datetime(stamp)
-    if moment is None or not pk.isdigit():
-        return None
-    # `joined_at >= x` lets the (community, joined_at, id) index seek to the cursor.
-    return Q(joined_at__gte=moment) & (
-        Q(joined_at__gt=moment) | Q(joined_at=moment, id__gt=int(pk))
-    )
-
-
 def member_page(
     *,
     community: Community,
@@ -123,25 +84,14 @@ def member_page(
 
     The caller has checked `permissions.can_read_content`.
     """
-    memberships: QuerySet[Membership] = (
-        Membership.objects.filter(community=community)
-        .select_related("user", "user__organisation")
-        .order_by("joined_at", "id")
-    )
+    memberships: QuerySet[Membership] = Membership.objects.filter(
+        community=community
+    ).select_related("user", "user__organisation")
     if role:
         memberships = memberships.filter(role=role)
     if query:
         memberships = memberships.filter(user__display_name__icontains=query.strip())
-    cursor = _joined_cursor(after)
-    if cursor is not None:
-        memberships = memberships.filter(cursor)
-    items = list(memberships[: page_size + 1])
-    next_cursor = None
-    if len(items) > page_size:
-        items = items[:page_size]
-        last = items[-1]
-        next_cursor = f"{last.joined_at.isoformat()}|{last.pk}"
-    return Page(items, next_cursor)
+    return keyset_page(memberships, field="joined_at", after=after, page_size=page_size)
 
 
 def get_membership(*, community: Community, membership_id: int) -> Membership:

@@ -1,9 +1,10 @@
 """Reads about purposes shared by pages, later the API, feeds and digests."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from accounts.models import User
+from core.pagination import Page, keyset_page
 from purposes.models import Challenge, Goal, Measurement, Purpose, PurposeStatus
 from purposes.permissions import purposes_visible_to
 
@@ -18,27 +19,14 @@ def _with_owner_ids(purposes: QuerySet[Purpose]) -> QuerySet[Purpose]:
 
 def purpose_directory(
     *, user: User, status: str = PurposeStatus.ACTIVE, after: str | None = None
-) -> tuple[list[Purpose], str | None]:
+) -> Page:
     """A page of visible purposes in title order; the cursor continues after the last one."""
     purposes = (
         purposes_visible_to(user)
         .filter(status=status)
-        .order_by("title", "id")
         .prefetch_related(Prefetch("goals", queryset=Goal.objects.order_by("position", "id")))
     )
-    if after:
-        title, _, pk = after.rpartition("|")
-        if pk.isdigit():
-            # `title >= x` lets the (status, title, id) index seek straight to the cursor.
-            purposes = purposes.filter(
-                Q(title__gte=title) & (Q(title__gt=title) | Q(title=title, id__gt=int(pk)))
-            )
-    page = list(purposes[: DIRECTORY_PAGE_SIZE + 1])
-    next_cursor = None
-    if len(page) > DIRECTORY_PAGE_SIZE:
-        page = page[:DIRECTORY_PAGE_SIZE]
-        next_cursor = f"{page[-1].title}|{page[-1].pk}"
-    return page, next_cursor
+    return keyset_page(purposes, field="title", after=after, page_size=DIRECTORY_PAGE_SIZE)
 
 
 def get_purpose_for(*, user: User, slug: str) -> Purpose:

@@ -17,15 +17,15 @@ def purpose_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", PurposeStatus.ACTIVE)
     if status not in PurposeStatus.values:
         status = PurposeStatus.ACTIVE
-    purposes, next_cursor = selectors.purpose_directory(
+    page = selectors.purpose_directory(
         user=request.user, status=status, after=request.GET.get("after")
     )
     return render(
         request,
         "purposes/purpose_list.html",
         {
-            "purposes": purposes,
-            "next_cursor": next_cursor,
+            "purposes": page.items,
+            "next_cursor": page.next_cursor,
             "status": status,
             "statuses": PurposeStatus.choices,
             "can_create": permissions.can_create_purpose(request.user),
