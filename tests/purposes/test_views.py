@@ -460,3 +460,13 @@ def test_editing_a_statement_sanitises_it_again(client):
     purpose.refresh_from_db()
     assert purpose.statement_html == SCRIPTED_HTML
     assert list(purpose.owners.all()) == [purpose.owners.get()]
+
+
+def test_the_goal_chart_carries_no_script(client):
+    goal = GoalFactory(metric="Delivery CO2")
+
+    response = client.get(reverse("goal_chart", args=[goal.purpose.slug, goal.pk]))
+
+    assert response.status_code == 200
+    assert "<script" not in response.content.decode()
+    assert "Delivery CO2" in response.content.decode()
