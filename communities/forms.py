@@ -34,6 +34,16 @@ class CommunityForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Which member types may join."),
     )
+    idea_voters = forms.MultipleChoiceField(
+        label=_("May vote on ideas"),
+        choices=MemberType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_(
+            "Members of other types may still comment. Leave all unticked to let the whole "
+            "audience vote."
+        ),
+    )
     visibility = forms.ChoiceField(
         label=_("Visibility"), choices=Visibility.choices, widget=forms.RadioSelect
     )
@@ -57,6 +67,9 @@ class CommunityForm(forms.Form):
         super().__init__(*args, **kwargs)
         if purposes is not None:
             self.fields["purpose"].queryset = purposes
+
+    def clean_idea_voters(self) -> list[str] | None:
+        return self.cleaned_data["idea_voters"] or None
 
     def clean_categories(self) -> list[str]:
         return [

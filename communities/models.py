@@ -52,6 +52,13 @@ AUDIENCE_FIELDS = {
     MemberType.PARTNER: "open_to_partners",
 }
 
+IDEA_VOTER_FIELDS = {
+    MemberType.EMPLOYEE: "ideas_vote_employees",
+    MemberType.CUSTOMER: "ideas_vote_customers",
+    MemberType.VENDOR: "ideas_vote_vendors",
+    MemberType.PARTNER: "ideas_vote_partners",
+}
+
 
 class Community(models.Model):
     name = models.CharField(_("name"), max_length=120)
@@ -85,6 +92,10 @@ class Community(models.Model):
         choices=DigestFrequency.choices,
         default=DigestFrequency.WEEKLY,
     )
+    ideas_vote_employees = models.BooleanField(_("employees may vote on ideas"), default=True)
+    ideas_vote_customers = models.BooleanField(_("customers may vote on ideas"), default=True)
+    ideas_vote_vendors = models.BooleanField(_("vendors may vote on ideas"), default=True)
+    ideas_vote_partners = models.BooleanField(_("partners may vote on ideas"), default=True)
     # Kept by the membership services with F() updates, so lists never count rows.
     member_count = models.PositiveIntegerField(_("members"), default=0)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -116,6 +127,14 @@ class Community(models.Model):
 
     def audience_labels(self) -> list[str]:
         return [MemberType(kind).label for kind in self.audience]
+
+    @property
+    def idea_voters(self) -> list[str]:
+        return [kind for kind, field in IDEA_VOTER_FIELDS.items() if getattr(self, field)]
+
+    def lets_vote_on_ideas(self, member_type: str) -> bool:
+        field = IDEA_VOTER_FIELDS.get(member_type)
+        return bool(field and getattr(self, field))
 
     def is_open_to(self, member_type: str) -> bool:
         field = AUDIENCE_FIELDS.get(member_type)

@@ -17,6 +17,7 @@ from accounts.permissions import is_administrator
 from communities import permissions
 from communities.models import (
     AUDIENCE_FIELDS,
+    IDEA_VOTER_FIELDS,
     Ban,
     Category,
     Community,
@@ -40,6 +41,11 @@ def _audience_fields(audience: Iterable[str]) -> dict[str, bool]:
     if unknown or not audience:
         raise ValidationError({"audience": _("Choose at least one member type.")})
     return {field: kind in audience for kind, field in AUDIENCE_FIELDS.items()}
+
+
+def _idea_voter_fields(idea_voters: Iterable[str] | None, audience: Iterable[str]) -> dict:
+    voters = set(audience if idea_voters is None else idea_voters)
+    return {field: kind in voters for kind, field in IDEA_VOTER_FIELDS.items()}
 
 
 def _set_categories(community: Community, names: Iterable[str]) -> None:
@@ -80,8 +86,12 @@ def create_community(
     default_notification_level: str = "participating",
     default_digest: str = "weekly",
     categories: Iterable[str] = (),
+    idea_voters: Iterable[str] | None = None,
 ) -> Community:
-    """Administrators and the purpose's owners create communities; the creator owns it."""
+    """Administrators and the purpose's owners create communities; the creator owns it.
+
+    `idea_voters` are the member types who may vote on ideas (by default its audience).
+    """
     if not can_create_community(by, purpose):
         raise PermissionDenied
     if Community.objects.filter(slug=slug).exists():
@@ -99,6 +109,7 @@ def create_community(
         default_notification_level=default_notification_level,
         default_digest=default_digest,
         **_audience_fields(audience),
+        **_idea_voter_fields(idea_voters, audience),
     )
     try:
         with transaction.atomic():
@@ -128,11 +139,14 @@ def update_community(
     default_notification_level: str,
     default_digest: str,
     categories: Iterable[str],
+    idea_voters: Iterable[str] | None = None,
 ) -> Community:
     permissions.require_configure(by, community)
     if Community.objects.filter(slug=slug).exclude(pk=community.pk).exists():
         raise ValidationError({"slug": _("Another community already uses this address.")})
     for field, value in _audience_fields(audience).items():
+        setattr(community, field, value)
+    for field, value in _idea_voter_fields(idea_voters, audience).items():
         setattr(community, field, value)
     community.purpose = purpose
     community.name = name.strip()

@@ -90,6 +90,7 @@ def community_create(request: HttpRequest) -> HttpResponse:
         "visibility": "listed",
         "join_policy": "open",
         "audience": ["employee"],
+        "idea_voters": ["employee"],
         "default_notification_level": "participating",
         "default_digest": "weekly",
     }
@@ -267,6 +268,7 @@ def community_settings(request: HttpRequest, slug: str) -> HttpResponse:
         "description": community.description,
         "guidelines": community.guidelines,
         "audience": community.audience,
+        "idea_voters": community.idea_voters,
         "visibility": community.visibility,
         "join_policy": community.join_policy,
         "default_notification_level": community.default_notification_level,
