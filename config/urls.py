@@ -7,6 +7,8 @@ from django.views.static import serve as serve_static
 from communities import views as community_views
 from communities.urls import invitation_urlpatterns
 from core import views as core_views
+from discussions.urls import community_urlpatterns as discussion_community_urlpatterns
+from discussions.urls import site_urlpatterns as discussion_site_urlpatterns
 
 urlpatterns = [
     path("", community_views.home, name="home"),
@@ -14,7 +16,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("purposes/", include("purposes.urls")),
+    path("communities/<slug:slug>/", include(discussion_community_urlpatterns)),
     path("communities/", include("communities.urls")),
+    path("", include(discussion_site_urlpatterns)),
     path("invitations/", include(invitation_urlpatterns)),
     path("admin/", admin.site.urls),
     path("dev/mailbox/", core_views.dev_mailbox, name="dev_mailbox"),

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "accounts",
     "purposes",
     "communities",
+    "discussions",
 ]
 
 MIDDLEWARE = [
@@ -355,3 +356,4 @@ COMMONS_OPEN_SIGNUP = env_bool("OPEN_SIGNUP", True)
 # Hosts that pictures in user Markdown may load from (besides this site's own paths).
 MARKDOWN_IMAGE_HOSTS = set(env_list("MARKDOWN_IMAGE_HOSTS"))
 INVITATIONS_PER_HOUR = env_int("INVITATIONS_PER_HOUR", 200)
+POST_MAX_LENGTH = env_int("POST_MAX_LENGTH", 50000)

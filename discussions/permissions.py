@@ -1,0 +1,194 @@
+"""Who may read and do what in threads, posts, ideas and decisions.
+
+Reading is never decided here: a thread is readable exactly when its community's content
+is (`communities.permissions.can_read_content` / `communities_readable_by`). This module
+adds the rules for writing and managing.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.permissions import is_administrator
+from communities import permissions as community_permissions
+from communities.models import Community
+from discussions.models import Decision, Idea, Post, Thread
+from purposes.permissions import is_purpose_owner
+
+# -- reading: the community's rule, applied to its content ---------------------------------
+
+
+def can_read_thread(user: User, thread: Thread) -> bool:
+    return community_permissions.can_read_content(user, thread.community)
+
+
+def threads_visible_to(user: User) -> QuerySet[Thread]:
+    return Thread.objects.filter(
+        community__in=community_permissions.communities_readable_by(user).values("pk")
+    )
+
+
+def posts_visible_to(user: User) -> QuerySet[Post]:
+    return Post.objects.filter(
+        thread__community__in=community_permissions.communities_readable_by(user).values("pk"),
+        deleted_at__isnull=True,
+    )
+
+
+def audience_for(thread: Thread) -> QuerySet[User]:
+    """People allowed to read the thread: for notifications and digests."""
+    return community_permissions.audience_for(thread.community)
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+def post_refusal(user: User, community: Community) -> str | None:
+    """Why `user` may not start threads or reply in `community`, or None when they may."""
+    if not user.is_authenticated:
+        return _("Sign in to take part.")
+    if community_permissions.is_banned(user, community):
+        return _("You have been removed from this community.")
+    if not (community_permissions.is_member(user, community) or is_administrator(user)):
+        return _("Join the community to take part.")
+    return None
+
+
+def can_post(user: User, community: Community) -> bool:
+    return post_refusal(user, community) is None
+
+
+def reply_refusal(user: User, thread: Thread) -> str | None:
+    refusal = post_refusal(user, thread.community)
+    if refusal:
+        return refusal
+    if (thread.is_locked or thread.is_closed) and not can_moderate(user, thread.community):
+        if thread.is_locked:
+            return _("This thread is locked: no new replies.")
+        return _("This thread is closed.")
+    return None
+
+
+def can_reply(user: User, thread: Thread) -> bool:
+    return reply_refusal(user, thread) is None
+
+
+def can_moderate(user: User, community: Community) -> bool:
+    return community_permissions.can_moderate(user, community)
+
+
+def can_edit_post(user: User, post: Post) -> bool:
+    if post.is_deleted or not user.is_authenticated:
+        return False
+    if can_moderate(user, post.thread.community):
+        return True
+    return post.author_id == user.pk and not post.thread.is_locked
+
+
+def can_delete_post(user: User, post: Post) -> bool:
+    if post.is_deleted or not user.is_authenticated:
+        return False
+    return post.author_id == user.pk or can_moderate(user, post.thread.community)
+
+
+def can_see_revisions(user: User, post: Post) -> bool:
+    return user.is_authenticated and (
+        post.author_id == user.pk or can_moderate(user, post.thread.community)
+    )
+
+
+def can_accept_answer(user: User, thread: Thread) -> bool:
+    return user.is_authenticated and (
+        thread.author_id == user.pk or can_moderate(user, thread.community)
+    )
+
+
+def can_react(user: User, post: Post) -> bool:
+    return not post.is_deleted and can_post(user, post.thread.community)
+
+
+# -- ideas --------------------------------------------------------------------------------
+
+
+def vote_refusal(user: User, idea: Idea) -> str | None:
+    refusal = post_refusal(user, idea.community)
+    if refusal:
+        return refusal
+    if not idea.community.lets_vote_on_ideas(user.member_type):
+        return _("In this community, %(type)s members may comment on ideas but not vote.") % {
+            "type": user.get_member_type_display().lower() if user.member_type else "?"
+        }
+    if idea.merged_into_id:
+        return _("This idea was merged into another; vote there.")
+    return None
+
+
+def can_vote_on_idea(user: User, idea: Idea) -> bool:
+    return vote_refusal(user, idea) is None
+
+
+def can_manage_ideas(user: User, community: Community) -> bool:
+    """Idea managers: the community's moderators and its purpose's owners."""
+    return can_moderate(user, community) or (
+        user.is_authenticated and is_purpose_owner(user, community.purpose)
+    )
+
+
+# -- decisions ----------------------------------------------------------------------------
+
+DECISION_VOTER_FIELDS = {
+    "employee": "employees_may_vote",
+    "customer": "customers_may_vote",
+    "vendor": "vendors_may_vote",
+    "partner": "partners_may_vote",
+}
+
+
+def decision_vote_refusal(user: User, decision: Decision) -> str | None:
+    refusal = post_refusal(user, decision.thread.community)
+    if refusal:
+        return refusal
+    if decision.is_closed or decision.closes_at <= timezone.now():
+        return _("Voting on this decision has closed.")
+    field = DECISION_VOTER_FIELDS.get(user.member_type)
+    if not field or not getattr(decision, field):
+        return _("This decision is voted on by other member types.")
+    return None
+
+
+def can_vote_on_decision(user: User, decision: Decision) -> bool:
+    return decision_vote_refusal(user, decision) is None
+
+
+def can_close_decision(user: User, decision: Decision) -> bool:
+    return user.is_authenticated and (
+        decision.thread.author_id == user.pk or can_moderate(user, decision.thread.community)
+    )
+
+
+def can_see_decision_results(user: User, decision: Decision) -> bool:
+    return (
+        decision.is_closed
+        or decision.show_results_before_close
+        or can_close_decision(user, decision)
+    )
+
+
+# -- raising checks for services ------------------------------------------------------------
+
+
+def require_read(user: User, thread: Thread) -> None:
+    if not can_read_thread(user, thread):
+        raise PermissionDenied
+
+
+def require_moderate(user: User, community: Community) -> None:
+    if not can_moderate(user, community):
+        raise PermissionDenied
+
+
+def require_manage_ideas(user: User, community: Community) -> None:
+    if not can_manage_ideas(user, community):
+        raise PermissionDenied

@@ -1,0 +1,1 @@
+"""Reads in discussions, always through the access rule (one module per area)."""

@@ -1,0 +1,1 @@
+"""Every write in discussions: threads and posts, ideas, decisions (one module each)."""
