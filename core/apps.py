@@ -20,4 +20,7 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        post_migrate.connect(sync_site, sender=self)
+        from django.apps import apps
+
+        # Signalled for the sites app: post_migrate skips apps without models, like this one.
+        post_migrate.connect(sync_site, sender=apps.get_app_config("sites"))
