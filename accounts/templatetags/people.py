@@ -1,4 +1,13 @@
+"""A person's avatar, name and member type badge, as shown wherever a name appears.
+
+Built in Python rather than with inclusion templates: lists show dozens of names, and this
+is several times cheaper to render while producing the same markup.
+"""
+
 from django import template
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
 
@@ -7,21 +16,43 @@ register = template.Library()
 AVATAR_PALETTE_SIZE = 8
 
 
-@register.inclusion_tag("accounts/_avatar.html")
-def avatar(person: User, size: str = "md") -> dict:
-    return {
-        "person": person,
-        "size": size,
-        "palette": person.pk % AVATAR_PALETTE_SIZE if person.pk else 0,
-    }
+@register.simple_tag
+def avatar(person: User, size: str = "md") -> SafeString:
+    if person.avatar:
+        return format_html(
+            '<img class="avatar avatar-{}" src="{}" alt="" width="48" height="48">',
+            size,
+            person.avatar.url,
+        )
+    palette = person.pk % AVATAR_PALETTE_SIZE if person.pk else 0
+    return format_html(
+        '<span class="avatar avatar-{} avatar-initials palette-{}" aria-hidden="true">{}</span>',
+        size,
+        palette,
+        person.initials,
+    )
 
 
-@register.inclusion_tag("accounts/_person.html")
-def person_name(person: User, link: bool = True, show_avatar: bool = True) -> dict:
-    """A person's name with their member type badge, as shown everywhere a name appears."""
-    return {"person": person, "link": link, "show_avatar": show_avatar}
+@register.simple_tag
+def member_type_badge(person: User) -> SafeString:
+    if not person.member_type:
+        return mark_safe("")  # noqa: S308 - an empty string
+    return format_html(
+        '<span class="badge badge-{}">{}</span>',
+        person.member_type,
+        person.get_member_type_display(),
+    )
 
 
-@register.inclusion_tag("accounts/_member_type_badge.html")
-def member_type_badge(person: User) -> dict:
-    return {"person": person}
+@register.simple_tag
+def person_name(person: User, link: bool = True, show_avatar: bool = True) -> SafeString:
+    picture = avatar(person, "sm") if show_avatar else ""
+    if link:
+        name = format_html(
+            '<a href="{}">{}</a>', reverse("person_detail", args=[person.pk]), person.name
+        )
+    else:
+        name = format_html("<span>{}</span>", person.name)
+    return format_html(
+        '<span class="person">{}{} {}</span>', picture, name, member_type_badge(person)
+    )
