@@ -26,6 +26,8 @@ from communities.forms import (
 )
 from communities.models import Community
 from core.forms import add_service_errors
+from discussions.permissions import can_post
+from discussions.selectors.threads import latest_threads
 from purposes.models import Purpose
 from purposes.permissions import purposes_visible_to
 
@@ -39,22 +41,6 @@ def _manageable_purposes(user):
     if is_administrator(user):
         return purposes
     return purposes.filter(owners=user)
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """Visitors learn what Commons is; members see their communities and where to go next."""
-    if not request.user.is_authenticated:
-        return render(request, "core/home_visitor.html")
-    return render(
-        request,
-        "core/home_member.html",
-        {
-            "memberships": selectors.memberships_of(user=request.user),
-            "suggestions": selectors.community_directory(
-                user=request.user, open_to_me=True, page_size=4
-            ).items,
-        },
-    )
 
 
 def community_list(request: HttpRequest) -> HttpResponse:
@@ -123,6 +109,8 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "join_refusal": None,
         "can_configure": permissions.can_configure(user, community),
         "can_moderate": permissions.can_moderate(user, community),
+        "latest_threads": latest_threads(user=user, community=community),
+        "can_start_thread": can_post(user, community),
         "request_form": JoinRequestForm(),
         "preferences_form": MembershipPreferencesForm(
             initial={

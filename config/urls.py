@@ -4,14 +4,14 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve as serve_static
 
-from communities import views as community_views
 from communities.urls import invitation_urlpatterns
 from core import views as core_views
 from discussions.urls import community_urlpatterns as discussion_community_urlpatterns
 from discussions.urls import site_urlpatterns as discussion_site_urlpatterns
+from discussions.views import feed as feed_views
 
 urlpatterns = [
-    path("", community_views.home, name="home"),
+    path("", feed_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from communities.selectors import communities_of_purpose
 from core.forms import add_service_errors
+from discussions.selectors.ideas import purpose_ideas
 from purposes import charts, permissions, selectors, services
 from purposes.forms import ChallengeForm, GoalForm, MeasurementForm, PurposeForm, PurposeStatusForm
 from purposes.models import PurposeStatus
@@ -52,6 +53,7 @@ def purpose_create(request: HttpRequest) -> HttpResponse:
 def purpose_detail(request: HttpRequest, slug: str) -> HttpResponse:
     purpose = selectors.get_purpose_for(user=request.user, slug=slug)
     goals = selectors.purpose_goals(purpose=purpose)
+    ideas = purpose_ideas(user=request.user, purpose=purpose, goals=goals)
     return render(
         request,
         "purposes/purpose_detail.html",
@@ -60,6 +62,7 @@ def purpose_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "goals": goals,
             "challenges": selectors.purpose_challenges(purpose=purpose),
             "communities": communities_of_purpose(user=request.user, purpose=purpose),
+            "purpose_ideas": ideas,
             "can_manage": permissions.can_manage_purpose(request.user, purpose),
             "status_form": PurposeStatusForm(initial={"status": purpose.status}),
         },

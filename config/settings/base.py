@@ -117,7 +117,11 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     # Web requests and the worker share the file: wait for a lock instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Transactions take the write lock when they begin, so two writers queue for it
+    # instead of one failing with "database is locked" when it upgrades a read lock.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
@@ -357,3 +361,5 @@ COMMONS_OPEN_SIGNUP = env_bool("OPEN_SIGNUP", True)
 MARKDOWN_IMAGE_HOSTS = set(env_list("MARKDOWN_IMAGE_HOSTS"))
 INVITATIONS_PER_HOUR = env_int("INVITATIONS_PER_HOUR", 200)
 POST_MAX_LENGTH = env_int("POST_MAX_LENGTH", 50000)
+# New threads and replies one person may write in a minute (counted in the cache).
+POSTS_PER_MINUTE = env_int("POSTS_PER_MINUTE", 10)

@@ -1,11 +1,555 @@
-"""Reads about ideas."""
+"""Reads about ideas, always through the access rule.
 
-from accounts.models import User
-from discussions.models import Thread
+Every list and panel here runs a fixed number of queries whatever the amount of data:
+lists are keyset-paginated on their sort key and the id, the viewer's votes for a page
+are one query, and support by member type is counted by the database.
+"""
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.core.exceptions import ValidationError
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import MemberType, User
+from communities import permissions as community_permissions
+from communities.models import Community
+from communities.selectors import get_community_for
+from core.pagination import Page
+from discussions import permissions
+from discussions.models import GoalLink, Idea, IdeaStatus, IdeaStatusChange, IdeaVote, Tag, Thread
+from purposes.models import Challenge, Goal, Purpose
+
+IDEAS_PAGE_SIZE = 20
+MAX_BIGINT = 2**63 - 1
+SUPPORT_THRESHOLD = 5
+SIMILAR_CANDIDATES = 200
+SIMILAR_LIMIT = 5
+SIMILARITY_THRESHOLD = 0.3
+PURPOSE_IDEAS_LIMIT = 100
+FILTER_TAGS_LIMIT = 100
+
+SORTS = {
+    "trending": ("trending_score", gettext_lazy("Trending")),
+    "top": ("vote_count", gettext_lazy("Top")),
+    "newest": ("created_at", gettext_lazy("Newest")),
+}
+DEFAULT_SORT = "trending"
+
+SUPPORT_GROUPS = (
+    (MemberType.EMPLOYEE, gettext_lazy("Employees")),
+    (MemberType.CUSTOMER, gettext_lazy("Customers")),
+    (MemberType.VENDOR, gettext_lazy("Vendors")),
+    (MemberType.PARTNER, gettext_lazy("Partners")),
+)
+
+# The order statuses are listed in on the purpose page: where an idea stands, most advanced
+# first; duplicates are left out there (their votes count on the original).
+STATUS_ORDER = (
+    IdeaStatus.IMPLEMENTED,
+    IdeaStatus.IN_PROGRESS,
+    IdeaStatus.PLANNED,
+    IdeaStatus.UNDER_REVIEW,
+    IdeaStatus.NEW,
+    IdeaStatus.DECLINED,
+)
+
+
+# -- fetching for a viewer --------------------------------------------------------------------
+
+
+def get_readable_community(*, user: User, slug: str) -> Community:
+    """The community at `slug` when `user` may read its content; otherwise 404."""
+    community = get_community_for(user=user, slug=slug)
+    if not community_permissions.can_read_content(user, community):
+        raise Http404
+    return community
+
+
+def get_idea(*, community: Community, thread_id: int) -> Idea:
+    """An idea of a community the caller has checked is readable; 404 when there is none."""
+    if not _in_range(thread_id):
+        raise Http404
+    idea = (
+        Idea.objects.filter(community=community, thread_id=thread_id)
+        .select_related("thread", "thread__author", "challenge", "merged_into__thread__community")
+        .first()
+    )
+    if idea is None:
+        raise Http404
+    idea.community = community
+    idea.thread.community = community
+    return idea
+
+
+# -- keyset pagination, largest first -------------------------------------------------------
+
+
+def _cursor_text(value) -> str:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _in_range(value) -> bool:
+    """False for numbers no database column holds (a tampered cursor or address)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, int):
+        return abs(value) <= MAX_BIGINT
+    return True
+
+
+def _descending_page(queryset: QuerySet, *, field: str, after: str | None, page_size: int) -> Page:
+    """One page ordered by (`field`, pk) descending, starting after cursor "value|pk".
+
+    An unreadable cursor starts from the first page rather than failing.
+    """
+    queryset = queryset.order_by(f"-{field}", "-pk")
+    if after:
+        raw_value, _sep, pk = after.rpartition("|")
+        try:
+            value = queryset.model._meta.get_field(field).to_python(raw_value)
+        except ValidationError:
+            value = None
+        if value is not None and _in_range(value) and pk.isdigit() and _in_range(int(pk)):
+            queryset = queryset.filter(
+                Q(**{f"{field}__lte": value})
+                & (Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": int(pk)}))
+            )
+    items = list(queryset[: page_size + 1])
+    next_cursor = None
+    if len(items) > page_size:
+        items = items[:page_size]
+        next_cursor = f"{_cursor_text(getattr(items[-1], field))}|{items[-1].pk}"
+    return Page(items, next_cursor)
+
+
+# -- the idea list --------------------------------------------------------------------------
+
+
+@dataclass
+class IdeaFilters:
+    sort: str = DEFAULT_SORT
+    status: str = ""
+    challenge: int | None = None
+    tag: str = ""
+
+    @classmethod
+    def from_query(cls, query) -> "IdeaFilters":
+        sort = query.get("sort", DEFAULT_SORT)
+        status = query.get("status", "")
+        challenge = query.get("challenge", "")
+        return cls(
+            sort=sort if sort in SORTS else DEFAULT_SORT,
+            status=status if status in IdeaStatus.values else "",
+            challenge=int(challenge) if challenge.isdigit() and len(challenge) < 19 else None,
+            tag=query.get("tag", "").strip().lower()[:40],
+        )
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.status or self.challenge or self.tag)
+
+
+def _set_vote_state(user: User, idea: Idea, voted: bool) -> None:
+    """What the vote button shows: voted (may withdraw), may vote, or why not."""
+    idea.viewer_voted = voted
+    idea.viewer_vote_refusal = None if voted else permissions.vote_refusal(user, idea)
+    idea.viewer_can_vote = not voted and idea.viewer_vote_refusal is None
+
+
+def mark_viewer_votes(user: User, ideas: list[Idea]) -> None:
+    """Set the vote state of each idea for `user`: one query for all of them.
+
+    Each idea's `community` must be loaded (the permission checks read it).
+    """
+    voted: set[int] = set()
+    if user.is_authenticated and ideas:
+        voted = set(
+            IdeaVote.objects.filter(user=user, idea_id__in=[idea.pk for idea in ideas]).values_list(
+                "idea_id", flat=True
+            )
+        )
+    for idea in ideas:
+        _set_vote_state(user, idea, idea.pk in voted)
+
+
+def idea_page(
+    *,
+    user: User,
+    community: Community,
+    filters: IdeaFilters,
+    after: str | None = None,
+    page_size: int = IDEAS_PAGE_SIZE,
+) -> Page:
+    """A page of the community's ideas (readable by `user`, checked by the caller).
+
+    Ideas merged into others are listed only when filtering by the duplicate status.
+    Each idea carries `viewer_voted`, `viewer_can_vote` and `viewer_vote_refusal`.
+    """
+    ideas = Idea.objects.filter(community=community).select_related(
+        "thread", "thread__author", "challenge"
+    )
+    if filters.status:
+        ideas = ideas.filter(status=filters.status)
+    else:
+        ideas = ideas.exclude(status=IdeaStatus.DUPLICATE)
+    if filters.challenge:
+        ideas = ideas.filter(challenge_id=filters.challenge)
+    if filters.tag:
+        ideas = ideas.filter(thread__tags__name=filters.tag)
+    ideas = ideas.prefetch_related(
+        Prefetch("thread__tags", queryset=Tag.objects.order_by("name"), to_attr="tag_list")
+    )
+    page = _descending_page(ideas, field=SORTS[filters.sort][0], after=after, page_size=page_size)
+    for idea in page.items:
+        idea.community = community
+        idea.thread.community = community
+    mark_viewer_votes(user, page.items)
+    return page
+
+
+def community_challenges(*, community: Community) -> list[Challenge]:
+    """Every challenge of the community's purpose, newest first."""
+    return list(
+        Challenge.objects.filter(purpose_id=community.purpose_id).order_by("-opens_at", "id")
+    )
+
+
+def filter_choices(*, community: Community) -> dict:
+    """The challenges and tags an idea list can be filtered by."""
+    tags = Tag.objects.filter(community=community).order_by("name").values_list("name", flat=True)
+    return {
+        "challenges": community_challenges(community=community),
+        "tags": list(tags[:FILTER_TAGS_LIMIT]),
+    }
+
+
+def open_challenges(*, community: Community) -> list[Challenge]:
+    """Challenges of the community's purpose that take ideas right now."""
+    now = timezone.now()
+    return list(
+        Challenge.objects.filter(
+            purpose_id=community.purpose_id, opens_at__lte=now, closes_at__gt=now
+        ).order_by("closes_at", "id")
+    )
+
+
+# -- similar ideas --------------------------------------------------------------------------
+
+STOPWORDS = frozenset({
+    "a", "about", "add", "adding", "after", "all", "allow", "also", "an", "and", "any", "are",
+    "as", "at", "be", "been", "better", "but", "by", "can", "could", "do", "does", "for",
+    "from", "get", "give", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its",
+    "just", "let", "lets", "make", "more", "my", "need", "new", "no", "not", "of", "on", "or",
+    "our", "out", "please", "should", "so", "some", "than", "that", "the", "their", "them",
+    "then", "there", "these", "they", "this", "to", "too", "up", "us", "use", "using", "via",
+    "want", "was", "way", "we", "what", "when", "where", "which", "while", "who", "why",
+    "will", "with", "would", "you", "your",
+})  # fmt: skip
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def significant_words(text: str) -> list[str]:
+    """Lower-cased words of `text` that say something (no stop words, no single letters)."""
+    return [word for word in _WORD.findall(text.lower()) if len(word) > 1 and word not in STOPWORDS]
+
+
+def _trigrams(words: list[str]) -> set[str]:
+    grams: set[str] = set()
+    for word in words:
+        padded = f"  {word} "
+        grams.update(padded[index : index + 3] for index in range(len(padded) - 2))
+    return grams
+
+
+def title_similarity(first: str, second: str) -> float:
+    """Share of trigrams the two titles' significant words have in common (0 to 1).
+
+    The same measure as PostgreSQL's pg_trgm, computed in Python so SQLite works too.
+    """
+    a, b = _trigrams(significant_words(first)), _trigrams(significant_words(second))
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def similar_ideas(
+    *,
+    community: Community,
+    title: str,
+    exclude_id: int | None = None,
+    limit: int = SIMILAR_LIMIT,
+) -> list[Idea]:
+    """Ideas of `community` whose titles resemble `title`, most similar first.
+
+    One query fetches a bounded set of candidates sharing the start of at least one
+    significant word; they are then scored in Python. Merged duplicates are left out.
+    """
+    words = sorted(set(significant_words(title)), key=len, reverse=True)[:8]
+    # A word's first five letters catch plurals and other endings ("notification(s)").
+    stems = {word[:5] for word in words if len(word) >= 3}
+    if not stems:
+        return []
+    matches = reduce(or_, (Q(thread__title__icontains=stem) for stem in sorted(stems)))
+    candidates = (
+        Idea.objects.filter(community=community, merged_into__isnull=True)
+        .filter(matches)
+        .exclude(pk=exclude_id)
+        .select_related("thread")
+        .order_by("-vote_count", "-id")[:SIMILAR_CANDIDATES]
+    )
+    scored = []
+    for idea in candidates:
+        idea.thread.community = community
+        score = title_similarity(title, idea.thread.title)
+        if score >= SIMILARITY_THRESHOLD:
+            idea.similarity = score
+            scored.append(idea)
+    scored.sort(key=lambda idea: (-idea.similarity, -idea.vote_count, -idea.pk))
+    return scored[:limit]
+
+
+# -- one idea: the panel on its thread page ----------------------------------------------------
+
+
+@dataclass
+class SupportGroup:
+    member_type: str
+    label: str
+    count: int | None = None  # None when fewer than SUPPORT_THRESHOLD: never shown exactly
+
+    @property
+    def display(self) -> str:
+        if self.count is None:
+            return _("fewer than %(threshold)d") % {"threshold": SUPPORT_THRESHOLD}
+        return str(self.count)
+
+
+def _support_annotations() -> dict:
+    """Voters of each member type, counted by the database as subqueries of the idea."""
+    annotations = {}
+    for member_type, _label in SUPPORT_GROUPS:
+        counted = (
+            IdeaVote.objects.filter(idea_id=OuterRef("pk"), user__member_type=member_type)
+            .order_by()
+            .values("idea_id")
+            .annotate(total=Count("pk"))
+            .values("total")
+        )
+        annotations[f"support_{member_type}"] = Coalesce(
+            Subquery(counted, output_field=IntegerField()), Value(0)
+        )
+    return annotations
+
+
+def support_groups(counts: dict[str, int]) -> list[SupportGroup]:
+    """Support by member type from counts keyed `support_<type>`; small groups hidden."""
+    groups = []
+    for member_type, label in SUPPORT_GROUPS:
+        count = counts.get(f"support_{member_type}") or 0
+        groups.append(
+            SupportGroup(
+                member_type=member_type,
+                label=str(label),
+                count=count if count >= SUPPORT_THRESHOLD else None,
+            )
+        )
+    return groups
+
+
+def idea_support(*, idea: Idea) -> list[SupportGroup]:
+    """How many of each member type voted for `idea` (one aggregate query)."""
+    totals = IdeaVote.objects.filter(idea_id=idea.pk).aggregate(
+        **{
+            f"support_{member_type}": Count("pk", filter=Q(user__member_type=member_type))
+            for member_type, _label in SUPPORT_GROUPS
+        }
+    )
+    return support_groups(totals)
+
+
+@dataclass
+class IdeaPanel:
+    idea: Idea
+    support: list[SupportGroup]
+    history: list[IdeaStatusChange]
+    goal_links: list[GoalLink]
+    can_manage: bool
+    status_choices: list = field(default_factory=list)
+    goals: list[Goal] = field(default_factory=list)
+
+    @property
+    def official_response(self) -> IdeaStatusChange | None:
+        """The latest status change: its response is shown prominently."""
+        return self.history[0] if self.history else None
 
 
 def idea_panel_context(*, user: User, thread: Thread) -> dict:
-    """What the thread page shows for an idea thread (votes, status, history, goals).
+    """What the thread page shows for an idea thread: votes, support, status, history, goals.
 
-    Must run a constant number of queries."""
-    return {}
+    The caller has checked that `user` may read `thread`, and loaded `thread.community`
+    (with its purpose). Returns a dict to add to the thread page's context, so that
+    `{% include "discussions/ideas/_panel.html" %}` finds its one key `idea_panel`
+    (passing `with idea_panel=...` works as well); an empty dict for other threads.
+
+    Queries: the idea with the viewer's vote and support by member type (1), its status
+    history (1), the purpose's goals marked linked or not (1); for a signed-in viewer who
+    is not a moderator, the purpose-owner check (1).
+    """
+    if thread.kind != "idea":
+        return {}
+    ideas = (
+        Idea.objects.filter(thread_id=thread.pk)
+        .select_related("challenge", "merged_into__thread__community")
+        .annotate(**_support_annotations())
+    )
+    if user.is_authenticated:
+        ideas = ideas.annotate(
+            viewer_voted=Exists(IdeaVote.objects.filter(idea_id=OuterRef("pk"), user=user))
+        )
+    idea = ideas.first()
+    if idea is None:
+        return {}
+    idea.thread = thread
+    idea.community = thread.community
+    _set_vote_state(user, idea, bool(getattr(idea, "viewer_voted", False)))
+    history = list(
+        IdeaStatusChange.objects.filter(idea=idea)
+        .select_related("changed_by")
+        .order_by("-changed_at", "-id")
+    )
+    goals = _goals_with_links(thread)
+    can_manage = permissions.can_manage_ideas(user, thread.community)
+    panel = IdeaPanel(
+        idea=idea,
+        support=support_groups(
+            {f"support_{kind}": getattr(idea, f"support_{kind}") for kind, _l in SUPPORT_GROUPS}
+        ),
+        history=history,
+        goal_links=[
+            GoalLink(thread=thread, goal=goal, expected_impact=goal.link_impact)
+            for goal in goals
+            if goal.is_linked
+        ],
+        can_manage=can_manage,
+    )
+    if can_manage:
+        panel.status_choices = [
+            (value, label)
+            for value, label in IdeaStatus.choices
+            if value not in (IdeaStatus.DUPLICATE, idea.status)
+        ]
+        panel.goals = [goal for goal in goals if not goal.is_linked]
+    return {"idea_panel": panel}
+
+
+def _goals_with_links(thread: Thread) -> list[Goal]:
+    """The goals of the thread's purpose, each with `is_linked` and `link_impact`: the
+    links to show and the goals left to link, in one query."""
+    links = GoalLink.objects.filter(thread_id=thread.pk, goal_id=OuterRef("pk"))
+    return list(
+        Goal.objects.filter(purpose_id=thread.community.purpose_id)
+        .annotate(
+            is_linked=Exists(links),
+            link_impact=Subquery(links.values("expected_impact")[:1]),
+        )
+        .order_by("position", "id")
+    )
+
+
+def merge_candidates(*, idea: Idea) -> list[Idea]:
+    """Ideas the idea could be a duplicate of, by title: shown on the merge page."""
+    return similar_ideas(community=idea.community, title=idea.thread.title, exclude_id=idea.pk)
+
+
+def community_goals(*, community: Community) -> list[Goal]:
+    return list(Goal.objects.filter(purpose_id=community.purpose_id).order_by("position", "id"))
+
+
+# -- the purpose page -----------------------------------------------------------------------
+
+
+@dataclass
+class LinkedIdea:
+    idea: Idea
+    goals: list[Goal] = field(default_factory=list)
+
+
+@dataclass
+class PurposeIdeas:
+    by_status: list[tuple[str, list[LinkedIdea]]]
+    implemented_per_goal: dict[int, int]
+    truncated: bool
+
+
+def purpose_ideas(*, user: User, purpose: Purpose, goals: list[Goal]) -> PurposeIdeas:
+    """Ideas linked to the purpose's goals that `user` may read, grouped by status, and the
+    number of implemented ideas per goal (counting only ideas `user` may read).
+
+    `goals` are the purpose's goals; each gets `implemented_idea_count`. Two queries
+    whatever the number of ideas and goals, none when the purpose has no goals.
+    """
+    if not goals:
+        return PurposeIdeas(by_status=[], implemented_per_goal={}, truncated=False)
+    readable = community_permissions.communities_readable_by(user).values("pk")
+    links = GoalLink.objects.filter(
+        goal__purpose=purpose,
+        thread__kind="idea",
+        thread__community__in=readable,
+    )
+    rows = list(
+        links.exclude(thread__idea__status=IdeaStatus.DUPLICATE)
+        .select_related("goal", "thread", "thread__community", "thread__idea")
+        .order_by("-thread__idea__vote_count", "thread_id", "goal__position", "goal_id")[
+            :PURPOSE_IDEAS_LIMIT
+        ]
+    )
+    implemented = dict(
+        links.filter(thread__idea__status=IdeaStatus.IMPLEMENTED)
+        .order_by()
+        .values("goal_id")
+        .annotate(total=Count("thread_id", distinct=True))
+        .values_list("goal_id", "total")
+    )
+    linked: dict[int, LinkedIdea] = {}
+    for link in rows:
+        idea = link.thread.idea
+        idea.thread = link.thread
+        entry = linked.setdefault(idea.pk, LinkedIdea(idea=idea))
+        entry.goals.append(link.goal)
+    grouped: dict[str, list[LinkedIdea]] = defaultdict(list)
+    for entry in linked.values():
+        grouped[entry.idea.status].append(entry)
+    by_status = [
+        (IdeaStatus(status).label, grouped[status]) for status in STATUS_ORDER if grouped[status]
+    ]
+    for goal in goals:
+        goal.implemented_idea_count = implemented.get(goal.pk, 0)
+    return PurposeIdeas(
+        by_status=by_status,
+        implemented_per_goal=implemented,
+        truncated=len(rows) >= PURPOSE_IDEAS_LIMIT,
+    )

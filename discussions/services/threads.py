@@ -1,26 +1,54 @@
-"""Starting threads and replying. Ideas and decisions start their threads here too."""
+"""Threads and posts: starting, replying, editing, deleting, reacting, answers, following,
+read markers and moderation. Ideas and decisions start their threads here too.
 
+Every function checks the rules of `discussions.permissions` first and writes in one
+transaction. Markdown is rendered once, here, when a post is saved; pages show the stored
+HTML. Counters on `Thread` change with single `F()` updates, never read-modify-write.
+"""
+
+import html
+import re
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
-from communities.models import Category, Community
+from communities import permissions as community_permissions
+from communities.models import Category, Community, Visibility
 from core.markdown import render_markdown
 from discussions import permissions
 from discussions.models import (
     Activity,
+    ActivityKind,
+    GoalLink,
+    Idea,
+    Mention,
     Post,
+    PostRevision,
+    Reaction,
+    ReactionKind,
     Tag,
     Thread,
     ThreadKind,
     ThreadSubscription,
 )
+
+TITLE_MAX_LENGTH = 200
+TAG_MAX_LENGTH = 40
+MAX_TAGS = 10
+DELETION_REASON_MAX_LENGTH = 300
+
+# -- checks on text ---------------------------------------------------------------------------
 
 
 def _check_body(body: str) -> str:
@@ -41,9 +69,192 @@ def _check_title(title: str) -> str:
     title = " ".join(title.split())
     if not title:
         raise ValidationError({"title": _("Give your thread a title.")})
-    if len(title) > 200:
-        raise ValidationError({"title": _("A title can be at most 200 characters.")})
+    if len(title) > TITLE_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "title": _("A title can be at most %(limit)d characters.")
+                % {"limit": TITLE_MAX_LENGTH}
+            }
+        )
     return title
+
+
+def _check_tags(tags: Iterable[str]) -> list[str]:
+    names = sorted({" ".join(name.split()).lower() for name in tags if name.strip()})
+    if len(names) > MAX_TAGS:
+        raise ValidationError(
+            {"tags": _("Use at most %(limit)d tags.") % {"limit": MAX_TAGS}},
+        )
+    too_long = [name for name in names if len(name) > TAG_MAX_LENGTH]
+    if too_long:
+        raise ValidationError(
+            {
+                "tags": _("A tag can be at most %(limit)d characters: “%(tag)s” is longer.")
+                % {"limit": TAG_MAX_LENGTH, "tag": too_long[0]}
+            }
+        )
+    return names
+
+
+def rate_window() -> str:
+    """The calendar minute posts are counted in."""
+    return f"{timezone.now():%Y%m%d%H%M}"
+
+
+def _check_post_rate(user: User) -> None:
+    """At most POSTS_PER_MINUTE new posts (threads and replies) a minute per person.
+
+    Counted in the cache per calendar minute, so the check costs no query and holds
+    across web processes sharing the cache.
+    """
+    limit = settings.POSTS_PER_MINUTE
+    key = f"posts-written:{user.pk}:{rate_window()}"
+    cache.add(key, 0, timeout=120)
+    if cache.incr(key) > limit:
+        cache.decr(key)
+        raise ValidationError(
+            ngettext(
+                "You are posting very quickly: at most %(limit)d post a minute. "
+                "Wait a minute, then send it again.",
+                "You are posting very quickly: at most %(limit)d posts a minute. "
+                "Wait a minute, then send it again.",
+                limit,
+            )
+            % {"limit": limit}
+        )
+
+
+# -- mentions -------------------------------------------------------------------------------
+
+# "@" at the start of a word (not inside an email address), then up to four words.
+_MENTION = re.compile(r"(?<![\w@.])@(\w[\w.'-]*(?: \w[\w.'-]*){0,3})")
+# A tag, with quoted attribute values that may themselves contain ">".
+_TAG = re.compile(r"""(<(?:[^>"']|"[^"]*"|'[^']*')*>)""")
+_TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9]+)")
+# Text inside these elements is never turned into a mention.
+_NO_MENTION_IN = {"a", "code", "pre"}
+MAX_MENTIONS_PER_POST = 30
+
+
+def _candidates(words: str) -> list[str]:
+    """What an "@" may name, longest first: "Ada Lovelace." -> "ada lovelace", "ada"."""
+    parts = words.split(" ")
+    found: list[str] = []
+    for size in range(len(parts), 0, -1):
+        text = " ".join(parts[:size])
+        for variant in (text, text.rstrip(".'-")):
+            if variant and variant not in found:
+                found.append(variant)
+    return found
+
+
+def _text_parts(rendered: str) -> list[tuple[str, bool]]:
+    """The HTML split into (piece, is_text_outside_links_and_code)."""
+    pieces = _TAG.split(rendered)
+    depth = 0
+    result: list[tuple[str, bool]] = []
+    for index, piece in enumerate(pieces):
+        if index % 2:
+            match = _TAG_NAME.match(piece)
+            if match and match.group(2).lower() in _NO_MENTION_IN and not piece.endswith("/>"):
+                depth += -1 if match.group(1) else 1
+                depth = max(depth, 0)
+            result.append((piece, False))
+        else:
+            result.append((piece, depth == 0))
+    return result
+
+
+def _resolve_names(candidates: set[str], readers) -> dict[str, User]:
+    """Lower-cased names and email local parts that name exactly one reader."""
+    if not candidates:
+        return {}
+    by_email = Q()
+    for candidate in candidates:
+        if " " not in candidate:
+            by_email |= Q(email__istartswith=f"{candidate}@")
+    people = list(
+        readers.annotate(lower_name=Lower("display_name"))
+        .filter(Q(lower_name__in=candidates) | by_email)
+        .only("pk", "display_name", "email")[:200]
+    )
+    names: dict[str, list[User]] = {}
+    locals_: dict[str, list[User]] = {}
+    for person in people:
+        if person.display_name:
+            names.setdefault(person.display_name.lower(), []).append(person)
+        locals_.setdefault(person.email.split("@")[0].lower(), []).append(person)
+    resolved: dict[str, User] = {}
+    for candidate in candidates:
+        # A display name first; an email's local part when no one has that name. A name
+        # two readers share names neither of them.
+        for table in (names, locals_):
+            matches = table.get(candidate, [])
+            if matches:
+                if len(matches) == 1:
+                    resolved[candidate] = matches[0]
+                break
+    return resolved
+
+
+def render_post(body: str, community: Community) -> tuple[str, set[int]]:
+    """The post's safe HTML with @mentions linked, and the ids of the people mentioned.
+
+    A mention names someone only when they may read the community's content
+    (`communities.permissions.audience_for`); anything else stays plain text.
+    """
+    rendered = render_markdown(body)
+    parts = _text_parts(rendered)
+    wanted: set[str] = set()
+    seen = 0
+    for piece, is_text in parts:
+        if not is_text or "@" not in piece:
+            continue
+        for match in _MENTION.finditer(html.unescape(piece)):
+            seen += 1
+            if seen > MAX_MENTIONS_PER_POST:
+                break
+            wanted.update(candidate.lower() for candidate in _candidates(match.group(1)))
+    if not wanted:
+        return rendered, set()
+    resolved = _resolve_names(wanted, community_permissions.audience_for(community))
+    if not resolved:
+        return rendered, set()
+    mentioned: set[int] = set()
+    output: list[str] = []
+    for piece, is_text in parts:
+        if not is_text or "@" not in piece:
+            output.append(piece)
+            continue
+        text = html.unescape(piece)
+        position = 0
+        for match in _MENTION.finditer(text):
+            for candidate in _candidates(match.group(1)):
+                person = resolved.get(candidate.lower())
+                if person is not None:
+                    break
+            else:
+                continue
+            output.append(escape(text[position : match.start()]))
+            url = reverse("person_detail", args=[person.pk])
+            output.append(f'<a class="mention" href="{url}">@{escape(candidate)}</a>')
+            position = match.start(1) + len(candidate)
+            mentioned.add(person.pk)
+        output.append(escape(text[position:]))
+    return "".join(output), mentioned
+
+
+def _save_mentions(post: Post, people: set[int], *, replace: bool = False) -> None:
+    if replace:
+        Mention.objects.filter(post=post).exclude(user_id__in=people).delete()
+    if people:
+        Mention.objects.bulk_create(
+            [Mention(post=post, user_id=person) for person in sorted(people)],
+            ignore_conflicts=True,
+        )
+
+
+# -- activity, following, reading ------------------------------------------------------------
 
 
 def record_activity(*, thread: Thread, actor: User | None, kind: str, detail: str = "") -> None:
@@ -53,27 +264,95 @@ def record_activity(*, thread: Thread, actor: User | None, kind: str, detail: st
 
 
 def follow(*, user: User, thread: Thread, following: bool = True) -> None:
+    """Follow (or stop following) a thread. Callers have checked the person may read it."""
     ThreadSubscription.objects.update_or_create(
         thread=thread, user=user, defaults={"following": following, "updated_at": timezone.now()}
     )
 
 
-def _new_post(*, thread: Thread, author: User, body: str, is_first: bool, **extra) -> Post:
+@transaction.atomic
+def set_following(*, user: User, thread: Thread, following: bool) -> None:
+    """Follow or unfollow from the thread page: only people who may read the thread."""
+    if not user.is_authenticated:
+        raise PermissionDenied
+    permissions.require_read(user, thread)
+    follow(user=user, thread=thread, following=following)
+
+
+def _follow_as_author(user: User, thread: Thread, post: Post) -> None:
+    """The author of a post follows the thread and has read it up to their own post."""
+    ThreadSubscription.objects.update_or_create(
+        thread=thread,
+        user=user,
+        defaults={
+            "following": True,
+            "last_read_post_id": post.pk,
+            "updated_at": timezone.now(),
+        },
+    )
+
+
+def record_read(*, user: User, thread: Thread, post_id: int, known: int | None) -> None:
+    """Remember that `user` has read `thread` up to `post_id`.
+
+    `known` is the last read post id the caller loaded with the page (None when the
+    person has no subscription row yet). One statement, no transaction: the marker only
+    moves forwards, and a concurrent visit that wins the race leaves a marker at least as
+    far on. Callers have checked the person may read the thread.
+    """
+    if not user.is_authenticated or not post_id:
+        return
+    if known is None:
+        ThreadSubscription.objects.bulk_create(
+            [ThreadSubscription(thread=thread, user=user, last_read_post_id=post_id)],
+            ignore_conflicts=True,
+        )
+    elif post_id > known:
+        ThreadSubscription.objects.filter(
+            thread=thread, user=user, last_read_post_id__lt=post_id
+        ).update(last_read_post_id=post_id)
+
+
+# -- starting and replying --------------------------------------------------------------------
+
+
+def _new_post(
+    *,
+    thread: Thread,
+    community: Community,
+    author: User,
+    body: str,
+    is_first: bool,
+    quoted_post: Post | None = None,
+) -> Post:
+    body_html, mentioned = render_post(body, community)
     post = Post.objects.create(
         thread=thread,
         author=author,
         body=body,
-        body_html=render_markdown(body),
+        body_html=body_html,
         search_text=(f"{thread.title}\n{body}" if is_first else body),
         is_first=is_first,
-        **extra,
+        quoted_post=quoted_post,
     )
+    _save_mentions(post, mentioned)
     Thread.objects.filter(pk=thread.pk).update(
         post_count=F("post_count") + 1,
         last_activity_at=post.created_at,
         last_post_id_cache=post.pk,
     )
+    _follow_as_author(author, thread, post)
     return post
+
+
+def _set_tags(thread: Thread, community: Community, names: list[str]) -> None:
+    if not names:
+        thread.tags.clear()
+        return
+    Tag.objects.bulk_create(
+        [Tag(community=community, name=name) for name in names], ignore_conflicts=True
+    )
+    thread.tags.set(Tag.objects.filter(community=community, name__in=names))
 
 
 @transaction.atomic
@@ -86,8 +365,15 @@ def start_thread(
     body: str,
     category: Category | None = None,
     tags: Iterable[str] = (),
+    rate_limit: bool = True,
 ) -> Thread:
-    """A new thread with its first post; the author follows it."""
+    """A new thread with its first post; the author follows it.
+
+    Raises PermissionDenied when `author` may not post in `community`, ValidationError for
+    bad input or when the author has posted POSTS_PER_MINUTE times this minute
+    (`rate_limit=False` skips that check, for seeds and test factories). A discussion or a
+    question records a `thread_started` activity; ideas and decisions record their own.
+    """
     refusal = permissions.post_refusal(author, community)
     if refusal:
         raise PermissionDenied(refusal)
@@ -96,33 +382,256 @@ def start_thread(
     title, body = _check_title(title), _check_body(body)
     if category is not None and category.community_id != community.pk:
         raise ValidationError({"category": _("Choose a category of this community.")})
+    names = _check_tags(tags)
+    if rate_limit:
+        _check_post_rate(author)
     thread = Thread.objects.create(
         community=community, category=category, kind=kind, title=title, author=author
     )
-    names = {name.strip().lower()[:40] for name in tags if name.strip()}
-    if names:
-        Tag.objects.bulk_create(
-            [Tag(community=community, name=name) for name in names], ignore_conflicts=True
+    _set_tags(thread, community, names)
+    _new_post(thread=thread, community=community, author=author, body=body, is_first=True)
+    if kind in (ThreadKind.DISCUSSION, ThreadKind.QUESTION):
+        record_activity(
+            thread=thread, actor=author, kind=ActivityKind.THREAD_STARTED, detail=title[:200]
         )
-        thread.tags.set(Tag.objects.filter(community=community, name__in=names))
-    _new_post(thread=thread, author=author, body=body, is_first=True)
-    follow(user=author, thread=thread)
     thread.refresh_from_db()
+    thread.community = community
     return thread
 
 
 @transaction.atomic
-def post_reply(*, author: User, thread: Thread, body: str, quoted_post: Post | None = None) -> Post:
-    """A reply; the author follows the thread from now on."""
-    thread = Thread.objects.select_for_update().select_related("community").get(pk=thread.pk)
+def post_reply(
+    *,
+    author: User,
+    thread: Thread,
+    body: str,
+    quoted_post: Post | None = None,
+    rate_limit: bool = True,
+) -> Post:
+    """A reply, optionally quoting a post of the same thread; the author follows the thread.
+
+    Raises ValidationError when the author may not reply (not a member, banned, the thread
+    locked or closed), for bad text, a quote from elsewhere, or posting too quickly.
+    """
+    community = thread.community
+    thread = Thread.objects.select_for_update().get(pk=thread.pk)
+    thread.community = community
     refusal = permissions.reply_refusal(author, thread)
     if refusal:
         raise ValidationError(refusal)
     body = _check_body(body)
     if quoted_post is not None and quoted_post.thread_id != thread.pk:
         raise ValidationError(_("You can only quote posts of the same thread."))
-    post = _new_post(
-        thread=thread, author=author, body=body, is_first=False, quoted_post=quoted_post
+    if rate_limit:
+        _check_post_rate(author)
+    return _new_post(
+        thread=thread,
+        community=community,
+        author=author,
+        body=body,
+        is_first=False,
+        quoted_post=quoted_post,
     )
-    follow(user=author, thread=thread)
+
+
+# -- editing and deleting ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def edit_post(*, by: User, post: Post, body: str, title: str | None = None) -> Post:
+    """Change a post's text, keeping the previous text as a `PostRevision`.
+
+    `title` renames the thread when `post` is its first post. The author may edit while
+    the thread is not locked; moderators always. `post.thread.community` must be loaded.
+    """
+    thread = post.thread
+    community = thread.community
+    if not permissions.can_edit_post(by, post):
+        raise PermissionDenied(_("You cannot edit this post."))
+    body = _check_body(body)
+    new_title = _check_title(title) if (title is not None and post.is_first) else None
+    current = Post.objects.select_for_update().get(pk=post.pk)
+    if current.is_deleted:
+        raise ValidationError(_("This post was deleted."))
+    if current.body == body and (new_title is None or new_title == thread.title):
+        return post
+    PostRevision.objects.create(
+        post=current, body=current.body, body_html=current.body_html, edited_by=by
+    )
+    if new_title is not None and new_title != thread.title:
+        Thread.objects.filter(pk=thread.pk).update(title=new_title)
+        thread.title = new_title
+    body_html, mentioned = render_post(body, community)
+    now = timezone.now()
+    Post.objects.filter(pk=post.pk).update(
+        body=body,
+        body_html=body_html,
+        search_text=(f"{thread.title}\n{body}" if post.is_first else body),
+        edited_at=now,
+        revision_count=F("revision_count") + 1,
+    )
+    _save_mentions(post, mentioned, replace=True)
+    post.refresh_from_db()
+    post.thread = thread
     return post
+
+
+@transaction.atomic
+def delete_post(*, by: User, post: Post, reason: str = "") -> Post:
+    """Hide a post, keeping who deleted it and why (moderators still see both).
+
+    The author may delete their own post; moderators any post, giving a reason when the
+    post is someone else's. An accepted answer that is deleted stops being accepted.
+    """
+    if not permissions.can_delete_post(by, post):
+        raise PermissionDenied(_("You cannot delete this post."))
+    reason = " ".join(reason.split())
+    if len(reason) > DELETION_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "reason": _("A reason can be at most %(limit)d characters.")
+                % {"limit": DELETION_REASON_MAX_LENGTH}
+            }
+        )
+    if post.author_id != by.pk and not reason:
+        raise ValidationError({"reason": _("Say why you delete someone else's post.")})
+    now = timezone.now()
+    updated = Post.objects.filter(pk=post.pk, deleted_at__isnull=True).update(
+        deleted_at=now, deleted_by=by, deletion_reason=reason
+    )
+    if not updated:
+        raise ValidationError(_("This post was already deleted."))
+    Thread.objects.filter(pk=post.thread_id, accepted_answer=post).update(accepted_answer=None)
+    post.deleted_at, post.deleted_by, post.deletion_reason = now, by, reason
+    return post
+
+
+# -- reactions and answers --------------------------------------------------------------------
+
+
+@transaction.atomic
+def toggle_reaction(*, user: User, post: Post, kind: str) -> bool:
+    """Add `user`'s reaction of `kind` to `post`, or take it back. True when added.
+
+    The unique (post, user, kind) constraint settles two clicks racing each other.
+    """
+    if kind not in ReactionKind.values:
+        raise ValidationError(_("Choose one of the offered reactions."))
+    if not permissions.can_react(user, post):
+        raise PermissionDenied(_("You cannot react to this post."))
+    deleted, _rows = Reaction.objects.filter(post=post, user=user, kind=kind).delete()
+    if deleted:
+        return False
+    Reaction.objects.bulk_create([Reaction(post=post, user=user, kind=kind)], ignore_conflicts=True)
+    return True
+
+
+@transaction.atomic
+def accept_answer(*, by: User, thread: Thread, post: Post | None) -> None:
+    """Mark `post` as the accepted answer of a question (None takes the mark away).
+
+    The asker or a moderator may; the answer must be a visible reply in the thread.
+    """
+    if not permissions.can_accept_answer(by, thread) or not permissions.can_read_thread(by, thread):
+        raise PermissionDenied(_("Only the person who asked or a moderator can accept an answer."))
+    if thread.kind != ThreadKind.QUESTION:
+        raise ValidationError(_("Only questions have accepted answers."))
+    if post is not None and (post.thread_id != thread.pk or post.is_first or post.is_deleted):
+        raise ValidationError(_("Choose a reply in this question as its answer."))
+    Thread.objects.filter(pk=thread.pk).update(accepted_answer=post)
+    thread.accepted_answer = post
+
+
+# -- moderation -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_thread_state(
+    *,
+    by: User,
+    thread: Thread,
+    pinned: bool | None = None,
+    locked: bool | None = None,
+    closed: bool | None = None,
+) -> Thread:
+    """Pin, lock or close a thread (or undo it). Moderators only; None leaves a flag alone."""
+    permissions.require_moderate(by, thread.community)
+    changes = {
+        field: value
+        for field, value in (("is_pinned", pinned), ("is_locked", locked), ("is_closed", closed))
+        if value is not None
+    }
+    if changes:
+        Thread.objects.filter(pk=thread.pk).update(**changes)
+        for field, value in changes.items():
+            setattr(thread, field, value)
+    return thread
+
+
+def widens_readers(source: Community, target: Community) -> bool:
+    """Whether moving from `source` to `target` shows a thread to people who could not
+    read it before: the target is public and the source is not, or the target is open to
+    member types the source is not open to."""
+    if target.visibility == Visibility.PUBLIC and source.visibility != Visibility.PUBLIC:
+        return True
+    return not set(target.audience) <= set(source.audience)
+
+
+def move_refusal(by: User, thread: Thread, target: Community) -> str | None:
+    """Why `by` may not move `thread` to `target`, or None when they may.
+
+    The mover moderates both communities, and the target's audience may see the thread:
+    a thread of a public community may go anywhere; otherwise the target must be open
+    only to member types the thread's community is open to.
+    """
+    source = thread.community
+    if not permissions.can_moderate(by, source) or not permissions.can_moderate(by, target):
+        return _("You can only move threads between communities you moderate.")
+    if target.pk == source.pk:
+        return _("The thread is already in this community.")
+    if source.visibility != Visibility.PUBLIC and not set(target.audience) <= set(source.audience):
+        return _(
+            "%(target)s is open to people who may not see this thread: its community is "
+            "not public and is open to fewer member types."
+        ) % {"target": target.name}
+    return None
+
+
+@transaction.atomic
+def move_thread(
+    *, by: User, thread: Thread, target: Community, confirm_wider: bool = False
+) -> Thread:
+    """Move a thread, with everything that points at its community, to `target`.
+
+    When more people would be able to read it there (`widens_readers`), the mover must
+    confirm. The category is dropped (categories belong to one community), tags are
+    re-created in the target, the feed's activity follows the thread, and goal links to
+    another purpose's goals are removed.
+    """
+    refusal = move_refusal(by, thread, target)
+    if refusal:
+        raise PermissionDenied(refusal)
+    source = thread.community
+    if widens_readers(source, target) and not confirm_wider:
+        raise ValidationError(
+            {
+                "confirm": _(
+                    "More people can read %(target)s than %(source)s. Confirm the move to "
+                    "show them this thread."
+                )
+                % {"target": target.name, "source": source.name}
+            }
+        )
+    names = list(thread.tags.values_list("name", flat=True))
+    Thread.objects.filter(pk=thread.pk).update(community=target, category=None, moved_from=source)
+    _set_tags(thread, target, names)
+    Activity.objects.filter(thread=thread).update(community=target)
+    Idea.objects.filter(thread=thread).update(community=target)
+    if target.purpose_id != source.purpose_id:
+        Idea.objects.filter(thread=thread).exclude(challenge__purpose_id=target.purpose_id).update(
+            challenge=None
+        )
+        GoalLink.objects.filter(thread=thread).exclude(goal__purpose_id=target.purpose_id).delete()
+    thread.community, thread.category, thread.moved_from = target, None, source
+    thread.category_id = None
+    return thread

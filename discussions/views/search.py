@@ -1,6 +1,37 @@
-from django.urls import URLPattern
+"""/search/?q=: what the person may read, best match first."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path
+
+from discussions.models import ThreadKind
+from discussions.selectors import search as selectors
+
+
+def _page_number(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() and len(raw) < 4 else 1
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    """The results page; an htmx request gets the results alone."""
+    page = selectors.search(
+        user=request.user,
+        query=request.GET.get("q", ""),
+        page=_page_number(request.GET.get("page")),
+        kind=request.GET.get("kind", ""),
+    )
+    context = {
+        "search": page,
+        "kinds": ThreadKind.choices,
+        "max_pages": selectors.MAX_PAGES,
+    }
+    template = "partial.html" if request.htmx else "index.html"
+    return render(request, f"discussions/search/{template}", context)
+
 
 # Routes under /communities/<slug>/ (the community's slug is the view's `slug` argument).
 community_urlpatterns: list[URLPattern] = []
 # Routes at the site's root.
-site_urlpatterns: list[URLPattern] = []
+site_urlpatterns: list[URLPattern] = [
+    path("search/", search, name="search"),
+]

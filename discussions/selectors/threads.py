@@ -1,0 +1,444 @@
+"""Reads about threads and posts, always behind the community's access rule.
+
+Every list is keyset-paginated and costs a fixed number of queries: the page itself, one
+query for the tags of its threads, one for the viewer's read markers or reactions. Posts
+carry their rendered HTML; nothing here renders Markdown or counts posts.
+"""
+
+import datetime
+import html
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+
+from accounts.models import User
+from accounts.permissions import is_administrator
+from communities import permissions as community_permissions
+from communities.models import Category, Community, Role
+from core.pagination import Page, keyset_page
+from discussions import permissions
+from discussions.models import (
+    REACTION_SYMBOLS,
+    Post,
+    PostRevision,
+    Reaction,
+    ReactionKind,
+    Tag,
+    Thread,
+    ThreadKind,
+    ThreadSubscription,
+)
+from discussions.services.threads import move_refusal, widens_readers
+
+THREADS_PAGE_SIZE = 25
+POSTS_PAGE_SIZE = 30
+LATEST_THREADS = 5
+REVISIONS_PAGE_SIZE = 20
+MENTION_SUGGESTIONS = 8
+QUOTE_EXCERPT_CHARS = 240
+THREAD_ORDER = ("-is_pinned", "-last_activity_at", "-id")
+
+
+def require_readable(user: User, community: Community) -> None:
+    """404 unless `user` may read the community's content (the community's own rule)."""
+    if not community_permissions.can_read_content(user, community):
+        raise Http404
+
+
+# -- thread lists -------------------------------------------------------------------------------
+
+
+def _thread_cursor(thread: Thread) -> str:
+    return f"{int(thread.is_pinned)}|{thread.last_activity_at.isoformat()}|{thread.pk}"
+
+
+def _after_thread(after: str | None) -> Q | None:
+    """Threads strictly after the cursor in (pinned, last activity, id) descending order."""
+    if not after:
+        return None
+    parts = after.split("|")
+    if len(parts) != 3 or parts[0] not in ("0", "1") or not parts[2].isdigit():
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(parts[1])
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    pinned, pk = parts[0] == "1", int(parts[2])
+    # The leading bound lets the index seek instead of reading the skipped rows.
+    return Q(is_pinned__lte=pinned) & (
+        Q(is_pinned__lt=pinned)
+        | Q(is_pinned=pinned, last_activity_at__lt=moment)
+        | Q(is_pinned=pinned, last_activity_at=moment, pk__lt=pk)
+    )
+
+
+def _community_threads(community: Community) -> QuerySet[Thread]:
+    return (
+        Thread.objects.filter(community=community)
+        .select_related("author", "category")
+        .order_by(*THREAD_ORDER)
+    )
+
+
+def _mark_unread(user: User, threads: list[Thread]) -> None:
+    """Set `is_new` (never opened) and `has_new_posts` (posts since the last visit).
+
+    One query for the whole page; visitors get no markers.
+    """
+    for thread in threads:
+        thread.is_new = thread.has_new_posts = False
+    if not user.is_authenticated or not threads:
+        return
+    read = dict(
+        ThreadSubscription.objects.filter(
+            user=user, thread_id__in=[thread.pk for thread in threads]
+        ).values_list("thread_id", "last_read_post_id")
+    )
+    for thread in threads:
+        if thread.pk not in read:
+            thread.is_new = True
+        else:
+            thread.has_new_posts = thread.last_post_id_cache > read[thread.pk]
+
+
+@dataclass
+class ThreadFilters:
+    kind: str = ""
+    category: Category | None = None
+    tag: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.kind or self.category or self.tag)
+
+
+def thread_page(
+    *,
+    user: User,
+    community: Community,
+    filters: ThreadFilters | None = None,
+    after: str | None = None,
+    page_size: int = THREADS_PAGE_SIZE,
+) -> Page:
+    """The community's threads, pinned first then by latest activity, one page at a time.
+
+    404 when `user` may not read the community's content. Threads carry their tags and,
+    for signed-in people, unread markers.
+    """
+    require_readable(user, community)
+    filters = filters or ThreadFilters()
+    threads = _community_threads(community).prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name"))
+    )
+    if filters.kind:
+        threads = threads.filter(kind=filters.kind)
+    if filters.category is not None:
+        threads = threads.filter(category=filters.category)
+    if filters.tag:
+        threads = threads.filter(tags__name=filters.tag.lower())
+    cursor = _after_thread(after)
+    if cursor is not None:
+        threads = threads.filter(cursor)
+    items = list(threads[: page_size + 1])
+    next_cursor = None
+    if len(items) > page_size:
+        items = items[:page_size]
+        next_cursor = _thread_cursor(items[-1])
+    for thread in items:
+        thread.community = community
+    _mark_unread(user, items)
+    return Page(items, next_cursor)
+
+
+def latest_threads(*, user: User, community: Community, limit: int = LATEST_THREADS) -> list:
+    """The first few threads of the community's list, for its home page (no tags, no
+    markers); empty when `user` may not read the community's content."""
+    if not community_permissions.can_read_content(user, community):
+        return []
+    threads = list(_community_threads(community)[:limit])
+    for thread in threads:
+        thread.community = community
+    return threads
+
+
+def community_categories(community: Community) -> list[Category]:
+    return list(community.categories.order_by("position", "name")[:200])
+
+
+def get_category(community: Community, category_id: str | None) -> Category | None:
+    if not category_id or not str(category_id).isdigit():
+        return None
+    return community.categories.filter(pk=int(category_id)).first()
+
+
+# -- one thread ---------------------------------------------------------------------------------
+
+
+def get_thread(*, user: User, community: Community, thread_id: int) -> Thread:
+    """The thread of `community` with id `thread_id`, or 404 when it is not there or
+    `user` may not read the community's content.
+
+    For signed-in people it carries `viewer_last_read` and `viewer_following` (None when
+    they have no subscription row), loaded in the same query.
+    """
+    require_readable(user, community)
+    threads = Thread.objects.filter(community=community, pk=thread_id).select_related(
+        "author", "category", "accepted_answer", "accepted_answer__author", "moved_from"
+    )
+    if user.is_authenticated:
+        mine = ThreadSubscription.objects.filter(thread=OuterRef("pk"), user=user)
+        threads = threads.annotate(
+            viewer_last_read=Subquery(mine.values("last_read_post_id")[:1]),
+            viewer_following=Subquery(mine.values("following")[:1]),
+        )
+    thread = threads.first()
+    if thread is None:
+        raise Http404
+    thread.community = community
+    if not user.is_authenticated:
+        thread.viewer_last_read = thread.viewer_following = None
+    return thread
+
+
+def find_moved_thread(*, user: User, thread_id: int) -> Thread | None:
+    """The thread with this id wherever it lives now, if `user` may read it there: an old
+    address of a moved thread redirects instead of failing."""
+    thread = Thread.objects.select_related("community").filter(pk=thread_id).first()
+    if thread is None or not permissions.can_read_thread(user, thread):
+        return None
+    return thread
+
+
+def get_post(*, thread: Thread, post_id: int) -> Post:
+    """A post of `thread` (deleted ones included), 404 otherwise. The caller has loaded
+    `thread` through `get_thread`, so the reader may read it."""
+    post = (
+        Post.objects.filter(thread=thread, pk=post_id)
+        .select_related("author", "deleted_by", "quoted_post", "quoted_post__author")
+        .first()
+    )
+    if post is None:
+        raise Http404
+    post.thread = thread
+    return post
+
+
+def thread_tags(thread: Thread) -> list[Tag]:
+    return list(thread.tags.order_by("name"))
+
+
+def quote_excerpt(post: Post | None) -> str:
+    """The start of a post as plain text (from its stored, sanitised HTML)."""
+    if post is None:
+        return ""
+    text = html.unescape(strip_tags(post.body_html))
+    return Truncator(" ".join(text.split())).chars(QUOTE_EXCERPT_CHARS)
+
+
+def _with_reactions(posts: QuerySet[Post], user: User) -> QuerySet[Post]:
+    """Each post with, per reaction kind, how many reacted and whether `user` did.
+
+    Correlated subqueries on the (post, kind) index, in the posts' own query: a page of
+    posts and all its reaction counts cost one query.
+    """
+    annotations = {}
+    for kind in ReactionKind.values:
+        same = Reaction.objects.filter(post=OuterRef("pk"), kind=kind)
+        annotations[f"reactions_{kind}"] = Coalesce(
+            Subquery(
+                same.order_by().values("post").annotate(count=Count("pk")).values("count")[:1],
+                output_field=IntegerField(),
+            ),
+            0,
+        )
+        if user.is_authenticated:
+            annotations[f"reacted_{kind}"] = Exists(same.filter(user=user))
+    return posts.annotate(**annotations)
+
+
+@dataclass
+class ReactionCount:
+    kind: str
+    label: str
+    symbol: str
+    count: int
+    mine: bool
+
+
+def _reaction_list(post: Post) -> list[ReactionCount]:
+    """The counts annotated by `_with_reactions`, in the fixed order of the kinds."""
+    return [
+        ReactionCount(
+            kind=kind.value,
+            label=str(kind.label),
+            symbol=REACTION_SYMBOLS[kind],
+            count=getattr(post, f"reactions_{kind.value}", 0),
+            mine=bool(getattr(post, f"reacted_{kind.value}", False)),
+        )
+        for kind in ReactionKind
+    ]
+
+
+def _decorate(user: User, thread: Thread, posts: list[Post]) -> None:
+    """Per-post rights, reactions, quote excerpts and "new" markers, without queries
+    (every post shares the thread and its community; reactions come annotated)."""
+    last_read = getattr(thread, "viewer_last_read", None)
+    moderator = permissions.can_moderate(user, thread.community)
+    can_accept = thread.kind == ThreadKind.QUESTION and permissions.can_accept_answer(user, thread)
+    for post in posts:
+        post.thread = thread
+        post.reaction_list = _reaction_list(post)
+        post.reaction_total = sum(item.count for item in post.reaction_list)
+        post.can_edit = permissions.can_edit_post(user, post)
+        post.can_delete = permissions.can_delete_post(user, post)
+        post.can_see_revisions = post.revision_count > 0 and permissions.can_see_revisions(
+            user, post
+        )
+        post.can_react = permissions.can_react(user, post)
+        post.can_accept = can_accept and not post.is_first and not post.is_deleted
+        post.is_accepted = thread.accepted_answer_id == post.pk
+        post.show_deletion_details = post.is_deleted and moderator
+        post.is_new = (
+            last_read is not None
+            and post.pk > last_read
+            and user.is_authenticated
+            and post.author_id != user.pk
+        )
+        quoted = post.quoted_post
+        post.quote_excerpt = "" if quoted is None or quoted.is_deleted else quote_excerpt(quoted)
+
+
+@dataclass
+class PostPage:
+    items: list = field(default_factory=list)
+    earlier_cursor: int | None = None
+    later_cursor: int | None = None
+
+
+def thread_posts(
+    *,
+    user: User,
+    thread: Thread,
+    after: int | None = None,
+    before: int | None = None,
+    page_size: int = POSTS_PAGE_SIZE,
+) -> PostPage:
+    """A page of the thread's posts in order: from the start, after post id `after`, or
+    the `page_size` posts before post id `before`. Keyset by post id, so every page
+    costs the same. The page knows whether earlier or later posts exist without counting:
+    the first post is flagged, and the thread remembers its last post id.
+    """
+    posts = (
+        Post.objects.filter(thread=thread)
+        .select_related("author", "deleted_by", "quoted_post", "quoted_post__author")
+        .defer("body", "search_text", "quoted_post__search_text", "quoted_post__body")
+    )
+    posts = _with_reactions(posts, user)
+    if before:
+        items = list(posts.filter(pk__lt=before).order_by("-pk")[:page_size])
+        items.reverse()
+    else:
+        if after:
+            posts = posts.filter(pk__gt=after)
+        items = list(posts.order_by("pk")[:page_size])
+    _decorate(user, thread, items)
+    page = PostPage(items=items)
+    if items:
+        if not items[0].is_first:
+            page.earlier_cursor = items[0].pk
+        if items[-1].pk < thread.last_post_id_cache:
+            page.later_cursor = items[-1].pk
+    elif after or before:
+        # Past either end: offer the way back to the start.
+        page.earlier_cursor = before or after
+    return page
+
+
+def reactions_of(*, user: User, post: Post) -> list[ReactionCount]:
+    """The reaction counts of one post, for the htmx update after a reaction."""
+    annotated = _with_reactions(Post.objects.filter(pk=post.pk), user).get()
+    return _reaction_list(annotated)
+
+
+def post_revisions(*, post: Post, after: str | None = None) -> Page:
+    """Earlier versions of a post, oldest first. The caller checked `can_see_revisions`."""
+    revisions = PostRevision.objects.filter(post=post).select_related("edited_by")
+    return keyset_page(revisions, field="created_at", after=after, page_size=REVISIONS_PAGE_SIZE)
+
+
+# -- mentions and moving -----------------------------------------------------------------------
+
+
+def mention_suggestions(
+    *, community: Community, query: str, limit: int = MENTION_SUGGESTIONS
+) -> list[User]:
+    """Up to `limit` people who may read the community's content whose name (or email's
+    local part) starts with `query`; only they can be mentioned there."""
+    query = " ".join(query.strip().lstrip("@").split())[:80]
+    if not query:
+        return []
+    by_name = Q(display_name__istartswith=query) | Q(display_name__icontains=f" {query}")
+    if "@" not in query:
+        by_name |= Q(email__istartswith=query)
+    return list(
+        community_permissions.audience_for(community)
+        .filter(by_name)
+        .order_by("display_name", "id")[:limit]
+    )
+
+
+def get_reader(*, community: Community, person_id: str | None) -> User | None:
+    """The person with this id if they may read the community's content."""
+    if not person_id or not str(person_id).isdigit():
+        return None
+    return community_permissions.audience_for(community).filter(pk=int(person_id)).first()
+
+
+@dataclass
+class MoveTarget:
+    community: Community
+    widens: bool
+
+
+def move_targets(*, user: User, thread: Thread, limit: int = 200) -> list[MoveTarget]:
+    """Communities `user` may move `thread` to, each marked when more people would be
+    able to read the thread there."""
+    source = thread.community
+    if is_administrator(user):
+        candidates = Community.objects.all()
+    else:
+        candidates = Community.objects.filter(
+            memberships__user=user, memberships__role__in=[Role.OWNER, Role.MODERATOR]
+        )
+    candidates = community_permissions.with_viewer_flags(
+        candidates.exclude(pk=source.pk).order_by("name", "id"), user
+    )
+    return [
+        MoveTarget(community=target, widens=widens_readers(source, target))
+        for target in candidates[:limit]
+        if move_refusal(user, thread, target) is None
+    ]
+
+
+def get_move_target(*, user: User, thread: Thread, community_id: str | None) -> Community | None:
+    if not community_id or not str(community_id).isdigit():
+        return None
+    for target in move_targets(user=user, thread=thread):
+        if target.community.pk == int(community_id):
+            return target.community
+    return None

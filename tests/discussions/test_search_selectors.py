@@ -1,0 +1,219 @@
+"""Search: what is found, in what order, with which snippet, a page at a time.
+
+Runs on both backends: PostgreSQL full-text search (the GIN index path) when
+DATABASE_URL points at PostgreSQL, the icontains fallback on SQLite.
+"""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection, transaction
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+
+from discussions.models import Post, ThreadKind
+from discussions.selectors import search as selectors
+from discussions.services.threads import delete_post
+from tests.communities.factories import CommunityFactory
+from tests.discussions.factories import PostFactory, ThreadFactory, member_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def community():
+    return CommunityFactory(visibility="public")
+
+
+def found(user, query: str, **options) -> list[int]:
+    return [
+        result.post.pk for result in selectors.search(user=user, query=query, **options).results
+    ]
+
+
+def test_a_post_is_found_by_a_word_in_its_body(community):
+    thread = ThreadFactory(community=community, title="Fleet update")
+    reply = PostFactory(thread=thread, body="The new **cargo** bikes arrive on Monday.")
+    PostFactory(thread=thread, body="Nothing to see here.")
+
+    page = selectors.search(user=AnonymousUser(), query="cargo")
+
+    assert [result.post.pk for result in page.results] == [reply.pk]
+    [result] = page.results
+    assert "<mark>cargo</mark>" in result.snippet_html
+    assert result.title_html == "Fleet update"
+    assert result.url == f"{thread.get_absolute_url()}?after={reply.pk - 1}#post-{reply.pk}"
+
+
+def test_a_thread_is_found_by_its_title_and_links_to_the_thread(community):
+    thread = ThreadFactory(community=community, title="Warehouse heat pumps", body="Costs.")
+
+    [result] = selectors.search(user=AnonymousUser(), query="heat pumps").results
+
+    assert result.post.is_first
+    assert result.url == thread.get_absolute_url()
+    assert "<mark>" in result.title_html
+    assert "pumps" in result.title_html
+
+
+def test_markup_in_posts_comes_back_escaped_with_only_the_marks_as_html(community):
+    thread = ThreadFactory(community=community, title="Escaping <b>titles</b>")
+    PostFactory(
+        thread=thread, body="Raw <script>alert(1)</script> onions & <img src=x onerror=y> here"
+    )
+
+    [result] = selectors.search(user=AnonymousUser(), query="onions").results
+
+    assert "<script" not in result.snippet_html
+    assert "<img" not in result.snippet_html
+    assert "<mark>onions</mark>" in result.snippet_html
+    assert "&amp;" in result.snippet_html
+    assert result.title_html == "Escaping &lt;b&gt;titles&lt;/b&gt;"
+
+
+def test_deleted_posts_are_never_found(community):
+    thread = ThreadFactory(community=community, body="An ordinary opening.")
+    reply = PostFactory(thread=thread, body="The password is swordfish.")
+    delete_post(by=reply.author, post=reply, reason="")
+
+    assert found(AnonymousUser(), "swordfish") == []
+
+
+def test_best_matches_come_first(community):
+    best = ThreadFactory(
+        community=community,
+        title="Solar roofs",
+        body="Solar panels on every depot. Solar first, solar always.",
+    )
+    other = ThreadFactory(community=community, title="Budget", body="Misc.")
+    weaker = PostFactory(
+        thread=other,
+        body="Among many other topics of this long meeting we also mentioned solar once, "
+        "next to parking, catering, holidays, printers and the new coffee machine.",
+    )
+
+    results = found(AnonymousUser(), "solar")
+
+    assert results == [best.posts.get(is_first=True).pk, weaker.pk]
+
+
+def test_every_word_must_match_and_minus_leaves_words_out(community):
+    thread = ThreadFactory(community=community, body="Intro.")
+    both = PostFactory(thread=thread, body="Electric vans for the city.")
+    PostFactory(thread=thread, body="Electric bikes for the city.")
+    PostFactory(thread=thread, body="Diesel vans for the motorway.")
+
+    assert found(AnonymousUser(), "electric vans") == [both.pk]
+    assert sorted(found(AnonymousUser(), "electric -bikes")) == [both.pk]
+
+
+def test_the_kind_filter_narrows_to_one_kind_of_thread(community):
+    question = ThreadFactory(community=community, kind=ThreadKind.QUESTION, body="Why tulips?")
+    ThreadFactory(community=community, kind=ThreadKind.DISCUSSION, body="Tulips are nice.")
+
+    assert found(AnonymousUser(), "tulips", kind="question") == [
+        question.posts.get(is_first=True).pk
+    ]
+    assert len(found(AnonymousUser(), "tulips", kind="nonsense")) == 2
+
+
+def test_results_are_paged_and_every_result_appears_exactly_once(community):
+    thread = ThreadFactory(community=community, body="Opening.")
+    replies = {PostFactory(thread=thread, body=f"Kiwi report number {n}.").pk for n in range(45)}
+
+    pages = [selectors.search(user=AnonymousUser(), query="kiwi", page=n) for n in (1, 2, 3)]
+
+    assert [len(page.results) for page in pages] == [20, 20, 5]
+    assert [page.has_next for page in pages] == [True, True, False]
+    assert [page.first_number for page in pages] == [1, 21, 41]
+    seen = [result.post.pk for page in pages for result in page.results]
+    assert len(seen) == len(set(seen)) == 45
+    assert set(seen) == replies
+
+
+def test_deep_pages_are_capped(community, monkeypatch):
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    monkeypatch.setattr(selectors, "MAX_PAGES", 2)
+    thread = ThreadFactory(community=community, body="Opening.")
+    for n in range(7):
+        PostFactory(thread=thread, body=f"Mango {n}.")
+
+    last = selectors.search(user=AnonymousUser(), query="mango", page=2)
+    beyond = selectors.search(user=AnonymousUser(), query="mango", page=9)
+
+    assert (len(last.results), last.has_next, last.capped) == (2, False, True)
+    assert beyond.page == 2
+    assert [r.post.pk for r in beyond.results] == [r.post.pk for r in last.results]
+
+
+def test_an_empty_query_runs_no_search():
+    with CaptureQueriesContext(connection) as queries:
+        page = selectors.search(user=AnonymousUser(), query="   ")
+
+    assert (page.query, page.results, len(queries)) == ("", [], 0)
+
+
+def test_one_query_per_page_whatever_the_size(community):
+    thread = ThreadFactory(community=community, body="Opening.")
+    member = member_of(community)
+    counts = []
+    for total in (3, 30):
+        while thread.posts.filter(body__startswith="Pear").count() < total:
+            PostFactory(thread=thread, body="Pear season.")
+        with CaptureQueriesContext(connection) as queries:
+            page = selectors.search(user=member, query="pear")
+        assert len(page.results) == min(total, 20)
+        counts.append(len(queries))
+
+    assert counts == [1, 1]
+
+
+def test_the_snippet_window_is_cut_around_the_first_match():
+    text = "start " + "filler " * 60 + "needle in the middle " + "filler " * 60 + "end"
+
+    snippet = selectors.highlight(text, ["needle"], window=True)
+
+    assert snippet.startswith("…") and snippet.endswith("…")
+    assert "<mark>needle</mark>" in snippet
+    assert len(snippet) < selectors.SNIPPET_LENGTH + 40
+
+
+def test_parse_terms_understands_phrases_and_minus():
+    assert selectors.parse_terms('solar "heat  pump" -diesel or x') == (
+        ["solar", "heat pump", "x"],
+        ["diesel"],
+    )
+
+
+def test_the_full_text_index_exists_only_on_postgresql_and_is_used_there(community):
+    thread = ThreadFactory(community=community, body="Opening.")
+    PostFactory(thread=thread, body="Walnut orchard.")
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, "discussions_post")
+
+    if connection.vendor != "postgresql":
+        assert "discussions_post_search_gin" not in indexes
+        assert found(AnonymousUser(), "walnut") != []
+        return
+
+    assert indexes["discussions_post_search_gin"]["type"] == "gin"
+    # The search matches with exactly the index's expression...
+    with CaptureQueriesContext(connection) as queries:
+        selectors.search(user=AnonymousUser(), query="walnut")
+    [query] = queries.captured_queries
+    assert (
+        'to_tsvector(\'english\'::regconfig, "discussions_post"."search_text") @@ '
+        "(websearch_to_tsquery('english'::regconfig, 'walnut'))"
+    ) in query["sql"]
+    # ...which the planner answers from the GIN index (forced here: the table is tiny).
+    matching = (
+        Post.objects.alias(document=selectors.SearchDocument(F("search_text")))
+        .filter(document=SearchQuery("walnut", search_type="websearch", config="english"))
+        .values("pk")
+    )
+    sql, params = matching.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Bitmap Index Scan on discussions_post_search_gin" in plan

@@ -1,0 +1,336 @@
+"""Query budgets for the thread list and the thread page.
+
+Each page is measured at a small and a large size (the large rows made with bulk_create
+to stay fast): both counts must match and fit the budget, 8 queries for a visitor and 12
+for a member. A visitor's GET writes nothing; a member's GET of a thread writes only their
+read marker.
+"""
+
+import datetime
+import itertools
+from urllib.parse import urlencode
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import MemberType, OrganisationKind, User
+from communities.models import Category, Community, Role, Visibility
+from discussions.models import (
+    Mention,
+    Post,
+    Reaction,
+    ReactionKind,
+    Tag,
+    Thread,
+    ThreadKind,
+    ThreadSubscription,
+)
+from discussions.selectors.threads import POSTS_PAGE_SIZE, THREADS_PAGE_SIZE
+from tests.accounts.factories import OrganisationFactory
+from tests.communities.factories import CommunityFactory
+from tests.discussions.factories import PostFactory, ThreadFactory, member_of
+
+VISITOR_BUDGET = 8
+MEMBER_BUDGET = 12
+WRITE_PREFIXES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+pytestmark = pytest.mark.django_db
+
+_serial = itertools.count(1)
+
+
+# -- bulk helpers -----------------------------------------------------------------------------
+
+
+def add_people(count: int) -> list[User]:
+    numbers = [next(_serial) for _ in range(count)]
+    return User.objects.bulk_create(
+        User(
+            email=f"reader{number}@threads.example",
+            display_name=f"Reader {number}",
+            member_type=MemberType.EMPLOYEE,
+            password="!",
+        )
+        for number in numbers
+    )
+
+
+def add_threads(
+    community: Community, count: int, *, author: User, category=None, tag: Tag | None = None
+) -> list[Thread]:
+    """`count` threads, each with a first post, one minute apart in activity."""
+    start = timezone.now() - datetime.timedelta(days=30)
+    kinds = itertools.cycle([ThreadKind.DISCUSSION, ThreadKind.QUESTION])
+    threads = Thread.objects.bulk_create(
+        Thread(
+            community=community,
+            category=category,
+            kind=next(kinds),
+            title=f"Bulk thread {next(_serial)}",
+            author=author,
+            created_at=start + datetime.timedelta(minutes=index),
+            last_activity_at=start + datetime.timedelta(minutes=index),
+            post_count=1,
+        )
+        for index in range(count)
+    )
+    posts = Post.objects.bulk_create(
+        Post(
+            thread=thread,
+            author=author,
+            body="First post",
+            body_html="<p>First post</p>",
+            is_first=True,
+            created_at=thread.created_at,
+        )
+        for thread in threads
+    )
+    for thread, post in zip(threads, posts, strict=True):
+        Thread.objects.filter(pk=thread.pk).update(last_post_id_cache=post.pk)
+    if tag is not None:
+        Thread.tags.through.objects.bulk_create(
+            Thread.tags.through(thread_id=thread.pk, tag_id=tag.pk) for thread in threads
+        )
+    return threads
+
+
+def add_replies(thread: Thread, count: int, *, people: list[User]) -> list[Post]:
+    """`count` replies by `people` in turn, with quotes, reactions, mentions and a
+    deleted post among them; the thread's counters kept."""
+    first = Post.objects.get(thread=thread, is_first=True)
+    posts = Post.objects.bulk_create(
+        Post(
+            thread=thread,
+            author=people[index % len(people)],
+            body=f"Reply {index}",
+            body_html=f"<p>Reply {index}</p>",
+            quoted_post=first if index % 3 == 0 else None,
+            deleted_at=timezone.now() if index % 7 == 0 else None,
+            deleted_by=people[0] if index % 7 == 0 else None,
+            deletion_reason="Off topic" if index % 7 == 0 else "",
+            revision_count=1 if index % 5 == 0 else 0,
+            edited_at=timezone.now() if index % 5 == 0 else None,
+        )
+        for index in range(count)
+    )
+    kinds = itertools.cycle(ReactionKind.values)
+    Reaction.objects.bulk_create(
+        Reaction(post=post, user=person, kind=next(kinds))
+        for post in posts
+        for person in people[:3]
+    )
+    Mention.objects.bulk_create(Mention(post=post, user=people[1]) for post in posts[::4])
+    Thread.objects.filter(pk=thread.pk).update(
+        post_count=F("post_count") + count,
+        last_post_id_cache=posts[-1].pk,
+        last_activity_at=timezone.now(),
+    )
+    return posts
+
+
+# -- measuring --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def community():
+    return CommunityFactory(visibility=Visibility.PUBLIC, categories=["Operations", "Fleet"])
+
+
+@pytest.fixture
+def viewer(request, client, community):
+    """None for a visitor; otherwise a signed-in member (or moderator) of `community`."""
+    if request.param == "visitor":
+        return None
+    role = Role.MODERATOR if request.param == "moderator" else Role.MEMBER
+    # A person of an organisation: the costly case (the middleware reads it too).
+    host = OrganisationFactory(name="Northwind", kind=OrganisationKind.HOST)
+    user = member_of(community, role=role, organisation=host)
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def measure(client, viewer, django_assert_max_num_queries):
+    budget = VISITOR_BUDGET if viewer is None else MEMBER_BUDGET
+
+    def get(url: str):
+        # An empty cache: the session is read from the database too, the costly case.
+        cache.clear()
+        with django_assert_max_num_queries(budget) as captured:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        return len(captured), response
+
+    return get
+
+
+VIEWERS = ["visitor", "member", "moderator"]
+
+
+@pytest.mark.parametrize("viewer", VIEWERS, indirect=True)
+def test_thread_list_costs_the_same_at_any_size(viewer, measure, community):
+    author = member_of(community)
+    category = community.categories.get(name="Fleet")
+    tag = Tag.objects.create(community=community, name="pilot")
+    url = reverse("thread_list", args=[community.slug])
+
+    threads = add_threads(community, 3, author=author, category=category, tag=tag)
+    if viewer is not None:
+        ThreadSubscription.objects.create(thread=threads[0], user=viewer, last_read_post_id=1)
+    small, response = measure(url)
+    assert len(response.context["page"].items) == 3
+
+    more = add_threads(community, 3 * THREADS_PAGE_SIZE, author=author, category=category, tag=tag)
+    Thread.objects.filter(pk__in=[more[0].pk, more[1].pk]).update(is_pinned=True)
+    if viewer is not None:
+        ThreadSubscription.objects.bulk_create(
+            ThreadSubscription(thread=thread, user=viewer, last_read_post_id=1)
+            for thread in more[::2]
+        )
+    large, response = measure(url)
+    page = response.context["page"]
+    assert len(page.items) == THREADS_PAGE_SIZE
+    assert [thread.is_pinned for thread in page.items[:3]] == [True, True, False]
+    assert page.next_cursor
+    following, response = measure(f"{url}?{urlencode({'after': page.next_cursor})}")
+    assert len(response.context["page"].items) == THREADS_PAGE_SIZE
+    filtered, response = measure(
+        f"{url}?{urlencode({'kind': 'question', 'category': category.pk, 'tag': 'pilot'})}"
+    )
+    assert len(response.context["page"].items) == THREADS_PAGE_SIZE
+
+    assert small == large == following == filtered
+
+
+def _behind(viewer: User | None, thread: Thread) -> None:
+    """Put the member's read marker back on the first post, so every visit writes it once."""
+    if viewer is None:
+        return
+    first = Post.objects.get(thread=thread, is_first=True)
+    ThreadSubscription.objects.update_or_create(
+        thread=thread, user=viewer, defaults={"last_read_post_id": first.pk}
+    )
+
+
+@pytest.mark.parametrize("viewer", VIEWERS, indirect=True)
+@pytest.mark.parametrize("kind", [ThreadKind.DISCUSSION, ThreadKind.QUESTION])
+def test_thread_page_costs_the_same_at_any_size(viewer, measure, community, kind):
+    people = [member_of(community) for _ in range(3)]
+    thread = ThreadFactory(community=community, kind=kind, tags=["pilot", "fleet"])
+    url = thread.get_absolute_url()
+
+    replies = [PostFactory(thread=thread, author=people[0]) for _ in range(2)]
+    if kind == ThreadKind.QUESTION:
+        Thread.objects.filter(pk=thread.pk).update(accepted_answer=replies[0])
+    _behind(viewer, thread)
+    small, response = measure(url)
+    assert len(response.context["post_page"].items) == 3
+
+    add_replies(thread, 3 * POSTS_PAGE_SIZE, people=people)
+    add_threads(community, 40, author=people[0])
+    _behind(viewer, thread)
+    large, response = measure(url)
+    page = response.context["post_page"]
+    assert len(page.items) == POSTS_PAGE_SIZE
+    assert page.later_cursor == page.items[-1].pk
+
+    _behind(viewer, thread)
+    following, response = measure(f"{url}?after={page.later_cursor}")
+    assert len(response.context["post_page"].items) == POSTS_PAGE_SIZE
+    _behind(viewer, thread)
+    thread.refresh_from_db()
+    latest, response = measure(f"{url}?before={thread.last_post_id_cache + 1}")
+    assert response.context["post_page"].items[-1].pk == thread.last_post_id_cache
+
+    assert small == large == following == latest
+
+
+def test_a_visitors_get_writes_nothing(client, community):
+    thread = ThreadFactory(community=community, tags=["pilot"])
+    add_replies(thread, POSTS_PAGE_SIZE + 5, people=[member_of(community) for _ in range(3)])
+    first_page = Post.objects.filter(thread=thread).order_by("pk")[POSTS_PAGE_SIZE - 1]
+    pages = [
+        community.get_absolute_url(),
+        reverse("thread_list", args=[community.slug]),
+        f"{reverse('thread_list', args=[community.slug])}?tag=pilot&kind=discussion",
+        thread.get_absolute_url(),
+        f"{thread.get_absolute_url()}?after={first_page.pk}",
+    ]
+    subscriptions = list(ThreadSubscription.objects.values_list("pk", "last_read_post_id"))
+
+    for url in pages:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        writes = [
+            query["sql"]
+            for query in captured.captured_queries
+            if query["sql"].lstrip().upper().startswith(WRITE_PREFIXES)
+        ]
+        assert writes == [], url
+        assert "sessionid" not in response.cookies, url
+
+    assert Session.objects.count() == 0
+    assert list(ThreadSubscription.objects.values_list("pk", "last_read_post_id")) == (
+        subscriptions
+    )
+
+
+def test_a_members_get_writes_only_their_read_marker(client, community):
+    member = member_of(community)
+    thread = ThreadFactory(community=community)
+    replies = [PostFactory(thread=thread) for _ in range(3)]
+    client.force_login(member)
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(thread.get_absolute_url()).status_code == 200
+    writes = [
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].lstrip().upper().startswith(WRITE_PREFIXES)
+    ]
+    assert len(writes) == 1
+    assert "discussions_threadsubscription" in writes[0]
+    subscription = ThreadSubscription.objects.get(thread=thread, user=member)
+    assert subscription.last_read_post_id == replies[-1].pk
+    assert subscription.following is False
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(thread.get_absolute_url()).status_code == 200
+    assert not [
+        query
+        for query in captured.captured_queries
+        if query["sql"].lstrip().upper().startswith(WRITE_PREFIXES)
+    ]
+
+
+def test_community_home_lists_latest_threads_at_constant_cost(client, community):
+    author = member_of(community)
+    add_threads(community, 2, author=author)
+    url = community.get_absolute_url()
+    cache.clear()
+    with CaptureQueriesContext(connection) as small:
+        response = client.get(url)
+    assert len(response.context["latest_threads"]) == 2
+    add_threads(community, 30, author=author)
+    cache.clear()
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(url)
+    assert len(response.context["latest_threads"]) == 5
+    assert len(small) == len(large) <= VISITOR_BUDGET
+
+
+# A category of another community never filters this one's list.
+def test_foreign_category_in_filter_is_ignored(client, community):
+    other = CommunityFactory(visibility=Visibility.PUBLIC, categories=["Elsewhere"])
+    foreign = Category.objects.get(community=other)
+    add_threads(community, 2, author=member_of(community))
+    response = client.get(reverse("thread_list", args=[community.slug]), {"category": foreign.pk})
+    assert response.status_code == 200
+    assert len(response.context["page"].items) == 2
