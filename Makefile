@@ -44,9 +44,12 @@ test: install-test
 	bash scripts/ensure-chromium.sh
 	$(BIN)/pytest
 
-## Load the main pages under gunicorn (production settings) on a seed_scale dataset and
-## print requests/s, p50, p99 and SQL queries per page. PostgreSQL when DATABASE_URL is set
-## (in a separate <name>_bench database), else SQLite under var/bench/. About 3 minutes.
+## Load the main pages under gunicorn (production settings plus the bench's yardstick page)
+## on a seed_scale dataset (a million posts; BENCH_LIGHT=1 for a tenth) and print
+## requests/s, p50, p99 and SQL queries per page, and the thread list's share of the
+## yardstick's requests/s. Pages still answering 404 show as "not built". PostgreSQL when
+## DATABASE_URL is set (in a separate <name>_bench database), else SQLite under var/bench/.
+## About 7 to 10 minutes.
 bench: install
 	bash scripts/ensure-wrk.sh
 	$(BIN)/python scripts/bench.py

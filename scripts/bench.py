@@ -1,15 +1,26 @@
 """`make bench`: load the main pages under gunicorn on a scale dataset and print a table.
 
 Steps: a fresh benchmark database (PostgreSQL `<name>_bench` next to DATABASE_URL's when
-it is set, else SQLite under var/bench/), migrate, collect static files, `seed_scale`,
-gunicorn with production settings (2 workers) on a free loopback port, then for each page
-as a visitor and as a signed-in member: the SQL query count of one request (measured
-in-process with the test client against the same database) and a bounded wrk run.
+it is set, else SQLite under var/bench/), migrate, collect static files, `seed_scale`
+(with its million posts), gunicorn with the
+bench's settings (`benchyard.settings`: production plus the yardstick page) with 2
+workers on a free loopback port, then for each page as a visitor and as a signed-in
+member: the SQL query count of one request (measured in-process with the test client
+against the same database) and a bounded wrk run. The discussion pages are still being
+built: one answering 404 shows as "not built" (another status, as "HTTP <code>") in its
+row and the run goes on. The yardstick is a bare page listing 30 threads with their
+community; the thread list's requests/s are printed as a share of its, measured in
+alternating short runs of the two.
 Gunicorn is always stopped, whatever fails. Traffic never leaves 127.0.0.1.
 
 Environment knobs: BENCH_DURATION (seconds per page, default 10), BENCH_CONNECTIONS (8),
-BENCH_THREADS (2), BENCH_MEMBERS / BENCH_COMMUNITIES / BENCH_PURPOSES (seed_scale sizes),
-BENCH_DEEP_PAGE (how many member-list pages deep, default 100).
+BENCH_THREADS (2), BENCH_MEMBERS / BENCH_COMMUNITIES / BENCH_PURPOSES and
+BENCH_DISCUSSION_THREADS / BENCH_POSTS / BENCH_IDEAS / BENCH_VOTES / BENCH_DECISIONS /
+BENCH_REACTIONS (seed_scale sizes), BENCH_LIGHT=1 (a tenth of the discussion sizes, for
+a quicker run), BENCH_DEEP_PAGE (how many member-list pages deep, default 100),
+BENCH_COMPARISON_ROUNDS (5) and BENCH_COMPARISON_SECONDS (2): the thread list and the
+yardstick are also measured in alternating short runs, so that a machine busy with other
+work slows both alike and their ratio stays meaningful.
 """
 
 import http.client
@@ -33,6 +44,8 @@ SQLITE_PATH = BENCH_DIR / "commons-bench.sqlite3"
 GUNICORN_LOG = BENCH_DIR / "gunicorn.log"
 RESULTS = BENCH_DIR / "last-results.txt"
 WORKERS = 2
+YARDSTICK_AIM = 2 / 3  # the thread list should serve at least this share of its req/s
+YARDSTICK_PATH = "/bench/yardstick/"
 
 
 def setting(name: str, default: int) -> int:
@@ -44,6 +57,16 @@ DURATION = setting("BENCH_DURATION", 10)
 CONNECTIONS = setting("BENCH_CONNECTIONS", 8)
 THREADS = setting("BENCH_THREADS", 2)
 DEEP_PAGE = setting("BENCH_DEEP_PAGE", 100)
+COMPARISON_ROUNDS = setting("BENCH_COMPARISON_ROUNDS", 5)
+COMPARISON_SECONDS = setting("BENCH_COMPARISON_SECONDS", 2)
+DISCUSSION_KNOBS = {
+    "threads": "BENCH_DISCUSSION_THREADS",  # BENCH_THREADS is wrk's threads
+    "posts": "BENCH_POSTS",
+    "ideas": "BENCH_IDEAS",
+    "votes": "BENCH_VOTES",
+    "decisions": "BENCH_DECISIONS",
+    "reactions": "BENCH_REACTIONS",
+}
 
 
 class BenchError(Exception):
@@ -61,6 +84,10 @@ class Target:
     p50_ms: float | None = None
     p99_ms: float | None = None
     errors: int = 0
+    optional: bool = False  # a page still being built: it may answer 404 for now
+    skipped: str = ""  # why an optional page was not loaded ("not built", "HTTP 302")
+    # Measured in alternation with the yardstick: (this page's req/s, the yardstick's).
+    paired_rates: tuple[float, float] | None = None
 
 
 # -- the benchmark database ------------------------------------------------------------------
@@ -111,7 +138,9 @@ def bench_environment(database_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
-            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            # Production settings plus the yardstick page, which only these settings mount.
+            "DJANGO_SETTINGS_MODULE": "benchyard.settings",
+            "BENCH_YARDSTICK": "1",
             "DATABASE_URL": database_url,
             "DATA_DIR": str(BENCH_DIR),
             "MEDIA_ROOT": str(BENCH_DIR / "media"),
@@ -159,6 +188,8 @@ def prepare_targets() -> list[Target]:
 
     from communities import selectors
     from communities.models import Community, Role, Visibility
+    from discussions.management.commands.seed_discussions_scale import SAMPLE_SEARCH_WORD
+    from discussions.models import Thread
 
     community = (
         Community.objects.filter(visibility=Visibility.PUBLIC, slug__startswith="scale-")
@@ -198,10 +229,27 @@ def prepare_targets() -> list[Target]:
         (f"member list ({community.member_count})", members),
         (f"members, page {depth + 1}", f"{members}?{urlencode({'after': cursor or ''})}"),
     ]
-    targets = []
+    # The discussion pages (404 until they are built), on the community's busiest thread.
+    threads = f"/communities/{community.slug}/threads/"
+    thread = Thread.objects.filter(community=community).order_by("-post_count", "id").first()
+    thread_count = Thread.objects.filter(community=community).count()
+    discussion_pages = [(f"thread list ({thread_count})", threads)]
+    if thread is not None:
+        discussion_pages.append(
+            (f"thread page ({thread.post_count} posts)", f"{threads}{thread.pk}/")
+        )
+    discussion_pages += [
+        ("idea list", f"/communities/{community.slug}/ideas/"),
+        (f"search {SAMPLE_SEARCH_WORD!r}", f"/search/?{urlencode({'q': SAMPLE_SEARCH_WORD})}"),
+    ]
+    targets = [Target("yardstick: 30 threads + join", "visitor", YARDSTICK_PATH)]
     for viewer in ("visitor", "member"):
+        session = cookie if viewer == "member" else ""
         for page, path in pages:
-            targets.append(Target(page, viewer, path, cookie if viewer == "member" else ""))
+            targets.append(Target(page, viewer, path, session))
+        for page, path in discussion_pages:
+            targets.append(Target(page, viewer, path, session, optional=True))
+    targets.append(Target("feed (home)", "member", "/", cookie, optional=True))
 
     for target in targets:
         client = Client()
@@ -211,6 +259,10 @@ def prepare_targets() -> list[Target]:
         client.get(target.path)  # warm: templates compiled, session cached
         with CaptureQueriesContext(connection) as captured:
             response = client.get(target.path)
+        if target.optional and response.status_code != 200:
+            code = response.status_code
+            target.skipped = "not built" if code == 404 else f"HTTP {code}"
+            continue
         if response.status_code != 200:
             raise BenchError(f"{target.path} as {target.viewer}: HTTP {response.status_code}")
         target.queries = len(captured)
@@ -315,23 +367,29 @@ def to_ms(text: str) -> float:
     return float(number) * UNITS_MS[unit]
 
 
-def run_wrk(port: int, target: Target) -> None:
-    command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency"]
+def wrk(port: int, target: Target, seconds: int) -> tuple[str, float]:
+    """wrk's report for `seconds` of load on the target, and its requests per second."""
+    command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
     if target.cookie:
         command += ["-H", f"Cookie: {target.cookie}"]
     command.append(f"http://127.0.0.1:{port}{target.path}")
     result = subprocess.run(  # noqa: S603 - wrk with our arguments
-        command, capture_output=True, text=True, timeout=DURATION + 30, check=False
+        command, capture_output=True, text=True, timeout=seconds + 30, check=False
     )
     if result.returncode != 0:
         raise BenchError(f"wrk failed for {target.path}:\n{result.stdout}\n{result.stderr}")
-    output = result.stdout
-    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
+    if not rate:
+        raise BenchError(f"Could not read wrk's output for {target.path}:\n{result.stdout}")
+    return result.stdout, float(rate.group(1))
+
+
+def run_wrk(port: int, target: Target) -> None:
+    output, target.requests_per_second = wrk(port, target, DURATION)
     p50 = re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE)
     p99 = re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE)
-    if not (rate and p50 and p99):
-        raise BenchError(f"Could not read wrk's output for {target.path}:\n{output}")
-    target.requests_per_second = float(rate.group(1))
+    if not (p50 and p99):
+        raise BenchError(f"Could not read wrk's latencies for {target.path}:\n{output}")
     target.p50_ms, target.p99_ms = to_ms(p50.group(1)), to_ms(p99.group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     socket_errors = re.search(r"Socket errors:.*?(\d+).*?(\d+).*?(\d+).*?(\d+)", output)
@@ -344,13 +402,17 @@ def table(targets: list[Target], engine: str) -> str:
     header = ("page", "viewer", "req/s", "p50 ms", "p99 ms", "queries", "errors")
     rows = [
         (
-            t.page,
-            t.viewer,
-            f"{t.requests_per_second:.1f}",
-            f"{t.p50_ms:.1f}",
-            f"{t.p99_ms:.1f}",
-            str(t.queries),
-            str(t.errors),
+            (
+                t.page,
+                t.viewer,
+                f"{t.requests_per_second:.1f}",
+                f"{t.p50_ms:.1f}",
+                f"{t.p99_ms:.1f}",
+                str(t.queries),
+                str(t.errors),
+            )
+            if not t.skipped
+            else (t.page, t.viewer, t.skipped, "-", "-", "-", "-")
         )
         for t in targets
     ]
@@ -367,6 +429,56 @@ def table(targets: list[Target], engine: str) -> str:
     )
     separator = "  ".join("-" * width for width in widths)
     return "\n".join([title, line(header), separator, *(line(row) for row in rows)])
+
+
+def compared_targets(targets: list[Target]) -> list[Target]:
+    return [t for t in targets if t.page.startswith("thread list")]
+
+
+def measure_against_yardstick(port: int, targets: list[Target]) -> None:
+    """Alternate short runs of the yardstick and each thread list, so both see the same
+    machine: a background job slowing one 10-second run would otherwise skew the share."""
+    yardstick = next(t for t in targets if t.path == YARDSTICK_PATH)
+    for target in compared_targets(targets):
+        if target.skipped:
+            continue
+        page_total = yardstick_total = 0.0
+        for round_number in range(COMPARISON_ROUNDS):
+            order = [target, yardstick] if round_number % 2 else [yardstick, target]
+            for measured in order:
+                _, rate = wrk(port, measured, COMPARISON_SECONDS)
+                if measured is target:
+                    page_total += rate
+                else:
+                    yardstick_total += rate
+        target.paired_rates = (
+            page_total / COMPARISON_ROUNDS,
+            yardstick_total / COMPARISON_ROUNDS,
+        )
+
+
+def yardstick_comparison(targets: list[Target]) -> str:
+    """The thread list's requests/s as a share of the yardstick's (aim: two thirds)."""
+    yardstick = next(t for t in targets if t.path == YARDSTICK_PATH)
+    lines = []
+    for target in compared_targets(targets):
+        if target.skipped:
+            lines.append(f"Thread list as {target.viewer}: {target.skipped}, not compared.")
+            continue
+        if target.paired_rates:
+            page_rate, yardstick_rate = target.paired_rates
+            how = f"{COMPARISON_ROUNDS} alternating rounds of {COMPARISON_SECONDS}s each"
+        else:
+            page_rate, yardstick_rate = target.requests_per_second, yardstick.requests_per_second
+            how = "the table's runs"
+        share = page_rate / yardstick_rate
+        verdict = "meets" if share >= YARDSTICK_AIM else "BELOW"
+        lines.append(
+            f"Thread list as {target.viewer}: {page_rate:.1f} req/s against the yardstick's "
+            f"{yardstick_rate:.1f} = {share:.0%} ({how}; {verdict} the aim of "
+            f"{YARDSTICK_AIM:.0%})."
+        )
+    return "\n".join(lines)
 
 
 # -- the run ----------------------------------------------------------------------------------
@@ -393,6 +505,12 @@ def main() -> int:
             f"--communities={setting('BENCH_COMMUNITIES', 200)}",
             f"--purposes={setting('BENCH_PURPOSES', 50)}",
         ]
+        # Discussion sizes: seed_scale's own defaults (a million posts) unless overridden.
+        for option, knob in DISCUSSION_KNOBS.items():
+            if os.environ.get(knob):
+                sizes.append(f"--{option}={setting(knob, 0)}")
+        if setting("BENCH_LIGHT", 0):
+            sizes.append("--light")
         run_step("seed_scale", [python, "manage.py", "seed_scale", *sizes], env)
         os.environ.update(env)
         sys.path.insert(0, str(ROOT))
@@ -404,14 +522,22 @@ def main() -> int:
         wait_for_health(gunicorn, port)
         print(f"gunicorn ready on 127.0.0.1:{port}; {DURATION}s of wrk per page...")
         for target in targets:
+            if target.skipped:
+                print(f"  {target.page} as {target.viewer}: {target.skipped}, skipped")
+                continue
             for _ in range(10):  # warm both workers: compiled templates, cached session
                 status = get(port, target.path, target.cookie)
             if status != 200:
                 raise BenchError(f"{target.path} as {target.viewer} answered HTTP {status}")
             run_wrk(port, target)
             print(f"  {target.page} as {target.viewer}: {target.requests_per_second:.1f} req/s")
+        print(
+            f"Thread list against the yardstick: {COMPARISON_ROUNDS} alternating rounds of "
+            f"{COMPARISON_SECONDS}s each..."
+        )
+        measure_against_yardstick(port, targets)
         sessions_after = session_rows()
-        report = table(targets, engine)
+        report = table(targets, engine) + "\n" + yardstick_comparison(targets)
         report += (
             f"\nSession rows: {sessions_before} before the load, {sessions_after} after "
             f"({'no' if sessions_after == sessions_before else 'UNEXPECTED'} writes by GETs)."

@@ -23,6 +23,8 @@ from purposes.models import Goal, Measurement, Purpose
 pytestmark = pytest.mark.django_db
 
 SMALL = {"members": 80, "communities": 12, "purposes": 3}
+# Discussions too, tiny (tests/discussions/test_seed_scale_discussions.py checks them).
+SMALL.update(threads=30, posts=90, ideas=6, decisions=3, votes=20, reactions=10)
 
 
 def seed(**options) -> str:

@@ -2,6 +2,9 @@
 
 Everything is written with bulk inserts inside one transaction; the password is hashed
 once and shared, and no service runs per row, so 10,000 people take seconds, not minutes.
+Then the discussions go in (`discussions/management/commands/seed_discussions_scale.py`):
+by default 50,000 threads with 1,000,000 posts, 10,000 ideas with 200,000 votes, 1,000
+decisions, 200,000 reactions and the activity feed's rows (`--threads 0` skips them).
 Every row it creates is recognisable: organisation domains, email addresses and slugs all
 carry the `scale` marker, which is how a second run notices the first one (and how
 `--reset` finds what to delete).
@@ -40,6 +43,13 @@ from communities.models import (
     Visibility,
 )
 from core.markdown import render_markdown
+from discussions.management.commands.seed_discussions_scale import (
+    DiscussionSeeder,
+    add_size_arguments,
+    purge_scale_discussions,
+    resolve_sizes,
+    tune_for_bulk_loading,
+)
 from purposes.models import (
     Challenge,
     CoverColour,
@@ -204,6 +214,7 @@ class Command(BaseCommand):
             "--reset", action="store_true", help="delete earlier scale data first, then seed"
         )
         parser.add_argument("--random-seed", type=int, default=2026, help="for repeatable data")
+        add_size_arguments(parser)
 
     def handle(self, *args, **options) -> None:
         members, communities, purposes = (
@@ -213,11 +224,13 @@ class Command(BaseCommand):
         )
         if members < 10 or communities < 1 or purposes < 1:
             raise CommandError("Ask for at least 10 members, 1 community and 1 purpose.")
+        sizes = resolve_sizes(options)
         started = time.monotonic()
         self.rng = random.Random(options["random_seed"])  # noqa: S311 - test data, not secrets
         self.now = timezone.now()
         # One transaction: a failure leaves the database as it was, earlier data included.
         with transaction.atomic():
+            tune_for_bulk_loading()
             if scale_data_exists():
                 if not options["reset"]:
                     raise CommandError(
@@ -233,6 +246,10 @@ class Command(BaseCommand):
             )
             self.step("Pending join requests and invitation links", self.seed_requests)
             self.step("Member counts checked", self.check_member_counts)
+            discussions = ""
+            if sizes["threads"]:
+                seeder = DiscussionSeeder(stdout=self.stdout, rng=self.rng, now=self.now)
+                discussions = f" Discussions: {seeder.run(sizes)}."
         # Fresh planner statistics, as a settled database would have: without them the
         # planner guesses row counts and measurements of the new data mislead.
         self.step("Planner statistics (ANALYZE)", analyze)
@@ -243,6 +260,7 @@ class Command(BaseCommand):
                 f"Scale data ready in {elapsed:.1f}s: {len(self.people)} people, "
                 f"{len(self.purposes)} purposes, {len(self.communities)} communities, "
                 f"{self.membership_total} memberships, {self.request_total} pending requests."
+                f"{discussions}"
             )
         )
         self.stdout.write(
@@ -609,6 +627,7 @@ def scale_data_exists() -> bool:
 
 def delete_scale_data() -> None:
     """Remove everything an earlier run created, children before parents."""
+    purge_scale_discussions()  # set-based: a million posts would not fit the ORM's delete
     communities = Community.objects.filter(slug__startswith=SLUG_PREFIX)
     Membership.objects.filter(community__in=communities).delete()
     JoinRequest.objects.filter(community__in=communities).delete()

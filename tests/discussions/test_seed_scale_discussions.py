@@ -1,0 +1,362 @@
+"""The discussion part of `seed_scale`: exact sizes, right counters, safe resets; and the
+bench's yardstick page, which only the bench's own settings mount."""
+
+import importlib.util
+import math
+import os
+import subprocess
+import sys
+from collections import Counter
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Count, F, Max
+from django.test import Client, override_settings
+
+from accounts.models import User
+from communities.models import Community, Membership
+from core.markdown import render_markdown
+from discussions.management.commands.seed_discussions_scale import (
+    STATUS_PATHS,
+    apportion,
+)
+from discussions.models import (
+    TRENDING_EPOCH,
+    TRENDING_SECONDS_PER_DECADE,
+    Activity,
+    ActivityKind,
+    Decision,
+    DecisionMode,
+    DecisionOption,
+    DecisionVote,
+    GoalLink,
+    Idea,
+    IdeaStatus,
+    IdeaStatusChange,
+    IdeaVote,
+    Post,
+    Reaction,
+    Tag,
+    Thread,
+    ThreadKind,
+    ThreadSubscription,
+)
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+PEOPLE = {"members": 80, "communities": 12, "purposes": 3}
+TALK = {
+    "threads": 60,
+    "posts": 400,
+    "ideas": 15,
+    "decisions": 6,
+    "votes": 120,
+    "reactions": 50,
+}
+
+
+def seed(command: str = "seed_scale", **options) -> str:
+    out = StringIO()
+    sizes = {**PEOPLE, **TALK} if command == "seed_scale" else dict(TALK)
+    call_command(command, stdout=out, **{**sizes, **options})
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_seed_scale_makes_exact_discussions_with_right_counters():
+    output = seed()
+
+    assert "60 threads (15 ideas, 6 decisions), 400 posts" in output
+    assert Thread.objects.count() == 60
+    assert Thread.objects.filter(kind=ThreadKind.IDEA).count() == 15
+    assert Thread.objects.filter(kind=ThreadKind.DECISION).count() == 6
+    assert Post.objects.count() == 400
+    assert Idea.objects.count() == 15
+    assert Decision.objects.count() == 6
+    assert IdeaVote.objects.count() == 120
+    assert Reaction.objects.count() == 50
+
+    # Thread counters: exactly what the posts say.
+    for thread in Thread.objects.annotate(
+        real=Count("posts"), newest=Max("posts__id"), latest=Max("posts__created_at")
+    ):
+        assert thread.post_count == thread.real
+        assert thread.last_post_id_cache == thread.newest
+        assert thread.last_activity_at == thread.latest
+    assert Post.objects.filter(is_first=True).count() == 60
+    members = set(Membership.objects.values_list("community_id", "user_id"))
+    for post in Post.objects.select_related("thread"):
+        assert (post.thread.community_id, post.author_id) in members
+        if post.is_first:
+            assert post.author_id == post.thread.author_id
+            assert post.created_at == post.thread.created_at
+            assert post.search_text.startswith(f"{post.thread.title}\n")
+        assert post.thread.created_at <= post.created_at <= post.thread.last_activity_at
+    # Rendered once per distinct body, and exactly what rendering on save gives.
+    for body, body_html in Post.objects.values_list("body", "body_html").distinct():
+        assert body_html == render_markdown(body)
+    for first_id, thread_id in Post.objects.filter(is_first=True).values_list("pk", "thread"):
+        assert not Post.objects.filter(thread=thread_id, pk__lt=first_id).exists()
+
+    # Ideas: vote counts, trending scores, voters who may vote, duplicates merged.
+    for idea in Idea.objects.annotate(real=Count("votes")).select_related("thread"):
+        assert idea.vote_count == idea.real
+        newness = (idea.created_at.timestamp() - TRENDING_EPOCH) / TRENDING_SECONDS_PER_DECADE
+        assert idea.trending_score == pytest.approx(math.log10(max(idea.vote_count, 1)) + newness)
+        assert idea.created_at == idea.thread.created_at
+        assert idea.community_id == idea.thread.community_id
+        changes = list(idea.status_changes.order_by("changed_at", "pk"))
+        assert [change.to_status for change in changes] == STATUS_PATHS[idea.status]
+        if changes:
+            assert changes[0].from_status == IdeaStatus.NEW
+            assert idea.status_changed_at == changes[-1].changed_at
+        if idea.status == IdeaStatus.DUPLICATE:
+            assert idea.vote_count == 0
+            assert idea.merged_into.community_id == idea.community_id
+            assert idea.merged_into.status != IdeaStatus.DUPLICATE
+        else:
+            assert idea.merged_into_id is None
+    for vote in IdeaVote.objects.select_related("idea__community", "user"):
+        assert (vote.idea.community_id, vote.user_id) in members
+        assert vote.idea.community.lets_vote_on_ideas(vote.user.member_type)
+
+    # Decisions: options tallied, voters counted once, outcomes only once closed.
+    for option in DecisionOption.objects.annotate(real=Count("votes")):
+        assert option.vote_count == option.real
+    for decision in Decision.objects.annotate(real=Count("votes__user", distinct=True)):
+        assert decision.voter_count == decision.real
+        if decision.outcome:
+            assert decision.is_closed
+        if decision.mode != DecisionMode.MULTIPLE:
+            per_voter = Counter(decision.votes.values_list("user_id", flat=True))
+            assert set(per_voter.values()) <= {1}
+    for vote in DecisionVote.objects.select_related("option"):
+        assert vote.option.decision_id == vote.decision_id
+
+    # The feed's rows: one per event, in the event's community.
+    kinds = Counter(Activity.objects.values_list("kind", flat=True))
+    plain = Thread.objects.filter(kind__in=[ThreadKind.DISCUSSION, ThreadKind.QUESTION])
+    assert kinds[ActivityKind.THREAD_STARTED] == plain.count()
+    assert kinds[ActivityKind.IDEA_POSTED] == 15
+    assert kinds[ActivityKind.IDEA_STATUS] == IdeaStatusChange.objects.count()
+    assert kinds[ActivityKind.DECISION_OPENED] == 6
+    assert kinds[ActivityKind.DECISION_CLOSED] == Decision.objects.exclude(closed_at=None).count()
+    assert not Activity.objects.exclude(community_id=F("thread__community_id")).exists()
+
+    # Follows, reactions, answers, tags and goal links stay inside their community.
+    for thread in Thread.objects.all():
+        assert ThreadSubscription.objects.filter(
+            thread=thread, user=thread.author_id, following=True
+        ).exists()
+    for follow in ThreadSubscription.objects.select_related("thread"):
+        assert Post.objects.filter(thread=follow.thread, pk=follow.last_read_post_id).exists()
+    for reaction in Reaction.objects.select_related("post__thread"):
+        assert (reaction.post.thread.community_id, reaction.user_id) in members
+    for thread in Thread.objects.exclude(accepted_answer=None).select_related("accepted_answer"):
+        assert thread.kind == ThreadKind.QUESTION
+        assert thread.accepted_answer.thread_id == thread.pk
+        assert not thread.accepted_answer.is_first
+    for thread in Thread.objects.prefetch_related("tags"):
+        assert all(tag.community_id == thread.community_id for tag in thread.tags.all())
+    for link in GoalLink.objects.select_related("thread__community", "goal"):
+        assert link.goal.purpose_id == link.thread.community.purpose_id
+        assert link.thread.kind in (ThreadKind.IDEA, ThreadKind.DECISION)
+
+    # The biggest community gets the biggest share of threads.
+    biggest = Community.objects.order_by("-member_count", "pk").first()
+    assert Thread.objects.filter(community=biggest).count() >= 60 // 10
+
+
+@pytest.mark.django_db
+def test_seed_scale_reset_deletes_the_discussions_too():
+    seed()
+
+    output = seed(reset=True, threads=40, posts=100, reactions=10)
+
+    assert "Deleted the earlier scale data" in output
+    assert Thread.objects.count() == 40
+    assert Post.objects.count() == 100
+    assert Reaction.objects.count() == 10
+    assert IdeaVote.objects.count() == 120
+    assert Tag.objects.values("community").distinct().count() == Tag.objects.count() // 5
+
+
+@pytest.mark.django_db
+def test_seed_scale_without_threads_makes_no_discussions():
+    output = seed(threads=0)
+
+    assert "Scale data ready" in output
+    assert not Thread.objects.exists()
+
+
+@pytest.mark.django_db
+def test_seed_discussions_scale_alone_refuses_to_run_twice_unless_reset():
+    seed(threads=0)
+
+    output = seed("seed_discussions_scale")
+
+    assert "Scale discussions ready" in output
+    assert Post.objects.count() == 400
+    with pytest.raises(CommandError, match="--reset"):
+        seed("seed_discussions_scale")
+    assert Post.objects.count() == 400
+
+    output = seed("seed_discussions_scale", reset=True, posts=300)
+
+    assert "Deleted the earlier scale discussions" in output
+    assert Thread.objects.count() == 60
+    assert Post.objects.count() == 300
+    assert User.objects.count() == 80
+
+
+@pytest.mark.django_db
+def test_impossible_sizes_are_refused_and_nothing_is_written():
+    with pytest.raises(CommandError, match="Not enough voters"):
+        seed(votes=1_000_000)
+    assert not User.objects.exists()
+    assert not Thread.objects.exists()
+
+    with pytest.raises(CommandError, match="first post"):
+        seed(posts=10)
+    with pytest.raises(CommandError, match="more threads"):
+        seed(ideas=50, decisions=20)
+
+
+def test_apportion_splits_exactly_under_caps():
+    assert apportion(10, [1, 1, 1]) == [4, 3, 3]
+    assert sum(apportion(1000, [0.3, 5.2, 1.1, 0.0])) == 1000
+    assert apportion(10, [100, 1, 1], caps=[2, 10, 10]) == [2, 4, 4]
+    with pytest.raises(ValueError):
+        apportion(10, [1, 1], caps=[3, 3])
+
+
+# -- the yardstick --------------------------------------------------------------------
+
+
+def yardstick_settings() -> dict:
+    return {
+        "ROOT_URLCONF": "benchyard.urls",
+        "INSTALLED_APPS": [*settings.INSTALLED_APPS, "benchyard"],
+        "BENCH_YARDSTICK": True,
+    }
+
+
+@pytest.mark.django_db
+def test_the_site_does_not_mount_the_yardstick():
+    seed(threads=40, posts=100)
+
+    assert Client().get("/bench/yardstick/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_yardstick_lists_30_threads_in_one_query(django_assert_num_queries):
+    seed(threads=40, posts=100)
+    client = Client()
+
+    with override_settings(**yardstick_settings()):
+        client.get("/bench/yardstick/")  # warm
+        with django_assert_num_queries(1):
+            response = client.get("/bench/yardstick/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count("<li>") == 30
+    newest = Thread.objects.select_related("community").order_by("-created_at", "-id").first()
+    assert f"/communities/{newest.community.slug}/threads/{newest.pk}/" in page
+
+
+def urls_under(settings_module: str, **environment: str) -> str:
+    """What a fresh process with these settings says about the yardstick's URL."""
+    script = (
+        "import django\n"
+        "django.setup()\n"
+        "from django.conf import settings\n"
+        "from django.urls import Resolver404, resolve\n"
+        "try:\n"
+        "    resolve('/bench/yardstick/')\n"
+        "    mounted = 'mounted'\n"
+        "except Resolver404:\n"
+        "    mounted = 'not mounted'\n"
+        "print(settings.ROOT_URLCONF, getattr(settings, 'BENCH_YARDSTICK', None), mounted)\n"
+    )
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("BENCH_YARDSTICK", "DJANGO_SETTINGS_MODULE")
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": settings_module,
+            "SECRET_KEY": "yardstick-test-only",
+            "ALLOWED_HOSTS": "testserver",
+            **environment,
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_production_settings_never_mount_the_yardstick():
+    assert urls_under("config.settings.production") == "config.urls None not mounted"
+    # Not even when the bench's variable leaks into production's environment.
+    assert (
+        urls_under("config.settings.production", BENCH_YARDSTICK="1")
+        == "config.urls None not mounted"
+    )
+
+
+def test_only_the_bench_settings_with_its_variable_mount_the_yardstick():
+    assert urls_under("benchyard.settings") == "config.urls False not mounted"
+    assert urls_under("benchyard.settings", BENCH_YARDSTICK="1") == "benchyard.urls True mounted"
+
+
+# -- the bench's report ---------------------------------------------------------------
+
+
+def load_bench():
+    spec = importlib.util.spec_from_file_location("bench", ROOT / "scripts" / "bench.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_report_marks_pages_not_built_and_compares_with_the_yardstick():
+    bench = load_bench()
+    yardstick = bench.Target("yardstick: 30 threads + join", "visitor", "/bench/yardstick/")
+    visitor = bench.Target("thread list (10)", "visitor", "/communities/x/threads/")
+    member = bench.Target("thread list (10)", "member", "/communities/x/threads/", "c=1")
+    search = bench.Target("search", "visitor", "/search/?q=x", optional=True, skipped="not built")
+    for target, rate in ((yardstick, 900.0), (visitor, 630.0), (member, 500.0)):
+        target.requests_per_second, target.p50_ms, target.p99_ms = rate, 8.0, 20.0
+        target.queries = 3
+
+    report = bench.table([yardstick, visitor, member, search], "SQLite")
+    comparison = bench.yardstick_comparison([yardstick, visitor, member, search])
+
+    search_row = next(line for line in report.splitlines() if line.startswith("search"))
+    assert "not built" in search_row
+    assert "visitor: 630.0 req/s against the yardstick's 900.0 = 70% (the table's" in comparison
+    assert "member: 500.0 req/s against the yardstick's 900.0 = 56% (the table's" in comparison
+    assert "meets the aim of 67%" in comparison.splitlines()[0]
+    assert "BELOW the aim of 67%" in comparison.splitlines()[1]
+
+    # Alternating runs, when there were any, are what the share is taken from.
+    member.paired_rates = (700.0, 1000.0)
+    comparison = bench.yardstick_comparison([yardstick, visitor, member, search])
+    assert "member: 700.0 req/s against the yardstick's 1000.0 = 70% (5 alternating" in comparison
+
+    visitor.skipped = "not built"
+    assert "Thread list as visitor: not built, not compared." in bench.yardstick_comparison(
+        [yardstick, visitor]
+    )
