@@ -1,22 +1,25 @@
 """Demo data for a first look: organisations, people of each member type, purposes with
-goals and history, and communities of every kind. Idempotent."""
+goals and history, communities of every kind, and discussions, ideas and a decision.
+Idempotent."""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, PEOPLE, seed_people
 from communities.demo import seed_communities
+from discussions.demo import seed_discussions
 from purposes.demo import seed_purposes
 
 
 class Command(BaseCommand):
-    help = "Load demo organisations, people, purposes and communities (idempotent)."
+    help = "Load demo organisations, people, purposes, communities and discussions (idempotent)."
 
     @transaction.atomic
     def handle(self, *args, **options) -> None:
         people, created = seed_people()
         purposes = seed_purposes(people)
         seed_communities(people, purposes)
+        seed_discussions(people)
 
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new people)."))
         self.stdout.write("Sign in at http://127.0.0.1:8000/accounts/login/ with:")
