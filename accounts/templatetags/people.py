@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from accounts.models import User
+from accounts.models import MemberType, User
 
 register = template.Library()
 
@@ -42,7 +42,8 @@ def member_type_badge(person: User) -> SafeString:
     return format_html(
         '<span class="badge badge-{}">{}</span>',
         person.member_type,
-        person.get_member_type_display(),
+        # The enum's label, not get_member_type_display(), which rebuilds a dict per call.
+        MemberType(person.member_type).label,
     )
 
 
