@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.permissions import is_administrator
 from communities import permissions as community_permissions
-from communities.models import Community
+from communities.models import Community, Visibility
 from discussions.models import Decision, Idea, Post, Thread
 from purposes.permissions import is_purpose_owner
 
@@ -107,6 +107,35 @@ def can_accept_answer(user: User, thread: Thread) -> bool:
 
 def can_react(user: User, post: Post) -> bool:
     return not post.is_deleted and can_post(user, post.thread.community)
+
+
+def widens_readers(source: Community, target: Community) -> bool:
+    """Whether moving from `source` to `target` shows a thread to people who could not
+    read it before: the target is public and the source is not, or the target is open to
+    member types the source is not open to."""
+    if target.visibility == Visibility.PUBLIC and source.visibility != Visibility.PUBLIC:
+        return True
+    return not set(target.audience) <= set(source.audience)
+
+
+def move_refusal(by: User, thread: Thread, target: Community) -> str | None:
+    """Why `by` may not move `thread` to `target`, or None when they may.
+
+    The mover moderates both communities, and the target's audience may see the thread:
+    a thread of a public community may go anywhere; otherwise the target must be open
+    only to member types the thread's community is open to.
+    """
+    source = thread.community
+    if not can_moderate(by, source) or not can_moderate(by, target):
+        return _("You can only move threads between communities you moderate.")
+    if target.pk == source.pk:
+        return _("The thread is already in this community.")
+    if source.visibility != Visibility.PUBLIC and not set(target.audience) <= set(source.audience):
+        return _(
+            "%(target)s is open to people who may not see this thread: its community is "
+            "not public and is open to fewer member types."
+        ) % {"target": target.name}
+    return None
 
 
 # -- ideas --------------------------------------------------------------------------------

@@ -41,7 +41,6 @@ from discussions.models import (
     ThreadKind,
     ThreadSubscription,
 )
-from discussions.services.threads import move_refusal, widens_readers
 
 THREADS_PAGE_SIZE = 25
 POSTS_PAGE_SIZE = 30
@@ -429,9 +428,9 @@ def move_targets(*, user: User, thread: Thread, limit: int = 200) -> list[MoveTa
         candidates.exclude(pk=source.pk).order_by("name", "id"), user
     )
     return [
-        MoveTarget(community=target, widens=widens_readers(source, target))
+        MoveTarget(community=target, widens=permissions.widens_readers(source, target))
         for target in candidates[:limit]
-        if move_refusal(user, thread, target) is None
+        if permissions.move_refusal(user, thread, target) is None
     ]
 
 

@@ -24,7 +24,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from communities import permissions as community_permissions
-from communities.models import Category, Community, Visibility
+from communities.models import Category, Community
 from core.markdown import render_markdown
 from discussions import permissions
 from discussions.models import (
@@ -568,35 +568,6 @@ def set_thread_state(
     return thread
 
 
-def widens_readers(source: Community, target: Community) -> bool:
-    """Whether moving from `source` to `target` shows a thread to people who could not
-    read it before: the target is public and the source is not, or the target is open to
-    member types the source is not open to."""
-    if target.visibility == Visibility.PUBLIC and source.visibility != Visibility.PUBLIC:
-        return True
-    return not set(target.audience) <= set(source.audience)
-
-
-def move_refusal(by: User, thread: Thread, target: Community) -> str | None:
-    """Why `by` may not move `thread` to `target`, or None when they may.
-
-    The mover moderates both communities, and the target's audience may see the thread:
-    a thread of a public community may go anywhere; otherwise the target must be open
-    only to member types the thread's community is open to.
-    """
-    source = thread.community
-    if not permissions.can_moderate(by, source) or not permissions.can_moderate(by, target):
-        return _("You can only move threads between communities you moderate.")
-    if target.pk == source.pk:
-        return _("The thread is already in this community.")
-    if source.visibility != Visibility.PUBLIC and not set(target.audience) <= set(source.audience):
-        return _(
-            "%(target)s is open to people who may not see this thread: its community is "
-            "not public and is open to fewer member types."
-        ) % {"target": target.name}
-    return None
-
-
 @transaction.atomic
 def move_thread(
     *, by: User, thread: Thread, target: Community, confirm_wider: bool = False
@@ -608,11 +579,11 @@ def move_thread(
     re-created in the target, the feed's activity follows the thread, and goal links to
     another purpose's goals are removed.
     """
-    refusal = move_refusal(by, thread, target)
+    refusal = permissions.move_refusal(by, thread, target)
     if refusal:
         raise PermissionDenied(refusal)
     source = thread.community
-    if widens_readers(source, target) and not confirm_wider:
+    if permissions.widens_readers(source, target) and not confirm_wider:
         raise ValidationError(
             {
                 "confirm": _(
