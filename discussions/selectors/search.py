@@ -10,13 +10,19 @@ expression of the GIN index made by migration 0002. Elsewhere (SQLite): every wo
 appear (`icontains`), titles that contain the words rank first, and the snippet is cut
 and highlighted in Python.
 
-Ranked results cannot be keyset-paginated on a rank computed per query, so pages are
-offsets, capped at `MAX_PAGES`: one query per page whatever the page, and the cost of a
-deep page is bounded. No total is counted.
+Results are keyset-paginated like every other list, ordered by (rank, id) descending:
+the cursor (`?after=`) is "rank|id|position" of the last result shown, and the next
+page starts strictly after it, so a deep page costs what the first does. One SQL query
+per page; no total is counted. On PostgreSQL the rank is `ts_rank`'s `real` (float4):
+the cursor's rank is compared as `real` in SQL (`Real`), never as a Python float sent
+as double precision, which would not equal the rank it was read from. An unreadable
+cursor starts from the first page.
 """
 
+import math
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.contrib.postgres.search import (
     SearchHeadline,
@@ -25,7 +31,18 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.db import connection
-from django.db.models import Case, F, Func, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -34,7 +51,7 @@ from discussions.models import Post, ThreadKind
 from discussions.permissions import posts_visible_to
 
 PAGE_SIZE = 20
-MAX_PAGES = 20
+MAX_CURSOR_LENGTH = 80
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
 SEARCH_CONFIG = "english"
@@ -46,6 +63,13 @@ MARK_START = "\ue000"
 MARK_STOP = "\ue001"
 _MARKED = re.compile(f"{MARK_START}(.*?){MARK_STOP}", re.DOTALL)
 _TERM = re.compile(r'(-?)(?:"([^"]*)"|([\w\'’]+))')
+# A rank as `repr(float)` writes it ("0.0607927", "1e-20"): nothing PostgreSQL would
+# read as NaN or infinity, no sign, no spaces.
+_FLOAT_RANK = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?")
+# Ranks outside these bounds (zero aside) are refused rather than sent to PostgreSQL,
+# where text beyond `real`'s range is an error, not a number.
+_SMALLEST_RANK = 1e-30
+_LARGEST_RANK = 1e30
 
 RESULT_FIELDS = (
     "id",
@@ -72,6 +96,60 @@ class SearchDocument(Func):
     output_field = SearchVectorField()
 
 
+class Real(Func):
+    """`<text>::real`: a cursor's rank read by PostgreSQL as the float4 `ts_rank` returns.
+
+    Compared as `real`, the rank written into a cursor equals the rank it was read from;
+    compared as double precision (a Python float parameter), it would not.
+    """
+
+    template = "%(expressions)s::real"
+    output_field = FloatField()
+
+    def __init__(self, text: str) -> None:
+        super().__init__(Value(text, output_field=TextField()))
+
+
+class Cursor(NamedTuple):
+    """Where a page starts: strictly after the result with this rank and id."""
+
+    rank: str
+    post_id: int
+    position: int
+
+
+def parse_cursor(raw: str | None, *, full_text: bool) -> Cursor | None:
+    """The cursor in `raw` ("rank|id|position"), or None when it cannot be read."""
+    if not raw or len(raw) > MAX_CURSOR_LENGTH:
+        return None
+    parts = raw.split("|")
+    if len(parts) != 3:
+        return None
+    rank, post_id, position = parts
+    if not (post_id.isascii() and post_id.isdigit() and len(post_id) < 19):
+        return None
+    if not (position.isascii() and position.isdigit() and len(position) < 10):
+        return None
+    if full_text:
+        if not _FLOAT_RANK.fullmatch(rank):
+            return None
+        value = float(rank)
+        if not math.isfinite(value) or value > _LARGEST_RANK:
+            return None
+        if value and value < _SMALLEST_RANK:
+            return None
+        if not value:
+            rank = "0"  # "1e-999" reads as zero in Python, and is out of range in SQL.
+    elif not (rank.isascii() and rank.isdigit() and len(rank) < 4):
+        return None
+    return Cursor(rank, int(post_id), int(position))
+
+
+def _rank_text(rank) -> str:
+    # repr() of the float read from a `real` reads back as that same `real`.
+    return repr(rank) if isinstance(rank, float) else str(int(rank))
+
+
 @dataclass
 class SearchResult:
     post: Post
@@ -95,27 +173,14 @@ class SearchResult:
 class SearchPage:
     query: str
     kind: str = ""
-    page: int = 1
     results: list[SearchResult] = field(default_factory=list)
-    has_next: bool = False
-    capped: bool = False
+    next_cursor: str | None = None
+    first_number: int = 1
+    """The position of the first result of this page in the whole list."""
 
     @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def first_number(self) -> int:
-        """The position of the first result of this page in the whole list."""
-        return (self.page - 1) * PAGE_SIZE + 1
-
-    @property
-    def next_page(self) -> int:
-        return self.page + 1
-
-    @property
-    def previous_page(self) -> int:
-        return self.page - 1
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
 
 
 def uses_full_text() -> bool:
@@ -188,7 +253,15 @@ def _base(user: User, kind: str) -> QuerySet[Post]:
     return posts
 
 
-def _full_text_page(posts: QuerySet[Post], query: str, offset: int) -> list[SearchResult]:
+def _after(cursor: Cursor | None, *, full_text: bool) -> Q:
+    """Rows strictly after `cursor` in (rank, id) descending order: filters `rank`."""
+    if cursor is None:
+        return Q()
+    rank = Real(cursor.rank) if full_text else int(cursor.rank)
+    return Q(rank__lt=rank) | Q(rank=rank, id__lt=cursor.post_id)
+
+
+def _full_text_page(posts: QuerySet[Post], query: str, cursor: Cursor | None) -> list[SearchResult]:
     search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
     document = SearchDocument(F("search_text"))
     rows = list(
@@ -216,8 +289,9 @@ def _full_text_page(posts: QuerySet[Post], query: str, offset: int) -> list[Sear
                 highlight_all=True,
             ),
         )
+        .filter(_after(cursor, full_text=True))
         .only(*RESULT_FIELDS)
-        .order_by("-rank", "-id")[offset : offset + PAGE_SIZE + 1]
+        .order_by("-rank", "-id")[: PAGE_SIZE + 1]
     )
     return [
         SearchResult(
@@ -229,7 +303,7 @@ def _full_text_page(posts: QuerySet[Post], query: str, offset: int) -> list[Sear
     ]
 
 
-def _fallback_page(posts: QuerySet[Post], query: str, offset: int) -> list[SearchResult]:
+def _fallback_page(posts: QuerySet[Post], query: str, cursor: Cursor | None) -> list[SearchResult]:
     wanted, unwanted = parse_terms(query)
     if not wanted:
         return []
@@ -250,8 +324,9 @@ def _fallback_page(posts: QuerySet[Post], query: str, offset: int) -> list[Searc
     )
     rows = list(
         posts.annotate(rank=title_hits)
+        .filter(_after(cursor, full_text=False))
         .only(*RESULT_FIELDS, "body")
-        .order_by("-rank", "-id")[offset : offset + PAGE_SIZE + 1]
+        .order_by("-rank", "-id")[: PAGE_SIZE + 1]
     )
     return [
         SearchResult(
@@ -263,26 +338,30 @@ def _fallback_page(posts: QuerySet[Post], query: str, offset: int) -> list[Searc
     ]
 
 
-def search(*, user: User, query: str, page: int = 1, kind: str = "") -> SearchPage:
+def search(*, user: User, query: str, after: str | None = None, kind: str = "") -> SearchPage:
     """One page of what `user` may read matching `query`, best match first.
 
-    `kind` narrows to one kind of thread. Pages beyond `MAX_PAGES` are not served: the
-    last page says so, asking for a narrower query instead. One SQL query per call.
+    `after` is the `next_cursor` of the page before (an unreadable one is the first
+    page); `kind` narrows to one kind of thread. One SQL query per call, whatever the
+    page.
     """
     query = clean_query(query)
     kind = kind if kind in ThreadKind.values else ""
-    page = min(max(page, 1), MAX_PAGES)
-    result = SearchPage(query=query, kind=kind, page=page)
+    result = SearchPage(query=query, kind=kind)
     if not query:
         return result
     posts = _base(user, kind)
-    offset = (page - 1) * PAGE_SIZE
-    if uses_full_text():
-        results = _full_text_page(posts, query, offset)
+    full_text = uses_full_text()
+    cursor = parse_cursor(after, full_text=full_text)
+    if cursor is not None:
+        result.first_number = cursor.position + 1
+    if full_text:
+        results = _full_text_page(posts, query, cursor)
     else:
-        results = _fallback_page(posts, query, offset)
-    more = len(results) > PAGE_SIZE
+        results = _fallback_page(posts, query, cursor)
     result.results = results[:PAGE_SIZE]
-    result.has_next = more and page < MAX_PAGES
-    result.capped = more and page >= MAX_PAGES
+    if len(results) > PAGE_SIZE:
+        last = result.results[-1].post
+        position = result.first_number + PAGE_SIZE - 1
+        result.next_cursor = f"{_rank_text(last.rank)}|{last.pk}|{position}"
     return result

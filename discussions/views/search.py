@@ -8,23 +8,15 @@ from discussions.models import ThreadKind
 from discussions.selectors import search as selectors
 
 
-def _page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and len(raw) < 4 else 1
-
-
 def search(request: HttpRequest) -> HttpResponse:
     """The results page; an htmx request gets the results alone."""
     page = selectors.search(
         user=request.user,
         query=request.GET.get("q", ""),
-        page=_page_number(request.GET.get("page")),
+        after=request.GET.get("after"),
         kind=request.GET.get("kind", ""),
     )
-    context = {
-        "search": page,
-        "kinds": ThreadKind.choices,
-        "max_pages": selectors.MAX_PAGES,
-    }
+    context = {"search": page, "kinds": ThreadKind.choices}
     template = "partial.html" if request.htmx else "index.html"
     return render(request, f"discussions/search/{template}", context)
 

@@ -1,10 +1,14 @@
 """The search page: its states, htmx partial, paging links and query budget."""
 
+import re
+from html import unescape
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from discussions.selectors import search as selectors
 from tests.communities.factories import CommunityFactory
 from tests.discussions.factories import PostFactory, ThreadFactory, member_of
 
@@ -52,6 +56,16 @@ def test_htmx_gets_the_results_alone(client):
     assert "<html" not in response.text
 
 
+def next_link(html: str) -> str | None:
+    """The address of the page's "Next page" link, unescaped, or None."""
+    match = re.search(r'<a class="button button-secondary" href="([^"]*)" rel="next">', html)
+    return unescape(match.group(1)) if match else None
+
+
+def result_links(html: str) -> list[str]:
+    return re.findall(r'<h3 class="search-result-title"><a href="([^"]*)">', html)
+
+
 def test_paging_links_keep_the_query_and_kind(client):
     community = CommunityFactory(visibility="public")
     thread = ThreadFactory(community=community, body="Opening.")
@@ -59,11 +73,75 @@ def test_paging_links_keep_the_query_and_kind(client):
         PostFactory(thread=thread, body=f"Plum {n}.")
 
     first = client.get(reverse("search"), {"q": "plum", "kind": "discussion"}).text
-    second = client.get(reverse("search"), {"q": "plum", "kind": "discussion", "page": "2"}).text
+    url = next_link(first)
+    assert "Next page" in first and "First page" not in first and "Previous page" not in first
+    assert url.startswith("?q=plum&kind=discussion&after=")
+    assert "page=" not in url
+    second = client.get(reverse("search") + url).text
 
-    assert "?q=plum&amp;kind=discussion&amp;page=2" in first
-    assert "?q=plum&amp;kind=discussion&amp;page=1" in second
     assert second.count('class="search-result"') == 1
+    assert '<ol class="search-results" start="21">' in second
+    assert next_link(second) is None
+    assert 'href="?q=plum&amp;kind=discussion&amp;">← First page</a>' in second
+    assert not set(result_links(first)) & set(result_links(second))
+
+
+def test_the_htmx_partial_links_to_the_next_page_with_the_query_and_kind(client):
+    community = CommunityFactory(visibility="public")
+    thread = ThreadFactory(community=community, body="Opening.")
+    for n in range(21):
+        PostFactory(thread=thread, body=f"Damson {n}.")
+
+    response = client.get(
+        reverse("search"), {"q": "damson", "kind": "discussion"}, headers={"HX-Request": "true"}
+    )
+
+    assert "<html" not in response.text
+    assert next_link(response.text).startswith("?q=damson&kind=discussion&after=")
+
+
+def test_following_next_links_shows_every_result_once(client):
+    community = CommunityFactory(visibility="public")
+    thread = ThreadFactory(community=community, title="Apricot", body="Apricot opening.")
+    for n in range(44):
+        PostFactory(thread=thread, body="apricot " * (n % 3 + 1) + f"note {n}.")
+    url, seen, starts = "?q=apricot", [], []
+    while url and len(starts) < 10:
+        html = client.get(reverse("search") + url).text
+        seen += result_links(html)
+        starts += re.findall(r'<ol class="search-results" start="(\d+)">', html)
+        url = next_link(html)
+
+    assert starts == ["1", "21", "41"]
+    assert len(seen) == len(set(seen)) == 45
+
+
+@pytest.mark.parametrize(
+    "after", ["nonsense", "1|2", "0.5|x|1", "nan|3|1", "1e999|3|1", "-2|3|1", "%s|3|1" % ("9" * 90)]
+)
+def test_an_unreadable_cursor_shows_the_first_page(client, after):
+    community = CommunityFactory(visibility="public")
+    thread = ThreadFactory(community=community, body="Opening.")
+    for n in range(21):
+        PostFactory(thread=thread, body=f"Sloe {n}.")
+    first = client.get(reverse("search"), {"q": "sloe"}).text
+
+    response = client.get(reverse("search"), {"q": "sloe", "after": after})
+
+    assert response.status_code == 200
+    assert result_links(response.text) == result_links(first)
+    assert '<ol class="search-results" start="1">' in response.text
+
+
+@pytest.mark.parametrize("after", ["1e-999|3|1", "0|1|5", "3|999999|40"])
+def test_an_odd_but_readable_cursor_never_fails(client, after):
+    community = CommunityFactory(visibility="public")
+    ThreadFactory(community=community, title="Rowan", body="Rowan berries.")
+
+    response = client.get(reverse("search"), {"q": "rowan", "after": after})
+
+    assert response.status_code == 200
+    assert "First page" in response.text
 
 
 def _grow(community, thread, total: int) -> None:
@@ -88,6 +166,30 @@ def test_search_runs_a_constant_number_of_queries(client, viewer):
         counts.append(len(queries))
 
     assert counts[0] == counts[1] <= budget
+
+
+@pytest.mark.parametrize("viewer", ["visitor", "member"])
+def test_a_deep_page_runs_the_queries_of_the_first(
+    client, viewer, monkeypatch, django_assert_max_num_queries
+):
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    community = CommunityFactory(visibility="public")
+    thread = ThreadFactory(community=community, body="Opening.")
+    if viewer == "member":
+        client.force_login(member_of(community))
+    budget = VISITOR_BUDGET if viewer == "visitor" else MEMBER_BUDGET
+    _grow(community, thread, 15)
+    client.get(reverse("search"), {"q": "cherry"})
+    url, counts = "?q=cherry", []
+    while url:
+        with django_assert_max_num_queries(budget) as queries:
+            response = client.get(reverse("search") + url)
+        assert response.text.count('class="search-result"') in (1, 2)
+        counts.append(len(queries))
+        url = next_link(response.text)
+
+    assert len(counts) == 8
+    assert set(counts[1:]) == {counts[0]}
 
 
 def test_a_visitor_search_writes_nothing(client):
