@@ -18,7 +18,8 @@ content for members), secret (members only; everyone else gets a 404).
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import BooleanField, CharField, IntegerField, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from accounts.models import MemberType, User
@@ -35,6 +36,7 @@ from communities.models import (
     Role,
     Visibility,
 )
+from core.expressions import column, table
 
 # -- facts about the viewer -------------------------------------------------------------
 
@@ -324,19 +326,42 @@ def audience_for(community: Community) -> QuerySet[User]:
     )
 
 
+def _viewer_fact_sql(model, template: str, extra: str = "") -> str:
+    """A correlated subquery on `model`'s rows for the outer community and one user."""
+    rows = (
+        f"FROM {table(model, 'fact')} WHERE {column(model, 'community', 'fact')} = "
+        f"{column(Community, 'pk')} AND {column(model, 'user', 'fact')} = %s{extra}"
+    )
+    return template.format(rows=rows)
+
+
 def with_viewer_flags(communities: QuerySet[Community], user: User) -> QuerySet[Community]:
-    """Annotate the viewer's role, ban and pending request so checks cost no query."""
+    """Annotate the viewer's role, ban and pending request so checks cost no query.
+
+    Written as SQL subqueries rather than ORM `Subquery`/`Exists`: every community page
+    loads its community this way, and compiling three ORM subqueries cost more than
+    running the whole query. `communities` must select from the community table itself
+    (not as a subquery of another query).
+    """
     if not user.is_authenticated:
         return communities
+    status = column(JoinRequest, "status", "fact")
+    role = column(Membership, "role", "fact")
     return communities.annotate(
         viewer_id=Value(user.pk, output_field=IntegerField()),
-        viewer_role=Subquery(
-            Membership.objects.filter(community=OuterRef("pk"), user=user).values("role")[:1]
+        viewer_role=RawSQL(  # noqa: S611 - names from the models, values as parameters
+            _viewer_fact_sql(Membership, f"SELECT {role} {{rows}}"),
+            (user.pk,),
+            output_field=CharField(),
         ),
-        viewer_banned=Exists(Ban.objects.filter(community=OuterRef("pk"), user=user)),
-        viewer_has_pending_request=Exists(
-            JoinRequest.objects.filter(
-                community=OuterRef("pk"), user=user, status=JoinRequestStatus.PENDING
-            )
+        viewer_banned=RawSQL(  # noqa: S611 - names from the models, values as parameters
+            _viewer_fact_sql(Ban, "EXISTS(SELECT 1 {rows})"),
+            (user.pk,),
+            output_field=BooleanField(),
+        ),
+        viewer_has_pending_request=RawSQL(  # noqa: S611 - names from the models, values as parameters
+            _viewer_fact_sql(JoinRequest, "EXISTS(SELECT 1 {rows})", f" AND {status} = %s"),
+            (user.pk, JoinRequestStatus.PENDING.value),
+            output_field=BooleanField(),
         ),
     )

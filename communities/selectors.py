@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 from communities import permissions
 from communities.models import (
+    Category,
     Community,
     Invitation,
     JoinPolicy,
@@ -16,11 +17,13 @@ from communities.models import (
     JoinRequestStatus,
     Membership,
 )
+from core.expressions import column, json_rows, load_json_rows, table
 from core.pagination import Page, keyset_page
 from purposes.models import Purpose
 
 DIRECTORY_PAGE_SIZE = 20
 MEMBERS_PAGE_SIZE = 30
+MAX_CATEGORIES = 200
 
 
 def community_directory(
@@ -53,16 +56,37 @@ def community_directory(
     return keyset_page(communities, field="name", after=after, page_size=page_size)
 
 
-def get_community_for(*, user: User, slug: str) -> Community:
-    """The community at `slug` if `user` may see it; otherwise 404, as if it did not exist."""
-    community = (
-        permissions.with_viewer_flags(Community.objects.select_related("purpose"), user)
-        .filter(slug=slug)
-        .first()
-    )
+def get_community_for(*, user: User, slug: str, with_categories: bool = False) -> Community:
+    """The community at `slug` if `user` may see it; otherwise 404, as if it did not exist.
+
+    With `with_categories`, its categories come in the same query (`category_rows`, read
+    by `community_categories`).
+    """
+    communities = permissions.with_viewer_flags(Community.objects.select_related("purpose"), user)
+    if with_categories:
+        cells = [column(Category, name, "c") for name in ("pk", "name", "position")]
+        rows = f"FROM {table(Category, 'c')} WHERE {column(Category, 'community', 'c')} = "
+        communities = communities.annotate(
+            category_rows=json_rows(cells, rows + column(Community, "pk"))
+        )
+    community = next(iter(communities.filter(slug=slug).order_by()[:1]), None)
     if community is None or not permissions.can_see(user, community):
         raise Http404
     return community
+
+
+def community_categories(community: Community) -> list[Category]:
+    """The community's categories in their order: from the `category_rows` that
+    `get_community_for(..., with_categories=True)` read along with it, else one query."""
+    rows = community.__dict__.get("category_rows")
+    if rows is None:
+        return list(community.categories.order_by("position", "name")[:MAX_CATEGORIES])
+    categories = [
+        Category(pk=pk, community=community, name=name, position=position)
+        for pk, name, position in load_json_rows(rows)
+    ]
+    categories.sort(key=lambda category: (category.position, category.name))
+    return categories[:MAX_CATEGORIES]
 
 
 def communities_of_purpose(*, user: User, purpose: Purpose, limit: int = 50) -> list[Community]:
