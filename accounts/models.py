@@ -1,4 +1,5 @@
 import zoneinfo
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -86,6 +87,15 @@ class OrganisationDomain(models.Model):
         super().save(*args, **kwargs)
 
 
+class PersonName(NamedTuple):
+    """Enough of a person to show their linked name and badge, read as plain columns by
+    busy lists instead of loading whole `User` rows."""
+
+    pk: int
+    name: str
+    member_type: str
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -159,7 +169,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def name(self) -> str:
-        return self.display_name or self.email.split("@")[0]
+        return self.name_of(self.display_name, self.email)
+
+    @staticmethod
+    def name_of(display_name: str, email: str) -> str:
+        """The name shown for someone: their display name, else their address's local part."""
+        return display_name or email.split("@")[0]
 
     @property
     def initials(self) -> str:

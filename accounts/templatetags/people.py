@@ -8,10 +8,10 @@ from functools import cache
 
 from django import template
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from accounts.models import MemberType, User
+from accounts.models import MemberType, PersonName, User
 
 register = template.Library()
 
@@ -35,16 +35,18 @@ def avatar(person: User, size: str = "md") -> SafeString:
     )
 
 
+def _badge(member_type: str) -> str:
+    if not member_type:
+        return ""
+    # The enum's label, not get_member_type_display(), which rebuilds a dict per call;
+    # MemberType() also refuses anything that is not one of the known types.
+    label = MemberType(member_type).label
+    return f'<span class="badge badge-{member_type}">{escape(label)}</span>'
+
+
 @register.simple_tag
 def member_type_badge(person: User) -> SafeString:
-    if not person.member_type:
-        return mark_safe("")  # noqa: S308 - an empty string
-    return format_html(
-        '<span class="badge badge-{}">{}</span>',
-        person.member_type,
-        # The enum's label, not get_member_type_display(), which rebuilds a dict per call.
-        MemberType(person.member_type).label,
-    )
+    return mark_safe(_badge(person.member_type))  # noqa: S308 - built from escaped parts
 
 
 @cache
@@ -53,15 +55,21 @@ def _profile_url_template() -> str:
     return reverse("person_detail", args=[987654321]).replace("987654321", "{}")
 
 
+def name_html(person: User | PersonName, *, link: bool = True, picture: str = "") -> SafeString:
+    """A name linked to the profile (or not), with the member type badge.
+
+    Takes a `User` or a `PersonName` read by a list's own query; `picture` is trusted
+    HTML (an `avatar()`).
+    """
+    name = escape(person.name)
+    if link:
+        name = f'<a href="{_profile_url_template().format(person.pk)}">{name}</a>'
+    else:
+        name = f"<span>{name}</span>"
+    badge = _badge(person.member_type)
+    return mark_safe(f'<span class="person">{picture}{name} {badge}</span>')  # noqa: S308
+
+
 @register.simple_tag
 def person_name(person: User, link: bool = True, show_avatar: bool = True) -> SafeString:
-    picture = avatar(person, "sm") if show_avatar else ""
-    if link:
-        name = format_html(
-            '<a href="{}">{}</a>', _profile_url_template().format(person.pk), person.name
-        )
-    else:
-        name = format_html("<span>{}</span>", person.name)
-    return format_html(
-        '<span class="person">{}{} {}</span>', picture, name, member_type_badge(person)
-    )
+    return name_html(person, link=link, picture=avatar(person, "sm") if show_avatar else "")

@@ -10,11 +10,11 @@ import html
 from dataclasses import dataclass, field
 
 from django.db.models import (
+    BigIntegerField,
     Count,
     Exists,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -24,10 +24,11 @@ from django.http import Http404
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
-from accounts.models import User
+from accounts.models import PersonName, User
 from accounts.permissions import is_administrator
 from communities import permissions as community_permissions
 from communities.models import Category, Community, Role
+from core.expressions import column, json_rows, load_json_rows, row_value, table
 from core.pagination import Page, keyset_page
 from discussions import permissions
 from discussions.models import (
@@ -60,10 +61,6 @@ def require_readable(user: User, community: Community) -> None:
 # -- thread lists -------------------------------------------------------------------------------
 
 
-def _thread_cursor(thread: Thread) -> str:
-    return f"{int(thread.is_pinned)}|{thread.last_activity_at.isoformat()}|{thread.pk}"
-
-
 def _after_thread(after: str | None) -> Q | None:
     """Threads strictly after the cursor in (pinned, last activity, id) descending order."""
     if not after:
@@ -86,33 +83,117 @@ def _after_thread(after: str | None) -> Q | None:
     )
 
 
-def _community_threads(community: Community) -> QuerySet[Thread]:
-    return (
-        Thread.objects.filter(community=community)
-        .select_related("author", "category")
-        .order_by(*THREAD_ORDER)
-    )
+@dataclass(slots=True)
+class ThreadRow:
+    """What a thread list shows of one thread, read straight from one query's columns
+    (no model instances: lists are the busiest pages)."""
+
+    pk: int
+    title: str
+    kind: str
+    is_pinned: bool
+    is_locked: bool
+    is_closed: bool
+    is_answered: bool
+    reply_count: int
+    last_activity_at: datetime.datetime
+    last_post_id: int
+    author: PersonName | None
+    category_name: str
+    tag_names: list[str]
+    is_new: bool = False
+    has_new_posts: bool = False
 
 
-def _mark_unread(user: User, threads: list[Thread]) -> None:
-    """Set `is_new` (never opened) and `has_new_posts` (posts since the last visit).
+_ROW_COLUMNS = (
+    "pk",
+    "title",
+    "kind",
+    "is_pinned",
+    "is_locked",
+    "is_closed",
+    "accepted_answer_id",
+    "post_count",
+    "last_activity_at",
+    "last_post_id_cache",
+    "author_id",
+    "author__display_name",
+    "author__email",
+    "author__member_type",
+    "category__name",
+)
 
-    One query for the whole page; visitors get no markers.
+
+def _thread_rows(
+    threads: QuerySet[Thread], limit: int, *, with_tags: bool, reader: User | None = None
+) -> list[ThreadRow]:
+    """`ThreadRow`s of the first `limit` threads, in one query.
+
+    With `with_tags`, their tag names; with a signed-in `reader`, unread markers: `is_new`
+    when they never opened the thread, `has_new_posts` when posts came after their last
+    read (their subscription row, read by a correlated subquery on its unique index).
     """
-    for thread in threads:
-        thread.is_new = thread.has_new_posts = False
-    if not user.is_authenticated or not threads:
-        return
-    read = dict(
-        ThreadSubscription.objects.filter(
-            user=user, thread_id__in=[thread.pk for thread in threads]
-        ).values_list("thread_id", "last_read_post_id")
-    )
-    for thread in threads:
-        if thread.pk not in read:
-            thread.is_new = True
-        else:
-            thread.has_new_posts = thread.last_post_id_cache > read[thread.pk]
+    columns = _ROW_COLUMNS
+    if with_tags:
+        link = Thread.tags.through
+        tags = (
+            f"FROM {table(Tag, 'json_tag')} JOIN {table(link, 'json_link')} "
+            f"ON {column(link, 'tag', 'json_link')} = {column(Tag, 'pk', 'json_tag')} "
+            f"WHERE {column(link, 'thread', 'json_link')} = {column(Thread, 'pk')}"
+        )
+        threads = threads.annotate(tag_names=json_rows([column(Tag, "name", "json_tag")], tags))
+        columns = (*columns, "tag_names")
+    marked = reader is not None and reader.is_authenticated
+    if marked:
+        mine = (
+            f"FROM {table(ThreadSubscription, 'mine')} "
+            f"WHERE {column(ThreadSubscription, 'thread', 'mine')} = {column(Thread, 'pk')} "
+            f"AND {column(ThreadSubscription, 'user', 'mine')} = %s"
+        )
+        last_read = column(ThreadSubscription, "last_read_post_id", "mine")
+        threads = threads.annotate(
+            reader_last_read=row_value(last_read, mine, (reader.pk,), BigIntegerField())
+        )
+        columns = (*columns, "reader_last_read")
+    rows = []
+    for values in threads.values_list(*columns)[:limit]:
+        (pk, title, kind, pinned, locked, closed, answer_id, post_count, last_activity) = values[:9]
+        (last_post_id, author_id, display_name, email, member_type, category_name) = values[9:15]
+        rows.append(
+            ThreadRow(
+                pk=pk,
+                title=title,
+                kind=kind,
+                is_pinned=pinned,
+                is_locked=locked,
+                is_closed=closed,
+                is_answered=kind == ThreadKind.QUESTION and answer_id is not None,
+                reply_count=max(post_count - 1, 0),
+                last_activity_at=last_activity,
+                last_post_id=last_post_id,
+                author=(
+                    PersonName(author_id, User.name_of(display_name, email), member_type)
+                    if author_id
+                    else None
+                ),
+                category_name=category_name or "",
+                tag_names=sorted(load_json_rows(values[15])) if with_tags else [],
+            )
+        )
+        if marked:
+            row = rows[-1]
+            last_read = values[-1]
+            row.is_new = last_read is None
+            row.has_new_posts = last_read is not None and row.last_post_id > last_read
+    return rows
+
+
+def _community_threads(community: Community) -> QuerySet[Thread]:
+    return Thread.objects.filter(community=community).order_by(*THREAD_ORDER)
+
+
+def _thread_cursor(thread: ThreadRow) -> str:
+    return f"{int(thread.is_pinned)}|{thread.last_activity_at.isoformat()}|{thread.pk}"
 
 
 @dataclass
@@ -136,14 +217,12 @@ def thread_page(
 ) -> Page:
     """The community's threads, pinned first then by latest activity, one page at a time.
 
-    404 when `user` may not read the community's content. Threads carry their tags and,
-    for signed-in people, unread markers.
+    404 when `user` may not read the community's content. Items are `ThreadRow`s with
+    their tags and, for signed-in people, unread markers.
     """
     require_readable(user, community)
     filters = filters or ThreadFilters()
-    threads = _community_threads(community).prefetch_related(
-        Prefetch("tags", queryset=Tag.objects.order_by("name"))
-    )
+    threads = _community_threads(community)
     if filters.kind:
         threads = threads.filter(kind=filters.kind)
     if filters.category is not None:
@@ -153,14 +232,11 @@ def thread_page(
     cursor = _after_thread(after)
     if cursor is not None:
         threads = threads.filter(cursor)
-    items = list(threads[: page_size + 1])
+    items = _thread_rows(threads, page_size + 1, with_tags=True, reader=user)
     next_cursor = None
     if len(items) > page_size:
         items = items[:page_size]
         next_cursor = _thread_cursor(items[-1])
-    for thread in items:
-        thread.community = community
-    _mark_unread(user, items)
     return Page(items, next_cursor)
 
 
@@ -169,14 +245,7 @@ def latest_threads(*, user: User, community: Community, limit: int = LATEST_THRE
     markers); empty when `user` may not read the community's content."""
     if not community_permissions.can_read_content(user, community):
         return []
-    threads = list(_community_threads(community)[:limit])
-    for thread in threads:
-        thread.community = community
-    return threads
-
-
-def community_categories(community: Community) -> list[Category]:
-    return list(community.categories.order_by("position", "name")[:200])
+    return _thread_rows(_community_threads(community), limit, with_tags=False)
 
 
 def get_category(community: Community, category_id: str | None) -> Category | None:

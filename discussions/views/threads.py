@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from communities.models import Community
-from communities.selectors import get_community_for
+from communities.selectors import community_categories, get_community_for
 from core.forms import add_service_errors
 from discussions import permissions
 from discussions.forms import (
@@ -75,9 +75,9 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
 
 
 def thread_list(request: HttpRequest, slug: str) -> HttpResponse:
-    community = get_community_for(user=request.user, slug=slug)
+    community = get_community_for(user=request.user, slug=slug, with_categories=True)
     selectors.require_readable(request.user, community)
-    categories = selectors.community_categories(community)
+    categories = community_categories(community)
     form = ThreadFilterForm(request.GET or None, categories=categories)
     filters = selectors.ThreadFilters()
     if form.is_bound and form.is_valid():
@@ -114,7 +114,7 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
     if refusal:
         messages.error(request, refusal)
         return redirect(community)
-    categories = selectors.community_categories(community)
+    categories = community_categories(community)
     kind = request.GET.get("kind")
     if kind not in (ThreadKind.DISCUSSION, ThreadKind.QUESTION):
         kind = ThreadKind.DISCUSSION
