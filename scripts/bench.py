@@ -9,8 +9,9 @@ member: the SQL query count of one request (measured in-process with the test cl
 against the same database) and a bounded wrk run. The discussion pages are still being
 built: one answering 404 shows as "not built" (another status, as "HTTP <code>") in its
 row and the run goes on. The yardstick is a bare page listing 30 threads with their
-community; the thread list's requests/s are printed as a share of its, measured in
-alternating short runs of the two.
+community, loaded as a visitor and as the member; each thread list's requests/s are
+printed as a share of the yardstick's for the same viewer, measured in alternating short
+runs of the two (the member's also as a share of the visitor's yardstick).
 Gunicorn is always stopped, whatever fails. Traffic never leaves 127.0.0.1.
 
 Environment knobs: BENCH_DURATION (seconds per page, default 10), BENCH_CONNECTIONS (8),
@@ -242,7 +243,12 @@ def prepare_targets() -> list[Target]:
         ("idea list", f"/communities/{community.slug}/ideas/"),
         (f"search {SAMPLE_SEARCH_WORD!r}", f"/search/?{urlencode({'q': SAMPLE_SEARCH_WORD})}"),
     ]
-    targets = [Target("yardstick: 30 threads + join", "visitor", YARDSTICK_PATH)]
+    # The yardstick for each viewer: a member's bare page pays for their session and
+    # account too, so each thread list is compared with the yardstick seen the same way.
+    targets = [
+        Target("yardstick: 30 threads + join", "visitor", YARDSTICK_PATH),
+        Target("yardstick: 30 threads + join", "member", YARDSTICK_PATH, cookie),
+    ]
     for viewer in ("visitor", "member"):
         session = cookie if viewer == "member" else ""
         for page, path in pages:
@@ -435,13 +441,18 @@ def compared_targets(targets: list[Target]) -> list[Target]:
     return [t for t in targets if t.page.startswith("thread list")]
 
 
+def yardstick_for(targets: list[Target], viewer: str) -> Target:
+    return next(t for t in targets if t.path == YARDSTICK_PATH and t.viewer == viewer)
+
+
 def measure_against_yardstick(port: int, targets: list[Target]) -> None:
-    """Alternate short runs of the yardstick and each thread list, so both see the same
-    machine: a background job slowing one 10-second run would otherwise skew the share."""
-    yardstick = next(t for t in targets if t.path == YARDSTICK_PATH)
+    """Alternate short runs of the yardstick and each thread list (as the same viewer), so
+    both see the same machine: a background job slowing one 10-second run would otherwise
+    skew the share."""
     for target in compared_targets(targets):
         if target.skipped:
             continue
+        yardstick = yardstick_for(targets, target.viewer)
         page_total = yardstick_total = 0.0
         for round_number in range(COMPARISON_ROUNDS):
             order = [target, yardstick] if round_number % 2 else [yardstick, target]
@@ -458,13 +469,15 @@ def measure_against_yardstick(port: int, targets: list[Target]) -> None:
 
 
 def yardstick_comparison(targets: list[Target]) -> str:
-    """The thread list's requests/s as a share of the yardstick's (aim: two thirds)."""
-    yardstick = next(t for t in targets if t.path == YARDSTICK_PATH)
+    """The thread list's requests/s as a share of the yardstick's (aim: two thirds), each
+    viewer against the yardstick as the same viewer; the member's list is also given as a
+    share of the visitor's yardstick (from the table's runs)."""
     lines = []
     for target in compared_targets(targets):
         if target.skipped:
             lines.append(f"Thread list as {target.viewer}: {target.skipped}, not compared.")
             continue
+        yardstick = yardstick_for(targets, target.viewer)
         if target.paired_rates:
             page_rate, yardstick_rate = target.paired_rates
             how = f"{COMPARISON_ROUNDS} alternating rounds of {COMPARISON_SECONDS}s each"
@@ -475,9 +488,15 @@ def yardstick_comparison(targets: list[Target]) -> str:
         verdict = "meets" if share >= YARDSTICK_AIM else "BELOW"
         lines.append(
             f"Thread list as {target.viewer}: {page_rate:.1f} req/s against the yardstick's "
-            f"{yardstick_rate:.1f} = {share:.0%} ({how}; {verdict} the aim of "
-            f"{YARDSTICK_AIM:.0%})."
+            f"{yardstick_rate:.1f} as {target.viewer} = {share:.0%} ({how}; {verdict} the aim "
+            f"of {YARDSTICK_AIM:.0%})."
         )
+        visitor_yardstick = yardstick_for(targets, "visitor")
+        if target.viewer != "visitor" and visitor_yardstick.requests_per_second:
+            lines.append(
+                f"  (as a share of the visitor's yardstick, from the table's runs: "
+                f"{target.requests_per_second / visitor_yardstick.requests_per_second:.0%})"
+            )
     return "\n".join(lines)
 
 
