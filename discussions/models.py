@@ -87,7 +87,9 @@ class Post(models.Model):
     )
     body = models.TextField(_("text"))
     body_html = models.TextField(editable=False)
-    # Title (for a first post) and body as plain words, for full-text search.
+    # Title (for a first post) and body as plain words, for full-text search. On PostgreSQL
+    # the table also has `search_document`, its tsvector, a generated column that is not a
+    # field here (migration 0004; read by discussions.selectors.search.SearchDocument).
     search_text = models.TextField(editable=False, blank=True)
     is_first = models.BooleanField(default=False)
     quoted_post = models.ForeignKey(

@@ -5,8 +5,9 @@ community's access rule, with deleted posts left out. A thread's title is part o
 first post's search text, so titles, posts and ideas (idea threads) are found alike.
 
 On PostgreSQL: `websearch_to_tsquery` (quotes, `or`, `-word`), ranked with `ts_rank`,
-snippets from `ts_headline`, matched against `to_tsvector('english', search_text)`, the
-expression of the GIN index made by migration 0002. Elsewhere (SQLite): every word must
+snippets from `ts_headline`, matched and ranked against each post's stored
+`to_tsvector('english', search_text)` (the `search_document` column with its GIN index,
+made by migration 0004). Elsewhere (SQLite): every word must
 appear (`icontains`), titles that contain the words rank first, and the snippet is cut
 and highlighted in Python.
 
@@ -33,7 +34,7 @@ from django.contrib.postgres.search import (
 from django.db import connection
 from django.db.models import (
     Case,
-    F,
+    Expression,
     FloatField,
     Func,
     IntegerField,
@@ -55,6 +56,7 @@ MAX_CURSOR_LENGTH = 80
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
 SEARCH_CONFIG = "english"
+SEARCH_DOCUMENT_COLUMN = "search_document"
 SNIPPET_LENGTH = 240
 SNIPPET_LEAD = 80
 # Private-use characters mark highlights inside the database's headline, so the whole
@@ -89,11 +91,17 @@ RESULT_FIELDS = (
 )
 
 
-class SearchDocument(Func):
-    """`to_tsvector('english'::regconfig, search_text)`: the GIN index's exact expression."""
+class SearchDocument(Expression):
+    """The post's stored `search_document` (PostgreSQL only): `to_tsvector('english',
+    search_text)`, kept by the database in a generated column with a GIN index
+    (migration 0004). Not a model field, so it is named here, on the query's post table.
+    """
 
-    template = f"to_tsvector('{SEARCH_CONFIG}'::regconfig, %(expressions)s)"
     output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        posts = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        return f"{posts}.{connection.ops.quote_name(SEARCH_DOCUMENT_COLUMN)}", []
 
 
 class Real(Func):
@@ -263,7 +271,7 @@ def _after(cursor: Cursor | None, *, full_text: bool) -> Q:
 
 def _full_text_page(posts: QuerySet[Post], query: str, cursor: Cursor | None) -> list[SearchResult]:
     search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-    document = SearchDocument(F("search_text"))
+    document = SearchDocument()
     rows = list(
         posts.alias(document=document)
         .filter(document=search_query)

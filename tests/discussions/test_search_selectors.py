@@ -8,11 +8,12 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection, transaction
-from django.db.models import F, FloatField, Func, TextField, Value
+from django.db.models import FloatField, Func, TextField, Value
 from django.test.utils import CaptureQueriesContext
 
 from discussions.models import Post, ThreadKind
 from discussions.selectors import search as selectors
+from discussions.services import threads as services
 from discussions.services.threads import delete_post
 from tests.communities.factories import CommunityFactory
 from tests.discussions.factories import PostFactory, ThreadFactory, member_of
@@ -309,30 +310,49 @@ def test_parse_terms_understands_phrases_and_minus():
     )
 
 
-def test_the_full_text_index_exists_only_on_postgresql_and_is_used_there(community):
+def test_the_stored_document_and_its_index_exist_only_on_postgresql_and_are_used(community):
     thread = ThreadFactory(community=community, body="Opening.")
-    PostFactory(thread=thread, body="Walnut orchard.")
+    post = PostFactory(thread=thread, body="Walnut orchards.")
     with connection.cursor() as cursor:
         indexes = connection.introspection.get_constraints(cursor, "discussions_post")
+        columns = [
+            c.name
+            for c in connection.introspection.get_table_description(cursor, "discussions_post")
+        ]
 
     if connection.vendor != "postgresql":
-        assert "discussions_post_search_gin" not in indexes
+        assert "discussions_post_search_document_gin" not in indexes
+        assert "search_document" not in columns
         assert found(AnonymousUser(), "walnut") != []
         return
 
-    assert indexes["discussions_post_search_gin"]["type"] == "gin"
-    # The search matches with exactly the index's expression...
+    assert indexes["discussions_post_search_document_gin"]["type"] == "gin"
+    assert "discussions_post_search_gin" not in indexes  # the old expression index is gone
+    # The database keeps the document in step with the text, on insert and on edit.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT search_document::text FROM discussions_post WHERE id = %s", [post.pk]
+        )
+        assert cursor.fetchone()[0] == "'orchard':2 'walnut':1"
+    services.edit_post(by=thread.author, post=post, body="Hazel groves.")
+    assert found(AnonymousUser(), "walnut") == []
+    assert [r.post.pk for r in selectors.search(user=AnonymousUser(), query="hazel").results] == [
+        post.pk
+    ]
+    # The search matches and ranks with the stored column, not with to_tsvector per row...
     with CaptureQueriesContext(connection) as queries:
-        selectors.search(user=AnonymousUser(), query="walnut")
+        selectors.search(user=AnonymousUser(), query="hazel")
     [query] = queries.captured_queries
     assert (
-        'to_tsvector(\'english\'::regconfig, "discussions_post"."search_text") @@ '
-        "(websearch_to_tsquery('english'::regconfig, 'walnut'))"
+        '"discussions_post"."search_document" @@ '
+        "(websearch_to_tsquery('english'::regconfig, 'hazel'))"
     ) in query["sql"]
+    assert 'ts_rank("discussions_post"."search_document"' in query["sql"]
+    assert "to_tsvector" not in query["sql"]
     # ...which the planner answers from the GIN index (forced here: the table is tiny).
     matching = (
-        Post.objects.alias(document=selectors.SearchDocument(F("search_text")))
-        .filter(document=SearchQuery("walnut", search_type="websearch", config="english"))
+        Post.objects.alias(document=selectors.SearchDocument())
+        .filter(document=SearchQuery("hazel", search_type="websearch", config="english"))
         .values("pk")
     )
     sql, params = matching.query.sql_with_params()
@@ -340,4 +360,4 @@ def test_the_full_text_index_exists_only_on_postgresql_and_is_used_there(communi
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "Bitmap Index Scan on discussions_post_search_gin" in plan
+    assert "Bitmap Index Scan on discussions_post_search_document_gin" in plan
