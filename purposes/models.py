@@ -148,7 +148,11 @@ class Measurement(models.Model):
 
     class Meta:
         ordering = ["measured_on", "id"]
-        indexes = [models.Index(fields=["goal", "measured_on", "id"])]
+        indexes = [
+            models.Index(fields=["goal", "measured_on", "id"]),
+            # The home feed reads each goal's newest recordings first.
+            models.Index(fields=["goal", "-created_at", "-id"]),
+        ]
         verbose_name = _("measurement")
         verbose_name_plural = _("measurements")
 

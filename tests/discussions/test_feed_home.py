@@ -9,7 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from discussions.models import Activity, ActivityKind
 from tests.accounts.factories import UserFactory
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.decisions_support import open_decision
@@ -145,3 +147,42 @@ def test_member_home_runs_a_constant_number_of_queries(client, size):
 
     assert response.text.count("Mine ") >= min(12, 2 * size)
     assert counts[0] == counts[1] <= MEMBER_BUDGET
+
+
+def test_member_home_costs_the_same_for_one_community_or_many_and_on_a_deep_page(
+    client, django_assert_max_num_queries
+):
+    base = timezone.now() - datetime.timedelta(days=1)
+    counts = {}
+    for how_many in (1, 8):
+        ana = UserFactory(member_type="employee")
+        for index in range(how_many):
+            purpose = PurposeFactory()
+            community = CommunityFactory(name=f"Mine {how_many}-{index}", purpose=purpose)
+            MembershipFactory(community=community, user=ana)
+            thread = ThreadFactory(community=community)
+            Activity.objects.bulk_create(
+                Activity(
+                    community=community,
+                    thread=thread,
+                    kind=ActivityKind.THREAD_STARTED,
+                    created_at=base - datetime.timedelta(minutes=minutes * how_many + index),
+                )
+                for minutes in range(130)
+            )
+            open_decision(community, closes_in=datetime.timedelta(hours=5))
+            record(GoalFactory(purpose=purpose), "60")
+        client.force_login(ana)
+        after = None
+        for _page in range(5):
+            response = client.get(reverse("home"), {"after": after} if after else {})
+            after = response.context["feed"].next_cursor
+
+        for page, params in (("first", {}), ("sixth", {"after": after})):
+            with django_assert_max_num_queries(MEMBER_BUDGET) as queries:
+                response = client.get(reverse("home"), params)
+            assert response.status_code == 200
+            assert response.text.count('class="feed-item') == 20
+            counts[how_many, page] = len(queries)
+
+    assert len(set(counts.values())) == 1, counts

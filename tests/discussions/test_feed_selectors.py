@@ -1,6 +1,8 @@
 """The activity feed: whose activity, merged with goal measurements, a page at a time."""
 
 import datetime
+import random
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -9,11 +11,13 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from communities.models import Membership
-from discussions.models import Activity, Decision
+from communities import services as community_services
+from communities.models import Community, Membership
+from discussions.models import Activity, ActivityKind, Decision, Thread
 from discussions.selectors import feed as selectors
 from discussions.services import decisions as decision_services
-from purposes.models import Measurement
+from discussions.services import threads as thread_services
+from purposes.models import Goal, Measurement
 from tests.accounts.factories import UserFactory
 from tests.communities.factories import CommunityFactory, MembershipFactory, owner_of
 from tests.discussions.decisions_support import open_decision
@@ -34,7 +38,7 @@ def keys(page) -> list[tuple[str, int]]:
 
 def every_page(user, page_size: int) -> list[tuple[str, int]]:
     seen, after = [], None
-    for _guard in range(100):
+    for _guard in range(1000):
         page = selectors.activity_feed(user=user, after=after, page_size=page_size)
         seen.extend(keys(page))
         after = page.next_cursor
@@ -172,3 +176,178 @@ def test_closing_soon_lists_open_decisions_of_their_communities_within_48_hours(
     )
 
     assert [d.pk for d in selectors.closing_soon(user=ana)] == [sooner.pk, soon.pk]
+
+
+# -- the per-community reading (PostgreSQL) against a plain merge ------------------------
+
+
+def history(community: Community, thread: Thread, moments) -> list[Activity]:
+    """Activity rows of `thread` in `community`, one per moment."""
+    return Activity.objects.bulk_create(
+        Activity(
+            community=community, thread=thread, kind=ActivityKind.THREAD_STARTED, created_at=at
+        )
+        for at in moments
+    )
+
+
+def measured(goal: Goal, moments) -> list[Measurement]:
+    return Measurement.objects.bulk_create(
+        Measurement(goal=goal, value=Decimal(index), measured_on=at.date(), created_at=at)
+        for index, at in enumerate(moments)
+    )
+
+
+def merged(communities: set[int], goals: set[int]) -> list[tuple[str, int]]:
+    """The feed computed the plain way: every row the person may see, newest first.
+
+    An activity counts when both its community and its thread's current community are
+    among `communities`; a measurement when its goal is among `goals`.
+    """
+    rows = [
+        ("a", pk, at)
+        for pk, at, community, thread_community in Activity.objects.values_list(
+            "pk", "created_at", "community_id", "thread__community_id"
+        )
+        if community in communities and thread_community in communities
+    ] + [
+        ("m", pk, at)
+        for pk, at, goal in Measurement.objects.values_list("pk", "created_at", "goal_id")
+        if goal in goals
+    ]
+    rows.sort(key=lambda row: (row[2], selectors.SOURCE_RANK[row[0]], row[1]), reverse=True)
+    return [(source, pk) for source, pk, _at in rows]
+
+
+def pool(rng: random.Random, base: datetime.datetime, count: int, spread: int = 40):
+    """`count` moments drawn from `spread` distinct minutes: many ties, in any order."""
+    return [base - datetime.timedelta(minutes=rng.randrange(spread)) for _index in range(count)]
+
+
+def test_every_page_is_the_newest_first_merge_of_their_communities(ana):
+    rng = random.Random(2026)
+    base = timezone.now() - datetime.timedelta(days=1)
+    purpose = PurposeFactory()
+    listed = CommunityFactory(visibility="listed", purpose=purpose)
+    private = CommunityFactory(visibility="private")
+    public = CommunityFactory(visibility="public")
+    busy = CommunityFactory(visibility="listed")
+    mine = [listed, private, public, busy]
+    for community in mine:
+        MembershipFactory(community=community, user=ana)
+    not_joined = CommunityFactory(visibility="public")
+    goal, other_goal = GoalFactory(purpose=purpose), GoalFactory(purpose=not_joined.purpose)
+    for community in [*mine, not_joined]:
+        for thread in (ThreadFactory(community=community), ThreadFactory(community=community)):
+            history(community, thread, pool(rng, base, 12))
+    # The busiest community holds the 30 newest rows (older than the threads' own start):
+    # a whole page comes from it alone.
+    burst = ThreadFactory(community=busy)
+    history(busy, burst, [base + datetime.timedelta(seconds=s) for s in range(30)])
+    measured(goal, pool(rng, base, 15))
+    measured(other_goal, pool(rng, base, 5))
+    expected = merged({community.pk for community in mine}, {goal.pk})
+
+    assert len(expected) == 4 * 26 + 31 + 15
+    for page_size in (1, 4, 20, 200):
+        assert every_page(ana, page_size) == expected, page_size
+
+
+def test_a_moved_thread_takes_its_earlier_activity_with_it_without_hiding_older_items(ana):
+    mine = CommunityFactory(visibility="listed")
+    also_mine = CommunityFactory(visibility="listed", owner=owner_of(mine))
+    elsewhere = CommunityFactory(visibility="listed", owner=owner_of(mine))
+    for community in (mine, also_mine):
+        MembershipFactory(community=community, user=ana)
+    base = timezone.now() - datetime.timedelta(days=1)
+    older = ThreadFactory(community=mine, title="Older")
+    history(mine, older, [base - datetime.timedelta(hours=hours) for hours in range(1, 9)])
+    moved = ThreadFactory(community=mine, title="Moved by the service")
+    history(mine, moved, [base + datetime.timedelta(minutes=m) for m in range(25)])
+    # A thread whose activity rows were left behind (written before the move took them
+    # along, or by any other path): its current community decides, not the rows'.
+    left_behind = ThreadFactory(community=mine, title="Moved, rows left behind")
+    history(
+        mine, left_behind, [base + datetime.timedelta(minutes=m, seconds=30) for m in range(25)]
+    )
+    within = ThreadFactory(community=mine, title="Moved between their communities")
+    history(mine, within, [base - datetime.timedelta(minutes=30)])
+    before = every_page(ana, 20)
+
+    thread_services.move_thread(by=owner_of(mine), thread=moved, target=elsewhere)
+    Thread.objects.filter(pk=left_behind.pk).update(community=elsewhere)
+    Thread.objects.filter(pk=within.pk).update(community=also_mine)
+
+    gone = set(
+        Activity.objects.filter(thread__in=[moved, left_behind]).values_list("pk", flat=True)
+    )
+    expected = merged({mine.pk, also_mine.pk}, set())
+    assert len(gone) == 52
+    assert [key for key in before if key[1] not in gone] == expected
+    first = selectors.activity_feed(user=ana, page_size=5)
+    # The 50 newer rows of the moved threads leave no gap: the page is full of older items.
+    assert keys(first) == expected[:5]
+    assert {item.activity.thread_id for item in first.items} == {older.pk, within.pk}
+    for page_size in (1, 5, 20):
+        assert every_page(ana, page_size) == expected, page_size
+
+
+def test_a_private_community_they_left_does_not_leak_even_through_an_old_cursor(ana):
+    base = timezone.now() - datetime.timedelta(days=1)
+    mine = CommunityFactory(visibility="listed")
+    private = CommunityFactory(visibility="private")
+    public = CommunityFactory(visibility="public")
+    for community in (mine, private, public):
+        MembershipFactory(community=community, user=ana)
+    for index, community in enumerate((mine, private, public)):
+        thread = ThreadFactory(community=community)
+        history(
+            community, thread, [base - datetime.timedelta(minutes=m * 3 + index) for m in range(10)]
+        )
+    cursor = selectors.activity_feed(user=ana, page_size=4).next_cursor
+    assert {item.activity.community_id for item in selectors.activity_feed(user=ana).items} == {
+        mine.pk,
+        private.pk,
+        public.pk,
+    }
+
+    community_services.leave_community(user=ana, community=private)
+    community_services.leave_community(user=ana, community=public)
+
+    expected = merged({mine.pk}, set())
+    assert every_page(ana, 3) == expected
+    assert len(expected) == 11
+    later = selectors.activity_feed(user=ana, after=cursor, page_size=50)
+    assert {item.activity.community_id for item in later.items} == {mine.pk}
+
+
+@pytest.mark.parametrize("how_many", [1, 10])
+def test_a_page_costs_two_queries_for_one_community_or_many_on_any_page(
+    ana, how_many, django_assert_num_queries
+):
+    base = timezone.now() - datetime.timedelta(days=1)
+    for index in range(how_many):
+        purpose = PurposeFactory()
+        community = CommunityFactory(purpose=purpose)
+        MembershipFactory(community=community, user=ana)
+        thread = ThreadFactory(community=community)
+        history(
+            community, thread, [base - datetime.timedelta(minutes=m + index) for m in range(60)]
+        )
+        measured(
+            GoalFactory(purpose=purpose), [base - datetime.timedelta(hours=h) for h in range(6)]
+        )
+    deep = None
+    for _page in range(8):
+        deep = selectors.activity_feed(user=ana, after=deep, page_size=5).next_cursor
+
+    for after in (None, deep):
+        with django_assert_num_queries(2) as captured:
+            page = selectors.activity_feed(user=ana, after=after, page_size=5)
+        assert len(page.items) == 5
+        activity_sql = next(q["sql"] for q in captured if "discussions_activity" in q["sql"])
+        if connection.vendor == "postgresql":
+            # Per community, newest rows first through its index: no read of all history.
+            assert "CROSS JOIN LATERAL" in activity_sql
+        else:
+            assert "LATERAL" not in activity_sql
