@@ -11,10 +11,13 @@ from purposes.permissions import purposes_visible_to
 DIRECTORY_PAGE_SIZE = 24
 
 
+# What the purpose page shows of an owner (a linked name with avatar and badge).
+_OWNER_FIELDS = ("id", "display_name", "email", "member_type", "avatar")
+
+
 def _with_owner_ids(purposes: QuerySet[Purpose]) -> QuerySet[Purpose]:
-    return purposes.prefetch_related(
-        Prefetch("owners", queryset=User.objects.order_by("id"), to_attr="owner_list")
-    )
+    owners = User.objects.order_by("id").only(*_OWNER_FIELDS)
+    return purposes.prefetch_related(Prefetch("owners", queryset=owners, to_attr="owner_list"))
 
 
 def purpose_directory(
@@ -31,7 +34,9 @@ def purpose_directory(
 
 def get_purpose_for(*, user: User, slug: str) -> Purpose:
     """The purpose at `slug` if `user` may see it, else 404 exactly as if it did not exist."""
-    purpose = _with_owner_ids(purposes_visible_to(user)).filter(slug=slug).first()
+    # The slug is unique: no ordering to plan.
+    purposes = _with_owner_ids(purposes_visible_to(user)).filter(slug=slug).order_by()
+    purpose = next(iter(purposes[:1]), None)
     if purpose is None:
         raise Http404
     purpose.owner_ids = {owner.pk for owner in purpose.owner_list}

@@ -13,6 +13,7 @@ from functools import reduce
 from operator import or_
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import (
     Count,
     Exists,
@@ -492,10 +493,18 @@ def community_goals(*, community: Community) -> list[Goal]:
 # -- the purpose page -----------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class LinkedIdea:
-    idea: Idea
-    goals: list[Goal] = field(default_factory=list)
+    """An idea as the purpose page lists it, read as plain columns (no model instances:
+    the page lists up to `PURPOSE_IDEAS_LIMIT` links)."""
+
+    thread_id: int
+    title: str
+    community_name: str
+    community_slug: str
+    status: str
+    vote_count: int
+    goals: list[Goal] = field(default_factory=list)  # the purpose's own `Goal`s it is linked to
 
 
 @dataclass
@@ -506,43 +515,75 @@ class PurposeIdeas:
 
 
 def purpose_ideas(*, user: User, purpose: Purpose, goals: list[Goal]) -> PurposeIdeas:
-    """Ideas linked to the purpose's goals that `user` may read, grouped by status, and the
-    number of implemented ideas per goal (counting only ideas `user` may read).
+    """Ideas linked to the purpose's goals that `user` may read, grouped by status, most
+    supported first, and the number of implemented ideas per goal (counting only ideas
+    `user` may read).
 
-    `goals` are the purpose's goals; each gets `implemented_idea_count`. Two queries
-    whatever the number of ideas and goals, none when the purpose has no goals.
+    `goals` are the purpose's goals; each gets `implemented_idea_count`, and the entries
+    refer to them. At most `PURPOSE_IDEAS_LIMIT` links are read (`truncated`).
+
+    One query whatever the number of ideas and goals (none when the purpose has no goals):
+    the readable links are selected by the ORM (the access rule included), then a common
+    table expression ranks the first `PURPOSE_IDEAS_LIMIT` of them and counts the
+    implemented ones per goal from the same joined rows. Two separate queries did that
+    join twice, and it is most of the page's database time.
     """
     if not goals:
         return PurposeIdeas(by_status=[], implemented_per_goal={}, truncated=False)
     readable = community_permissions.communities_readable_by(user).values("pk")
-    links = GoalLink.objects.filter(
-        goal__purpose=purpose,
-        thread__kind="idea",
-        thread__community__in=readable,
-    )
-    rows = list(
-        links.exclude(thread__idea__status=IdeaStatus.DUPLICATE)
-        .select_related("goal", "thread", "thread__community", "thread__idea")
-        .order_by("-thread__idea__vote_count", "thread_id", "goal__position", "goal_id")[
-            :PURPOSE_IDEAS_LIMIT
-        ]
-    )
-    implemented = dict(
-        links.filter(thread__idea__status=IdeaStatus.IMPLEMENTED)
+    linked = (
+        GoalLink.objects.filter(
+            goal__purpose=purpose, thread__kind="idea", thread__community__in=readable
+        )
+        .exclude(thread__idea__status=IdeaStatus.DUPLICATE)
         .order_by()
-        .values("goal_id")
-        .annotate(total=Count("thread_id", distinct=True))
-        .values_list("goal_id", "total")
+        .values_list(
+            "thread_id",
+            "goal_id",
+            "goal__position",
+            "thread__title",
+            "thread__community__name",
+            "thread__community__slug",
+            "thread__idea__status",
+            "thread__idea__vote_count",
+        )
     )
-    linked: dict[int, LinkedIdea] = {}
-    for link in rows:
-        idea = link.thread.idea
-        idea.thread = link.thread
-        entry = linked.setdefault(idea.pk, LinkedIdea(idea=idea))
-        entry.goals.append(link.goal)
+    linked_sql, params = linked.query.sql_with_params()
+    # Rows: (0, link...) for the most supported links, in order, then (1, None, goal id,
+    # ..., implemented ideas) per goal. Column positions, not names, in ORDER BY: they
+    # are what a compound SELECT may be ordered by on every database.
+    sql = (
+        "WITH linked (thread_id, goal_id, goal_position, title, community_name, "  # noqa: S608
+        f"community_slug, status, vote_count) AS ({linked_sql}) "
+        "SELECT * FROM (SELECT 0 AS part, thread_id, goal_id, goal_position, title, "
+        "community_name, community_slug, status, vote_count FROM linked "
+        "ORDER BY vote_count DESC, thread_id, goal_position, goal_id LIMIT %s) AS ranked "
+        "UNION ALL SELECT 1, NULL, goal_id, NULL, NULL, NULL, NULL, NULL, "
+        "COUNT(DISTINCT thread_id) FROM linked WHERE status = %s GROUP BY goal_id "
+        "ORDER BY 1, 9 DESC, 2, 4, 3"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, PURPOSE_IDEAS_LIMIT, IdeaStatus.IMPLEMENTED.value))
+        rows = cursor.fetchall()
+    goal_by_id = {goal.pk: goal for goal in goals}
+    implemented: dict[int, int] = {}
+    linked_ideas: dict[int, LinkedIdea] = {}
+    link_count = 0
+    for part, thread_id, goal_id, _position, title, name, slug, status, votes in rows:
+        if part:
+            implemented[goal_id] = votes
+            continue
+        link_count += 1
+        entry = linked_ideas.get(thread_id)
+        if entry is None:
+            entry = linked_ideas[thread_id] = LinkedIdea(
+                thread_id, title, name, slug, status, votes
+            )
+        if goal_id in goal_by_id:
+            entry.goals.append(goal_by_id[goal_id])
     grouped: dict[str, list[LinkedIdea]] = defaultdict(list)
-    for entry in linked.values():
-        grouped[entry.idea.status].append(entry)
+    for entry in linked_ideas.values():
+        grouped[entry.status].append(entry)
     by_status = [
         (IdeaStatus(status).label, grouped[status]) for status in STATUS_ORDER if grouped[status]
     ]
@@ -551,5 +592,5 @@ def purpose_ideas(*, user: User, purpose: Purpose, goals: list[Goal]) -> Purpose
     return PurposeIdeas(
         by_status=by_status,
         implemented_per_goal=implemented,
-        truncated=len(rows) >= PURPOSE_IDEAS_LIMIT,
+        truncated=link_count >= PURPOSE_IDEAS_LIMIT,
     )

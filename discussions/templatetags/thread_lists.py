@@ -5,36 +5,20 @@ localised date and a name each) cost several times more than the page's queries.
 builds the same markup from `ThreadRow`s with every label translated once per list.
 """
 
-import datetime
-from datetime import tzinfo
-from functools import lru_cache
 from urllib.parse import quote
 
 from django import template
 from django.urls import reverse
-from django.utils import formats, timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import gettext, ngettext
 
 from accounts.templatetags.people import name_html
+from core.formatting import time_element
 from discussions.models import ThreadKind
 from discussions.selectors.threads import ThreadRow
 
 register = template.Library()
-
-
-@lru_cache(maxsize=4096)
-def _time_element(moment: datetime.datetime, zone: tzinfo, language: str) -> str:
-    """`<time>` with the moment in the viewer's zone and language's format.
-
-    Cached: everyone sees the same first page of a busy list, and Django's date
-    formatting costs more than the rest of a row. `language` is part of the key because
-    the format depends on the active language.
-    """
-    local = moment.astimezone(zone)
-    text = escape(formats.date_format(local, "DATETIME_FORMAT"))
-    return f'<time datetime="{local.isoformat()}">{text}</time>'
 
 
 def _badge(css: str, label: str) -> str:
@@ -61,7 +45,6 @@ def thread_rows(
         for kind, label in ThreadKind.choices
         if kind != ThreadKind.DISCUSSION
     }
-    zone, language = timezone.get_current_timezone(), get_language()
     former_member = escape(gettext("A former member"))
     last_activity = escape(gettext("last activity"))
     tags_label = escape(gettext("Tags"))
@@ -87,7 +70,7 @@ def thread_rows(
             meta.append(escape(thread.category_name))
         replies = ngettext("%(count)s reply", "%(count)s replies", thread.reply_count)
         meta.append(escape(replies % {"count": thread.reply_count}))
-        meta.append(f"{last_activity} {_time_element(thread.last_activity_at, zone, language)}")
+        meta.append(f"{last_activity} {time_element(thread.last_activity_at)}")
 
         tags = ""
         if show_tags and thread.tag_names:

@@ -235,8 +235,7 @@ def test_purpose_page_lists_only_ideas_the_viewer_may_read():
         goals = [goal, other_goal]
         result = selectors.purpose_ideas(user=user, purpose=purpose, goals=goals)
         listed = {
-            status: [entry.idea.thread.title for entry in entries]
-            for status, entries in result.by_status
+            status: [entry.title for entry in entries] for status, entries in result.by_status
         }
         return listed, [g.implemented_idea_count for g in goals]
 
@@ -260,6 +259,6 @@ def _goals_of(purpose, user, title):
     result = selectors.purpose_ideas(user=user, purpose=purpose, goals=goals)
     for _status, entries in result.by_status:
         for entry in entries:
-            if entry.idea.thread.title == title:
+            if entry.title == title:
                 return entry.goals
     return []
