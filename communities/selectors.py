@@ -56,13 +56,18 @@ def community_directory(
     return keyset_page(communities, field="name", after=after, page_size=page_size)
 
 
-def get_community_for(*, user: User, slug: str, with_categories: bool = False) -> Community:
+def get_community_for(
+    *, user: User, slug: str, with_categories: bool = False, with_purpose: bool = True
+) -> Community:
     """The community at `slug` if `user` may see it; otherwise 404, as if it did not exist.
 
     With `with_categories`, its categories come in the same query (`category_rows`, read
-    by `community_categories`).
+    by `community_categories`). Without `with_purpose`, its purpose is not joined: for
+    the busiest pages, which never show it (reading `community.purpose` would then cost
+    a query).
     """
-    communities = permissions.with_viewer_flags(Community.objects.select_related("purpose"), user)
+    communities = Community.objects.select_related("purpose") if with_purpose else Community.objects
+    communities = permissions.with_viewer_flags(communities.all(), user)
     if with_categories:
         cells = [column(Category, name, "c") for name in ("pk", "name", "position")]
         rows = f"FROM {table(Category, 'c')} WHERE {column(Category, 'community', 'c')} = "

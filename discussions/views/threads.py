@@ -75,7 +75,9 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
 
 
 def thread_list(request: HttpRequest, slug: str) -> HttpResponse:
-    community = get_community_for(user=request.user, slug=slug, with_categories=True)
+    community = get_community_for(
+        user=request.user, slug=slug, with_categories=True, with_purpose=False
+    )
     selectors.require_readable(request.user, community)
     categories = community_categories(community)
     form = ThreadFilterForm(request.GET or None, categories=categories)
