@@ -292,12 +292,6 @@ def thread_post_list(context, posts: list[Post], accepted: Post | None = None) -
 
 
 @register.simple_tag(takes_context=True)
-def post_article(context, post: Post) -> SafeString:
-    """One post, as in a thread page's list."""
-    return mark_safe(_article(post, PostMarkup(context)))  # noqa: S308 - escaped above
-
-
-@register.simple_tag(takes_context=True)
 def post_reactions(context, post: Post) -> SafeString:
     """A post's reactions; `error` in the context is shown above them (htmx updates)."""
     html = _reactions(post, PostMarkup(context), context.get("error"))
