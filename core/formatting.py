@@ -49,3 +49,16 @@ def _date(value: datetime.date, language: str) -> str:
 def date(value: datetime.date) -> str:
     """A date in the current language's DATE_FORMAT (not escaped)."""
     return _date(value, get_language())
+
+
+@lru_cache(maxsize=CACHED_VALUES)
+def _date_element(moment: datetime.datetime, zone: datetime.tzinfo, language: str) -> str:
+    local = moment.astimezone(zone)
+    text = escape(formats.date_format(local, "DATE_FORMAT"))
+    return f'<time datetime="{local.isoformat()}">{text}</time>'
+
+
+def date_element(moment: datetime.datetime) -> str:
+    """`<time>` with the moment in the current time zone, written as a day in the current
+    language's DATE_FORMAT (as `{{ value|date:"DATE_FORMAT" }}` would)."""
+    return _date_element(moment, timezone.get_current_timezone(), get_language())
