@@ -11,15 +11,11 @@ import itertools
 from urllib.parse import urlencode
 
 import pytest
-from django.contrib.sessions.models import Session
-from django.core.cache import cache
-from django.db import connection
 from django.db.models import F
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import MemberType, Organisation, OrganisationKind, User
+from accounts.models import Organisation, OrganisationKind, User
 from communities.models import (
     Community,
     DigestFrequency,
@@ -32,10 +28,7 @@ from communities.models import (
 )
 from communities.selectors import DIRECTORY_PAGE_SIZE, MEMBERS_PAGE_SIZE
 from purposes.models import Purpose, PurposeStatus
-
-VISITOR_BUDGET = 8
-MEMBER_BUDGET = 12
-WRITE_PREFIXES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+from tests.query_budgets import assert_visitor_gets_write_nothing, budgeted_get, bulk_people
 
 _serial = itertools.count(1)
 
@@ -46,17 +39,7 @@ pytestmark = pytest.mark.django_db
 
 
 def add_people(count: int, *, organisation: Organisation | None = None) -> list[User]:
-    numbers = [next(_serial) for _ in range(count)]
-    return User.objects.bulk_create(
-        User(
-            email=f"person{number}@queries.example",
-            display_name=f"Person {number}",
-            organisation=organisation,
-            member_type=MemberType.EMPLOYEE,
-            password="!",
-        )
-        for number in numbers
-    )
+    return bulk_people(count, organisation=organisation)
 
 
 def add_purpose(**fields) -> Purpose:
@@ -120,23 +103,8 @@ def viewer(request, client, host):
 
 
 @pytest.fixture
-def budget(viewer):
-    return VISITOR_BUDGET if viewer is None else MEMBER_BUDGET
-
-
-@pytest.fixture
-def measure(client, budget, django_assert_max_num_queries):
-    """GET `url` (200 expected) within the budget; returns the query count and response."""
-
-    def get(url: str):
-        # An empty cache: the session is read from the database too, the costly case.
-        cache.clear()
-        with django_assert_max_num_queries(budget) as captured:
-            response = client.get(url)
-        assert response.status_code == 200, url
-        return len(captured), response
-
-    return get
+def measure(client, viewer, django_assert_max_num_queries):
+    return budgeted_get(client, viewer, django_assert_max_num_queries)
 
 
 VIEWERS = ["visitor", "member"]
@@ -241,23 +209,10 @@ def _visitor_pages(host: Organisation) -> list[str]:
 def test_a_visitors_get_writes_nothing(client, host):
     pages = _visitor_pages(host)
     counts_before = list(Community.objects.values_list("pk", "member_count"))
-    sessions_before = Session.objects.count()
 
-    for url in pages:
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(url)
-        assert response.status_code == 200, url
-        writes = [
-            query["sql"]
-            for query in captured.captured_queries
-            if query["sql"].lstrip().upper().startswith(WRITE_PREFIXES)
-        ]
-        assert writes == [], url
-        assert "sessionid" not in response.cookies, url
+    assert_visitor_gets_write_nothing(client, pages)
 
-    assert Session.objects.count() == sessions_before == 0
     assert list(Community.objects.values_list("pk", "member_count")) == counts_before
-    assert "sessionid" not in client.cookies
 
 
 def _role(viewer: User) -> str:

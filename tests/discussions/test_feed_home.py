@@ -17,11 +17,10 @@ from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.decisions_support import open_decision
 from tests.discussions.factories import ThreadFactory
 from tests.purposes.factories import GoalFactory, PurposeFactory, record
+from tests.query_budgets import MEMBER_BUDGET, VISITOR_BUDGET
 
 pytestmark = pytest.mark.django_db
 
-VISITOR_BUDGET = 8
-MEMBER_BUDGET = 12
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 

@@ -11,11 +11,7 @@ import itertools
 from urllib.parse import urlencode
 
 import pytest
-from django.contrib.sessions.models import Session
-from django.core.cache import cache
-from django.db import connection
 from django.db.models import F
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -43,10 +39,7 @@ from discussions.selectors.ideas import IDEAS_PAGE_SIZE
 from discussions.services.ideas import trending_score_for
 from tests.communities.factories import owner_of
 from tests.discussions.test_ideas_factories import challenge_of, goal_of, open_community
-
-VISITOR_BUDGET = 8
-MEMBER_BUDGET = 12
-WRITE_PREFIXES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+from tests.query_budgets import assert_visitor_gets_write_nothing, budgeted_get, bulk_people
 
 _serial = itertools.count(1)
 
@@ -57,16 +50,7 @@ pytestmark = pytest.mark.django_db
 
 
 def add_people(count: int, member_type: str = MemberType.EMPLOYEE) -> list[User]:
-    numbers = [next(_serial) for _ in range(count)]
-    return User.objects.bulk_create(
-        User(
-            email=f"idea-person{number}@queries.example",
-            display_name=f"Person {number}",
-            member_type=member_type,
-            password="!",
-        )
-        for number in numbers
-    )
+    return bulk_people(count, label="idea-person", member_type=member_type)
 
 
 def add_members(community: Community, people: list[User], role: str = Role.MEMBER) -> None:
@@ -150,17 +134,7 @@ def viewer(request, client, community):
 
 @pytest.fixture
 def measure(client, viewer, django_assert_max_num_queries):
-    budget = VISITOR_BUDGET if viewer is None else MEMBER_BUDGET
-
-    def get(url: str):
-        # An empty cache: the session is read from the database too, the costly case.
-        cache.clear()
-        with django_assert_max_num_queries(budget) as captured:
-            response = client.get(url)
-        assert response.status_code == 200, url
-        return len(captured), response
-
-    return get
+    return budgeted_get(client, viewer, django_assert_max_num_queries)
 
 
 VIEWERS = ["visitor", "member", "moderator"]
@@ -282,19 +256,8 @@ def test_a_visitors_idea_pages_write_nothing(client, community):
     ]
     counts_before = list(Idea.objects.order_by("pk").values_list("pk", "vote_count"))
 
-    for url in pages:
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(url)
-        assert response.status_code == 200, url
-        writes = [
-            query["sql"]
-            for query in captured.captured_queries
-            if query["sql"].lstrip().upper().startswith(WRITE_PREFIXES)
-        ]
-        assert writes == [], url
-        assert "sessionid" not in response.cookies, url
+    assert_visitor_gets_write_nothing(client, pages)
 
-    assert Session.objects.count() == 0
     assert list(Idea.objects.order_by("pk").values_list("pk", "vote_count")) == counts_before
 
 

@@ -11,11 +11,10 @@ from django.urls import reverse
 from discussions.selectors import search as selectors
 from tests.communities.factories import CommunityFactory
 from tests.discussions.factories import PostFactory, ThreadFactory, member_of
+from tests.query_budgets import MEMBER_BUDGET, VISITOR_BUDGET
 
 pytestmark = pytest.mark.django_db
 
-VISITOR_BUDGET = 8
-MEMBER_BUDGET = 12
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 

@@ -11,7 +11,6 @@ import itertools
 from urllib.parse import urlencode
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import F
@@ -19,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import MemberType, OrganisationKind, User
+from accounts.models import OrganisationKind, User
 from communities.models import Category, Community, Role, Visibility
 from discussions.models import (
     Mention,
@@ -35,10 +34,13 @@ from discussions.selectors.threads import POSTS_PAGE_SIZE, THREADS_PAGE_SIZE
 from tests.accounts.factories import OrganisationFactory
 from tests.communities.factories import CommunityFactory
 from tests.discussions.factories import PostFactory, ThreadFactory, member_of
-
-VISITOR_BUDGET = 8
-MEMBER_BUDGET = 12
-WRITE_PREFIXES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+from tests.query_budgets import (
+    VISITOR_BUDGET,
+    assert_visitor_gets_write_nothing,
+    budgeted_get,
+    bulk_people,
+    writes_in,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -49,16 +51,7 @@ _serial = itertools.count(1)
 
 
 def add_people(count: int) -> list[User]:
-    numbers = [next(_serial) for _ in range(count)]
-    return User.objects.bulk_create(
-        User(
-            email=f"reader{number}@threads.example",
-            display_name=f"Reader {number}",
-            member_type=MemberType.EMPLOYEE,
-            password="!",
-        )
-        for number in numbers
-    )
+    return bulk_people(count, label="reader")
 
 
 def add_threads(
@@ -157,17 +150,7 @@ def viewer(request, client, community):
 
 @pytest.fixture
 def measure(client, viewer, django_assert_max_num_queries):
-    budget = VISITOR_BUDGET if viewer is None else MEMBER_BUDGET
-
-    def get(url: str):
-        # An empty cache: the session is read from the database too, the costly case.
-        cache.clear()
-        with django_assert_max_num_queries(budget) as captured:
-            response = client.get(url)
-        assert response.status_code == 200, url
-        return len(captured), response
-
-    return get
+    return budgeted_get(client, viewer, django_assert_max_num_queries)
 
 
 VIEWERS = ["visitor", "member", "moderator"]
@@ -264,19 +247,8 @@ def test_a_visitors_get_writes_nothing(client, community):
     ]
     subscriptions = list(ThreadSubscription.objects.values_list("pk", "last_read_post_id"))
 
-    for url in pages:
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(url)
-        assert response.status_code == 200, url
-        writes = [
-            query["sql"]
-            for query in captured.captured_queries
-            if query["sql"].lstrip().upper().startswith(WRITE_PREFIXES)
-        ]
-        assert writes == [], url
-        assert "sessionid" not in response.cookies, url
+    assert_visitor_gets_write_nothing(client, pages)
 
-    assert Session.objects.count() == 0
     assert list(ThreadSubscription.objects.values_list("pk", "last_read_post_id")) == (
         subscriptions
     )
@@ -290,11 +262,7 @@ def test_a_members_get_writes_only_their_read_marker(client, community):
 
     with CaptureQueriesContext(connection) as captured:
         assert client.get(thread.get_absolute_url()).status_code == 200
-    writes = [
-        query["sql"]
-        for query in captured.captured_queries
-        if query["sql"].lstrip().upper().startswith(WRITE_PREFIXES)
-    ]
+    writes = writes_in(captured)
     assert len(writes) == 1
     assert "discussions_threadsubscription" in writes[0]
     subscription = ThreadSubscription.objects.get(thread=thread, user=member)
@@ -303,11 +271,7 @@ def test_a_members_get_writes_only_their_read_marker(client, community):
 
     with CaptureQueriesContext(connection) as captured:
         assert client.get(thread.get_absolute_url()).status_code == 200
-    assert not [
-        query
-        for query in captured.captured_queries
-        if query["sql"].lstrip().upper().startswith(WRITE_PREFIXES)
-    ]
+    assert writes_in(captured) == []
 
 
 def test_community_home_lists_latest_threads_at_constant_cost(client, community):

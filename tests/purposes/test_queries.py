@@ -12,14 +12,10 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
-from django.contrib.sessions.models import Session
-from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import MemberType, Organisation, OrganisationKind, User
+from accounts.models import Organisation, OrganisationKind, User
 from communities.models import (
     Community,
     DigestFrequency,
@@ -39,10 +35,7 @@ from purposes.models import (
     PurposeStatus,
 )
 from purposes.selectors import DIRECTORY_PAGE_SIZE
-
-VISITOR_BUDGET = 8
-MEMBER_BUDGET = 12
-WRITE_PREFIXES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+from tests.query_budgets import assert_visitor_gets_write_nothing, budgeted_get, bulk_people
 
 _serial = itertools.count(1)
 
@@ -53,17 +46,7 @@ pytestmark = pytest.mark.django_db
 
 
 def add_people(count: int, *, organisation: Organisation | None = None) -> list[User]:
-    numbers = [next(_serial) for _ in range(count)]
-    return User.objects.bulk_create(
-        User(
-            email=f"owner{number}@queries.example",
-            display_name=f"Owner {number}",
-            organisation=organisation,
-            member_type=MemberType.EMPLOYEE,
-            password="!",
-        )
-        for number in numbers
-    )
+    return bulk_people(count, label="owner", organisation=organisation)
 
 
 def add_purposes(count: int, *, status: str = PurposeStatus.ACTIVE) -> list[Purpose]:
@@ -174,17 +157,7 @@ def viewer(request, client, host):
 
 @pytest.fixture
 def measure(client, viewer, django_assert_max_num_queries):
-    budget = VISITOR_BUDGET if viewer is None else MEMBER_BUDGET
-
-    def get(url: str):
-        # An empty cache: the session is read from the database too, the costly case.
-        cache.clear()
-        with django_assert_max_num_queries(budget) as captured:
-            response = client.get(url)
-        assert response.status_code == 200, url
-        return len(captured), response
-
-    return get
+    return budgeted_get(client, viewer, django_assert_max_num_queries)
 
 
 @pytest.mark.parametrize("viewer", ["visitor", "member", "owner"], indirect=True)
@@ -243,18 +216,4 @@ def test_a_visitors_purpose_pages_write_nothing(client, host):
     add_goals(purpose, 3, measurements=12)
     add_challenges(purpose, 3)
     add_communities(purpose, 4, member=None)
-    sessions_before = Session.objects.count()
-
-    for url in (purpose.get_absolute_url(), reverse("purpose_list")):
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(url)
-        assert response.status_code == 200, url
-        writes = [
-            query["sql"]
-            for query in captured.captured_queries
-            if query["sql"].lstrip().upper().startswith(WRITE_PREFIXES)
-        ]
-        assert writes == [], url
-        assert "sessionid" not in response.cookies, url
-
-    assert Session.objects.count() == sessions_before == 0
+    assert_visitor_gets_write_nothing(client, [purpose.get_absolute_url(), reverse("purpose_list")])
