@@ -4,32 +4,17 @@ The broker is Redis when REDIS_URL is set (as in CI), else the folder queue of t
 embedded default. The worker reads the same test database the test writes to.
 """
 
-import os
 import re
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.urls import reverse
 
 from accounts.models import User
 from config.celery import app as celery_app
+from tests.worker_support import start_worker, stop_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-
-
-def database_url_for_worker() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture
@@ -45,50 +30,20 @@ def worker_queue():
 
 @pytest.fixture
 def celery_worker_process(worker_queue, smtp_mailbox, tmp_path):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "DATABASE_URL": database_url_for_worker(),
-        "EMAIL_DELIVERY_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": smtp_mailbox.host,
-        "EMAIL_PORT": str(smtp_mailbox.port),
-        "DATA_DIR": str(settings.DATA_DIR),
-    }
     log_path = tmp_path / "worker.log"
-    with log_path.open("w") as log:
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--queues",
-                worker_queue,
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel=info",
-            ],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    worker = start_worker(
+        queue=worker_queue,
+        log_path=log_path,
+        extra_env={
+            "EMAIL_DELIVERY_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": smtp_mailbox.host,
+            "EMAIL_PORT": str(smtp_mailbox.port),
+        },
+    )
     try:
         yield worker
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-        if worker.returncode not in (0, -15):
-            print(log_path.read_text())
+        stop_worker(worker, log_path)
 
 
 def test_sign_up_email_is_delivered_by_a_worker_process_over_smtp(

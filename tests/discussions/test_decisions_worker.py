@@ -7,35 +7,20 @@ worker runs it against the same test database.
 """
 
 import datetime
-import os
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from discussions.models import Activity, ActivityKind, Decision
 from tests.communities.factories import CommunityFactory
 from tests.discussions.decisions_support import open_decision
+from tests.worker_support import start_worker, stop_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-
-
-def worker_database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture
@@ -55,55 +40,18 @@ def beat_schedule_on_own_queue():
 @pytest.fixture
 def start_worker_with_beat(beat_schedule_on_own_queue, tmp_path):
     """Starts the worker when called, so the test's data is committed before beat fires."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "DATABASE_URL": worker_database_url(),
-        "DATA_DIR": str(settings.DATA_DIR),
-    }
     log_path = tmp_path / "worker.log"
     started = []
 
-    def start() -> subprocess.Popen:
-        with log_path.open("w") as log:
-            worker = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "--beat",
-                    "--schedule",
-                    str(tmp_path / "celerybeat-schedule"),
-                    "--pool=solo",
-                    "--queues",
-                    beat_schedule_on_own_queue,
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                    "--loglevel=info",
-                ],
-                cwd=PROJECT_DIR,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+    def start():
+        beat = ("--beat", "--schedule", str(tmp_path / "celerybeat-schedule"))
+        worker = start_worker(queue=beat_schedule_on_own_queue, log_path=log_path, extra_args=beat)
         started.append(worker)
         return worker
 
     yield start
     for worker in started:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-        if worker.returncode not in (0, -15):
-            print(log_path.read_text())
+        stop_worker(worker, log_path)
 
 
 def wait_until(check, timeout: float = 60.0) -> bool:
