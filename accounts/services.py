@@ -75,6 +75,13 @@ def assign_member_type_from_email(*, user: User, email: str) -> bool:
 
 
 @transaction.atomic
+def _locked_for_type_change(user: User, member_type: str) -> User:
+    """`user` read again under a row lock, once `member_type` is known to be valid."""
+    if member_type not in MemberType.values:
+        raise ValidationError({"member_type": _("Choose a valid member type.")})
+    return User.objects.select_for_update().get(pk=user.pk)
+
+
 def change_member_type(
     *,
     user: User,
@@ -84,9 +91,7 @@ def change_member_type(
     reason: str = "",
 ) -> bool:
     """An administrator sets a person's organisation and type; later email checks keep it."""
-    if member_type not in MemberType.values:
-        raise ValidationError({"member_type": _("Choose a valid member type.")})
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = _locked_for_type_change(user, member_type)
     changed = _record_change(
         user=user,
         organisation=organisation,
@@ -155,9 +160,7 @@ def set_member_type_from_invitation(
     *, user: User, member_type: str, invited_by: User | None
 ) -> bool:
     """A community invitation decides the type of a person who signed up through it."""
-    if member_type not in MemberType.values:
-        raise ValidationError({"member_type": _("Choose a valid member type.")})
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = _locked_for_type_change(user, member_type)
     changed = _record_change(
         user=user,
         organisation=user.organisation,

@@ -67,17 +67,7 @@ class ThreadAdmin(admin.ModelAdmin):
         "is_closed",
     ]
     readonly_fields = [
-        "title",
-        "community",
-        "category",
-        "kind",
-        "author",
-        "created_at",
-        "last_activity_at",
-        "post_count",
-        "last_post_id_cache",
-        "accepted_answer",
-        "moved_from",
+        field for field in fields if field not in ("is_pinned", "is_locked", "is_closed")
     ]
 
     def has_add_permission(self, request) -> bool:
