@@ -335,6 +335,20 @@ def _viewer_fact_sql(model, template: str, extra: str = "") -> str:
     return template.format(rows=rows)
 
 
+def audience_wider(source: Community, target: Community) -> bool:
+    """Whether `target` is open to member types `source` is not open to."""
+    return not set(target.audience) <= set(source.audience)
+
+
+def readers_wider(source: Community, target: Community) -> bool:
+    """Whether content moved from `source` to `target` becomes readable by people who
+    could not read it before: the target is public and the source is not, or the target
+    is open to member types the source is not open to."""
+    if target.visibility == Visibility.PUBLIC and source.visibility != Visibility.PUBLIC:
+        return True
+    return audience_wider(source, target)
+
+
 def with_viewer_flags(communities: QuerySet[Community], user: User) -> QuerySet[Community]:
     """Annotate the viewer's role, ban and pending request so checks cost no query.
 

@@ -109,15 +109,6 @@ def can_react(user: User, post: Post) -> bool:
     return not post.is_deleted and can_post(user, post.thread.community)
 
 
-def widens_readers(source: Community, target: Community) -> bool:
-    """Whether moving from `source` to `target` shows a thread to people who could not
-    read it before: the target is public and the source is not, or the target is open to
-    member types the source is not open to."""
-    if target.visibility == Visibility.PUBLIC and source.visibility != Visibility.PUBLIC:
-        return True
-    return not set(target.audience) <= set(source.audience)
-
-
 def move_refusal(by: User, thread: Thread, target: Community) -> str | None:
     """Why `by` may not move `thread` to `target`, or None when they may.
 
@@ -130,7 +121,9 @@ def move_refusal(by: User, thread: Thread, target: Community) -> str | None:
         return _("You can only move threads between communities you moderate.")
     if target.pk == source.pk:
         return _("The thread is already in this community.")
-    if source.visibility != Visibility.PUBLIC and not set(target.audience) <= set(source.audience):
+    if source.visibility != Visibility.PUBLIC and community_permissions.audience_wider(
+        source, target
+    ):
         return _(
             "%(target)s is open to people who may not see this thread: its community is "
             "not public and is open to fewer member types."

@@ -543,7 +543,7 @@ def move_targets(*, user: User, thread: Thread, limit: int = 200) -> list[MoveTa
         candidates.exclude(pk=source.pk).order_by("name", "id"), user
     )
     return [
-        MoveTarget(community=target, widens=permissions.widens_readers(source, target))
+        MoveTarget(community=target, widens=community_permissions.readers_wider(source, target))
         for target in candidates[:limit]
         if permissions.move_refusal(user, thread, target) is None
     ]

@@ -574,16 +574,16 @@ def move_thread(
 ) -> Thread:
     """Move a thread, with everything that points at its community, to `target`.
 
-    When more people would be able to read it there (`widens_readers`), the mover must
-    confirm. The category is dropped (categories belong to one community), tags are
-    re-created in the target, the feed's activity follows the thread, and goal links to
-    another purpose's goals are removed.
+    When more people would be able to read it there (`readers_wider` in the access
+    module), the mover must confirm. The category is dropped (categories belong to one
+    community), tags are re-created in the target, the feed's activity follows the
+    thread, and goal links to another purpose's goals are removed.
     """
     refusal = permissions.move_refusal(by, thread, target)
     if refusal:
         raise PermissionDenied(refusal)
     source = thread.community
-    if permissions.widens_readers(source, target) and not confirm_wider:
+    if community_permissions.readers_wider(source, target) and not confirm_wider:
         raise ValidationError(
             {
                 "confirm": _(

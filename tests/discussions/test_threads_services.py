@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from communities import permissions as community_permissions
 from communities.models import Role, Visibility
-from discussions import permissions as discussion_permissions
 from discussions.models import (
     Activity,
     ActivityKind,
@@ -690,7 +690,7 @@ def test_a_public_thread_may_move_to_a_wider_audience_with_confirmation():
     target = CommunityFactory(visibility=Visibility.PUBLIC, audience=("employee", "customer"))
     moderator = _moderator_of_both(source, target)
     thread = ThreadFactory(community=source)
-    assert discussion_permissions.widens_readers(source, target) is True
+    assert community_permissions.readers_wider(source, target) is True
     with pytest.raises(ValidationError):
         services.move_thread(by=moderator, thread=thread, target=target)
     services.move_thread(by=moderator, thread=thread, target=target, confirm_wider=True)
