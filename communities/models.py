@@ -203,10 +203,6 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user_id} in {self.community_id} ({self.role})"
 
-    @property
-    def is_moderator(self) -> bool:
-        return self.role in (Role.OWNER, Role.MODERATOR)
-
 
 class Ban(models.Model):
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="bans")

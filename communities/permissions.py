@@ -17,9 +17,12 @@ page; content for members), private (its audience can open its page through a li
 content for members), secret (members only; everyone else gets a 404).
 """
 
+from collections.abc import Iterable
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, CharField, IntegerField, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import MemberType, User
@@ -37,6 +40,8 @@ from communities.models import (
     Visibility,
 )
 from core.expressions import column, table
+from purposes.models import Purpose
+from purposes.permissions import can_manage_purpose, purposes_visible_to
 
 # -- facts about the viewer -------------------------------------------------------------
 
@@ -65,8 +70,8 @@ def forget_viewer_facts(community: Community) -> None:
         community.__dict__.pop(name, None)
 
 
-def viewer_role(user: User, community: Community) -> str | None:
-    """The viewer's role in the community, or None when they are not a member."""
+def membership_role(user: User, community: Community) -> str | None:
+    """The role on the person's membership row, whether or not it is suspended."""
     if not user.is_authenticated:
         return None
     return _viewer_fact(
@@ -79,6 +84,22 @@ def viewer_role(user: User, community: Community) -> str | None:
             .first()
         ),
     )
+
+
+def viewer_role(user: User, community: Community) -> str | None:
+    """The role the viewer acts with: None when they are not a member, or when their
+    membership is suspended because their member type is outside the audience."""
+    role = membership_role(user, community)
+    if role is None or not in_audience(user, community):
+        return None
+    return role
+
+
+def is_suspended(user: User, community: Community) -> bool:
+    """A membership whose holder left the audience (their type changed, or the audience
+    narrowed): kept, so it comes back by itself when they are in the audience again, but
+    it grants nothing meanwhile."""
+    return membership_role(user, community) is not None and not in_audience(user, community)
 
 
 def is_banned(user: User, community: Community) -> bool:
@@ -98,8 +119,11 @@ def is_member(user: User, community: Community) -> bool:
     return viewer_role(user, community) is not None
 
 
+MODERATOR_ROLES = (Role.OWNER, Role.MODERATOR)
+
+
 def is_moderator(user: User, community: Community) -> bool:
-    return viewer_role(user, community) in (Role.OWNER, Role.MODERATOR)
+    return viewer_role(user, community) in MODERATOR_ROLES
 
 
 def is_owner(user: User, community: Community) -> bool:
@@ -145,6 +169,16 @@ def can_invite(user: User, community: Community) -> bool:
     return can_moderate(user, community)
 
 
+def can_remove_member(user: User, membership: Membership) -> bool:
+    """Moderators remove members; only owners and administrators remove moderators and
+    owners. Nobody removes themselves this way (they leave)."""
+    if not user.is_authenticated or membership.user_id == user.pk:
+        return False
+    if membership.role == Role.MEMBER:
+        return can_moderate(user, membership.community)
+    return can_configure(user, membership.community)
+
+
 def _audience_in_words(community: Community) -> str:
     """The audience as people read it: "employees", "employees and customers"."""
     plurals = {
@@ -161,6 +195,15 @@ def _audience_in_words(community: Community) -> str:
     return _("%(list)s and %(last)s") % {"list": ", ".join(names[:-1]), "last": names[-1]}
 
 
+def _member_type_in_words(member_type: str) -> str:
+    return {
+        MemberType.EMPLOYEE: _("an employee"),
+        MemberType.CUSTOMER: _("a customer"),
+        MemberType.VENDOR: _("a vendor"),
+        MemberType.PARTNER: _("a partner"),
+    }[MemberType(member_type)]
+
+
 def eligibility_refusal(user: User, community: Community) -> str | None:
     """Why `user` may not become a member by any way in, or None when they may."""
     if not user.is_authenticated:
@@ -172,16 +215,43 @@ def eligibility_refusal(user: User, community: Community) -> str | None:
     if not in_audience(user, community):
         if not user.member_type:
             return _("Verify your email address first: it decides which communities you can join.")
-        kind = {
-            MemberType.EMPLOYEE: _("an employee"),
-            MemberType.CUSTOMER: _("a customer"),
-            MemberType.VENDOR: _("a vendor"),
-            MemberType.PARTNER: _("a partner"),
-        }[MemberType(user.member_type)]
         return _(
             "This community is open to %(audience)s only, and your account is %(kind)s account."
-        ) % {"audience": _audience_in_words(community), "kind": kind}
+        ) % {
+            "audience": _audience_in_words(community),
+            "kind": _member_type_in_words(user.member_type),
+        }
     return None
+
+
+def suspension_notice(user: User, community: Community) -> str | None:
+    """What a person whose membership is suspended is told, or None when it is not."""
+    if not is_suspended(user, community):
+        return None
+    if not user.member_type:
+        return _(
+            "Your membership is suspended until your email address is verified: it decides "
+            "which communities you belong to."
+        )
+    return _(
+        "Your membership is suspended: this community is open to %(audience)s only, and "
+        "your account is now %(kind)s account. It is restored by itself if that changes."
+    ) % {
+        "audience": _audience_in_words(community),
+        "kind": _member_type_in_words(user.member_type),
+    }
+
+
+def suspension_reason(person: User, community: Community) -> str | None:
+    """Why a member's membership is suspended, for the community's owners and moderators;
+    None when it is not. Works on any member (not only the viewer), without a query."""
+    if community.is_open_to(person.member_type):
+        return None
+    if not person.member_type:
+        return _("Suspended: no verified member type")
+    return _("Suspended: %(type)s, outside this community's audience") % {
+        "type": MemberType(person.member_type).label.lower()
+    }
 
 
 def join_refusal(user: User, community: Community) -> str | None:
@@ -249,27 +319,71 @@ def invitation_refusal(user: User, invitation: Invitation, *, moment) -> str | N
     return eligibility_refusal(user, invitation.community)
 
 
+def can_create_community(user: User, purpose: Purpose | None = None) -> bool:
+    """Administrators create communities under any purpose; a purpose's owners under
+    theirs."""
+    if is_administrator(user):
+        return True
+    return purpose is not None and can_manage_purpose(user, purpose)
+
+
+def purposes_for_new_community(user: User) -> QuerySet[Purpose]:
+    """The purposes `user` may create a community under, or move one to (same rule as
+    `can_create_community`)."""
+    purposes = purposes_visible_to(user)
+    if is_administrator(user):
+        return purposes
+    if not user.is_authenticated:
+        return purposes.none()
+    return purposes.filter(pk__in=Purpose.objects.filter(owners=user).values("pk"))
+
+
 # -- raising checks for services ------------------------------------------------------
+#
+# They raise PermissionDenied with the reason: callers have already shown the community
+# (or answered 404 when it is hidden), so a refusal is a 403 that says why.
 
 
 def require_see(user: User, community: Community) -> None:
     if not can_see(user, community):
-        raise PermissionDenied
+        raise PermissionDenied(_("You cannot see this community."))
+
+
+def require_read_content(user: User, community: Community) -> None:
+    """404 unless `user` may read the community's content: content a person may not read
+    answers exactly as if it did not exist."""
+    if not can_read_content(user, community):
+        raise Http404
 
 
 def require_configure(user: User, community: Community) -> None:
     if not can_configure(user, community):
-        raise PermissionDenied
+        raise PermissionDenied(
+            _("Only the community's owners and administrators can change its settings.")
+        )
 
 
 def require_moderate(user: User, community: Community) -> None:
     if not can_moderate(user, community):
-        raise PermissionDenied
+        raise PermissionDenied(_("Only the community's moderators can do this."))
+
+
+def require_remove_member(user: User, membership: Membership) -> None:
+    require_moderate(user, membership.community)
+    if membership.role != Role.MEMBER and not can_configure(user, membership.community):
+        raise PermissionDenied(_("Only the community's owners can remove its moderators."))
 
 
 def require_invite(user: User, community: Community) -> None:
     if not can_invite(user, community):
-        raise PermissionDenied
+        raise PermissionDenied(_("Only the community's moderators can invite people."))
+
+
+def require_create_community(user: User, purpose: Purpose | None) -> None:
+    if not can_create_community(user, purpose):
+        raise PermissionDenied(
+            _("Only administrators and the purpose's owners can create its communities.")
+        )
 
 
 # -- querysets --------------------------------------------------------------------------
@@ -280,10 +394,15 @@ def audience_q(user: User) -> Q:
     return Q(**{field: True}) if field else Q(pk__in=[])
 
 
-def _member_q(user: User) -> Q:
+def _member_q(user: User, roles: Iterable[str] | None = None) -> Q:
+    """Communities where `user` holds a membership that is not suspended (with one of
+    `roles`, when given)."""
     if not user.is_authenticated:
         return Q(pk__in=[])
-    return Q(pk__in=Membership.objects.filter(user=user).values("community_id"))
+    memberships = Membership.objects.filter(user=user)
+    if roles is not None:
+        memberships = memberships.filter(role__in=roles)
+    return Q(pk__in=memberships.values("community_id")) & audience_q(user)
 
 
 def communities_visible_to(user: User) -> QuerySet[Community]:
@@ -315,15 +434,45 @@ def communities_readable_by(user: User) -> QuerySet[Community]:
     return Community.objects.filter(Q(visibility=Visibility.PUBLIC) | _member_q(user))
 
 
+def communities_member_of(user: User) -> QuerySet[Community]:
+    """Communities `user` belongs to now (suspended memberships left out)."""
+    return Community.objects.filter(_member_q(user))
+
+
+def communities_moderated_by(user: User) -> QuerySet[Community]:
+    """Communities `user` may moderate (same rule as `can_moderate`)."""
+    if is_administrator(user):
+        return Community.objects.all()
+    return Community.objects.filter(_member_q(user, roles=MODERATOR_ROLES))
+
+
+def communities_joinable_by(user: User) -> QuerySet[Community]:
+    """Communities `user` could join or ask to join now, among those listed for them: in
+    their audience, open or by request, not yet a member, not banned."""
+    if not user.is_authenticated or not user.member_type:
+        return Community.objects.none()
+    return (
+        communities_listed_for(user)
+        .filter(audience_q(user), join_policy__in=[JoinPolicy.OPEN, JoinPolicy.REQUEST])
+        .exclude(pk__in=Membership.objects.filter(user=user).values("community_id"))
+        .exclude(pk__in=Ban.objects.filter(user=user).values("community_id"))
+    )
+
+
+def member_q(community: Community) -> Q:
+    """People whose membership of `community` is not suspended, as a filter on users."""
+    return Q(
+        pk__in=Membership.objects.filter(community=community).values("user_id"),
+        member_type__in=community.audience,
+    )
+
+
 def audience_for(community: Community) -> QuerySet[User]:
     """People allowed to read the community's content: for notifications and digests."""
     people = User.objects.filter(is_active=True)
     if community.visibility == Visibility.PUBLIC:
         return people
-    return people.filter(
-        Q(is_staff=True)
-        | Q(pk__in=Membership.objects.filter(community=community).values("user_id"))
-    )
+    return people.filter(Q(is_staff=True) | member_q(community))
 
 
 def _viewer_fact_sql(model, template: str, extra: str = "") -> str:

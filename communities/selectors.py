@@ -12,7 +12,6 @@ from communities.models import (
     Category,
     Community,
     Invitation,
-    JoinPolicy,
     JoinRequest,
     JoinRequestStatus,
     Membership,
@@ -44,15 +43,9 @@ def community_directory(
     if query:
         communities = communities.filter(name__icontains=query.strip())
     if open_to_me:
-        if not user.is_authenticated or not user.member_type:
-            communities = communities.none()
-        else:
-            communities = (
-                communities.filter(permissions.audience_q(user))
-                .filter(join_policy__in=[JoinPolicy.OPEN, JoinPolicy.REQUEST])
-                .exclude(memberships__user=user)
-                .exclude(bans__user=user)
-            )
+        communities = communities.filter(
+            pk__in=permissions.communities_joinable_by(user).values("pk")
+        )
     return keyset_page(communities, field="name", after=after, page_size=page_size)
 
 
@@ -77,6 +70,14 @@ def get_community_for(
     community = next(iter(communities.filter(slug=slug).order_by()[:1]), None)
     if community is None or not permissions.can_see(user, community):
         raise Http404
+    return community
+
+
+def get_readable_community(*, user: User, slug: str, **options) -> Community:
+    """The community at `slug` when `user` may read its content; otherwise 404, as if it
+    did not exist. `options` are those of `get_community_for`."""
+    community = get_community_for(user=user, slug=slug, **options)
+    permissions.require_read_content(user, community)
     return community
 
 
@@ -108,10 +109,13 @@ def member_page(
     role: str = "",
     after: str | None = None,
     page_size: int = MEMBERS_PAGE_SIZE,
+    viewer: User | None = None,
 ) -> Page:
     """Members in the order they joined, a page at a time (keyset on joined_at and id).
 
-    The caller has checked `permissions.can_read_content`.
+    The caller has checked `permissions.can_read_content`. Each membership carries, for
+    `viewer`, `can_remove` and (for the community's moderators only) `suspension_reason`:
+    why the membership is suspended, or None.
     """
     memberships: QuerySet[Membership] = Membership.objects.filter(
         community=community
@@ -120,7 +124,15 @@ def member_page(
         memberships = memberships.filter(role=role)
     if query:
         memberships = memberships.filter(user__display_name__icontains=query.strip())
-    return keyset_page(memberships, field="joined_at", after=after, page_size=page_size)
+    page = keyset_page(memberships, field="joined_at", after=after, page_size=page_size)
+    moderating = viewer is not None and permissions.can_moderate(viewer, community)
+    for membership in page.items:
+        membership.community = community
+        membership.can_remove = moderating and permissions.can_remove_member(viewer, membership)
+        membership.suspension_reason = (
+            permissions.suspension_reason(membership.user, community) if moderating else None
+        )
+    return page
 
 
 def get_membership(*, community: Community, membership_id: int) -> Membership:
@@ -135,9 +147,11 @@ def get_membership(*, community: Community, membership_id: int) -> Membership:
 
 
 def memberships_of(*, user: User, limit: int = 12) -> list[Membership]:
-    """The person's communities, most recently joined first."""
+    """The person's communities, most recently joined first (suspended ones left out)."""
     return list(
-        Membership.objects.filter(user=user)
+        Membership.objects.filter(
+            user=user, community__in=permissions.communities_member_of(user).values("pk")
+        )
         .select_related("community", "community__purpose")
         .order_by("-joined_at", "-id")[:limit]
     )

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from accounts import services as account_services
 from accounts.models import MemberType, User
-from accounts.permissions import is_administrator
 from communities import permissions
 from communities.models import (
     AUDIENCE_FIELDS,
@@ -32,7 +31,6 @@ from communities.models import (
 )
 from core.markdown import render_markdown
 from purposes.models import Purpose
-from purposes.permissions import can_manage_purpose
 
 
 def _audience_fields(audience: Iterable[str]) -> dict[str, bool]:
@@ -65,12 +63,6 @@ def _set_categories(community: Community, names: Iterable[str]) -> None:
             Category.objects.create(community=community, name=name, position=position)
 
 
-def can_create_community(user: User, purpose: Purpose | None = None) -> bool:
-    if is_administrator(user):
-        return True
-    return purpose is not None and can_manage_purpose(user, purpose)
-
-
 @transaction.atomic
 def create_community(
     *,
@@ -92,8 +84,7 @@ def create_community(
 
     `idea_voters` are the member types who may vote on ideas (by default its audience).
     """
-    if not can_create_community(by, purpose):
-        raise PermissionDenied
+    permissions.require_create_community(by, purpose)
     if Community.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": _("Another community already uses this address.")})
     community = Community(
@@ -189,6 +180,13 @@ def _remove_membership(membership: Membership) -> None:
         Community.objects.filter(pk=membership.community_id, member_count__gt=0).update(
             member_count=F("member_count") - 1
         )
+    _forget_facts(membership)
+
+
+def _forget_facts(membership: Membership) -> None:
+    """Facts remembered on the community instance the caller holds no longer hold."""
+    if Membership.community.is_cached(membership):
+        permissions.forget_viewer_facts(membership.community)
 
 
 @transaction.atomic
@@ -197,7 +195,7 @@ def add_member(
 ) -> Membership:
     """An administrator or owner adds someone directly (still only from the audience)."""
     permissions.require_configure(by, community)
-    if not community.is_open_to(user.member_type):
+    if not permissions.in_audience(user, community):
         raise ValidationError(_("This person is outside the community's audience."))
     if Ban.objects.filter(community=community, user=user).exists():
         raise ValidationError(_("This person has been banned from the community."))
@@ -245,7 +243,7 @@ def approve_join_request(*, join_request: JoinRequest, by: User) -> Membership:
     community, person = join_request.community, join_request.user
     if Ban.objects.filter(community=community, user=person).exists():
         raise ValidationError(_("This person has been banned from the community."))
-    if not community.is_open_to(person.member_type):
+    if not permissions.in_audience(person, community):
         raise ValidationError(_("This person is outside the community's audience."))
     join_request.status = JoinRequestStatus.APPROVED
     join_request.decided_by = by
@@ -305,8 +303,7 @@ def remove_member(*, membership: Membership, by: User, ban: bool = False, reason
     permissions.require_moderate(by, community)
     if membership.user_id == by.pk:
         raise ValidationError(_("Use “Leave community” to remove yourself."))
-    if membership.role != Role.MEMBER and not permissions.can_configure(by, community):
-        raise PermissionDenied
+    permissions.require_remove_member(by, membership)
     if _last_owner(membership):
         raise ValidationError(_("A community needs at least one owner."))
     _remove_membership(membership)
@@ -319,12 +316,14 @@ def remove_member(*, membership: Membership, by: User, ban: bool = False, reason
         JoinRequest.objects.filter(
             community=community, user_id=membership.user_id, status=JoinRequestStatus.PENDING
         ).update(status=JoinRequestStatus.DECLINED, decided_by=by, decided_at=timezone.now())
+        permissions.forget_viewer_facts(community)
 
 
 @transaction.atomic
 def unban(*, community: Community, user: User, by: User) -> None:
     permissions.require_moderate(by, community)
     Ban.objects.filter(community=community, user=user).delete()
+    permissions.forget_viewer_facts(community)
 
 
 @transaction.atomic
@@ -336,6 +335,7 @@ def change_role(*, membership: Membership, by: User, role: str) -> Membership:
         raise ValidationError(_("A community needs at least one owner."))
     membership.role = role
     membership.save(update_fields=["role"])
+    _forget_facts(membership)
     return membership
 
 

@@ -2,7 +2,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import is_administrator
 from communities import permissions, selectors, services
 from communities.forms import (
     CommunityForm,
@@ -36,13 +35,6 @@ def _error_message(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-def _manageable_purposes(user):
-    purposes = purposes_visible_to(user).order_by("title")
-    if is_administrator(user):
-        return purposes
-    return purposes.filter(owners=user)
-
-
 def community_list(request: HttpRequest) -> HttpResponse:
     filters = {
         "purpose_slug": request.GET.get("purpose", ""),
@@ -52,9 +44,7 @@ def community_list(request: HttpRequest) -> HttpResponse:
     page = selectors.community_directory(
         user=request.user, after=request.GET.get("after"), **filters
     )
-    can_create = request.user.is_authenticated and (
-        is_administrator(request.user) or _manageable_purposes(request.user).exists()
-    )
+    can_create = permissions.purposes_for_new_community(request.user).exists()
     return render(
         request,
         "communities/community_list.html",
@@ -69,9 +59,11 @@ def community_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def community_create(request: HttpRequest) -> HttpResponse:
-    purposes = _manageable_purposes(request.user)
+    purposes = permissions.purposes_for_new_community(request.user).order_by("title")
     if not purposes.exists():
-        raise Http404
+        raise PermissionDenied(
+            _("Only administrators and the owners of a purpose can create communities.")
+        )
     initial = {
         "visibility": "listed",
         "join_policy": "open",
@@ -106,6 +98,7 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_join": permissions.can_join(user, community),
         "can_request": permissions.can_request(user, community),
         "has_pending_request": permissions.has_pending_request(user, community),
+        "suspension_notice": permissions.suspension_notice(user, community),
         "join_refusal": None,
         "can_configure": permissions.can_configure(user, community),
         "can_moderate": permissions.can_moderate(user, community),
@@ -209,15 +202,17 @@ def membership_preferences(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def member_list(request: HttpRequest, slug: str) -> HttpResponse:
-    community = selectors.get_community_for(user=request.user, slug=slug)
-    if not permissions.can_read_content(request.user, community):
-        raise Http404
+    community = selectors.get_readable_community(user=request.user, slug=slug)
     form = MemberFilterForm(request.GET or None)
     query, role = "", ""
     if form.is_valid():
         query, role = form.cleaned_data["q"], form.cleaned_data["role"]
     page = selectors.member_page(
-        community=community, query=query, role=role, after=request.GET.get("after")
+        community=community,
+        query=query,
+        role=role,
+        after=request.GET.get("after"),
+        viewer=request.user,
     )
     return render(
         request,
@@ -238,17 +233,17 @@ def member_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _community_for_moderation(request: HttpRequest, slug: str) -> Community:
     community = selectors.get_community_for(user=request.user, slug=slug)
-    if not permissions.can_moderate(request.user, community):
-        raise Http404
+    permissions.require_moderate(request.user, community)
     return community
 
 
 @login_required
 def community_settings(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.get_community_for(user=request.user, slug=slug)
-    if not permissions.can_configure(request.user, community):
-        raise Http404
-    purposes = _manageable_purposes(request.user) | Purpose.objects.filter(pk=community.purpose_id)
+    permissions.require_configure(request.user, community)
+    purposes = permissions.purposes_for_new_community(request.user) | Purpose.objects.filter(
+        pk=community.purpose_id
+    )
     initial = {
         "purpose": community.purpose,
         "name": community.name,
@@ -417,8 +412,7 @@ def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
 @require_POST
 def member_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
     community = selectors.get_community_for(user=request.user, slug=slug)
-    if not permissions.can_configure(request.user, community):
-        raise Http404
+    permissions.require_configure(request.user, community)
     membership = selectors.get_membership(community=community, membership_id=membership_id)
     form = RoleForm(request.POST)
     if form.is_valid():

@@ -6,14 +6,14 @@ adds the rules for writing and managing.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import is_administrator
 from communities import permissions as community_permissions
-from communities.models import Community, Visibility
+from communities.models import Community, Membership, Visibility
 from discussions.models import Decision, Idea, Post, Thread
 from purposes.permissions import is_purpose_owner
 
@@ -51,6 +51,9 @@ def post_refusal(user: User, community: Community) -> str | None:
         return _("Sign in to take part.")
     if community_permissions.is_banned(user, community):
         return _("You have been removed from this community.")
+    suspension = community_permissions.suspension_notice(user, community)
+    if suspension:
+        return suspension
     if not (community_permissions.is_member(user, community) or is_administrator(user)):
         return _("Join the community to take part.")
     return None
@@ -214,3 +217,42 @@ def require_moderate(user: User, community: Community) -> None:
 def require_manage_ideas(user: User, community: Community) -> None:
     if not can_manage_ideas(user, community):
         raise PermissionDenied
+
+
+# -- people ---------------------------------------------------------------------------------
+
+
+def _people_sharing_a_community_q(viewer: User) -> Q:
+    return Q(
+        pk__in=Membership.objects.filter(
+            community__in=community_permissions.communities_member_of(viewer).values("pk")
+        ).values("user_id")
+    )
+
+
+def can_see_person(viewer: User, person: User) -> bool:
+    """Whose profile `viewer` may open: their own; anyone's for administrators; for
+    signed-in people, those they share a community with or who posted where the viewer
+    can read; for visitors, people with posts in public communities. Everyone else's
+    profile answers 404, so nobody can walk the ids to list the site's people."""
+    if not person.is_active:
+        return False
+    if viewer.is_authenticated and (viewer.pk == person.pk or is_administrator(viewer)):
+        return True
+    if posts_visible_to(viewer).filter(author=person).exists():
+        return True
+    return bool(
+        viewer.is_authenticated
+        and User.objects.filter(_people_sharing_a_community_q(viewer), pk=person.pk).exists()
+    )
+
+
+def people_visible_to(viewer: User) -> QuerySet[User]:
+    """The people whose profiles `viewer` may open (same rule as `can_see_person`)."""
+    people = User.objects.filter(is_active=True)
+    if is_administrator(viewer):
+        return people
+    shown = Q(pk__in=posts_visible_to(viewer).values("author_id"))
+    if viewer.is_authenticated:
+        shown |= Q(pk=viewer.pk) | _people_sharing_a_community_q(viewer)
+    return people.filter(shown)

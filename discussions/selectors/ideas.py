@@ -34,7 +34,6 @@ from django.utils.translation import gettext_lazy
 from accounts.models import MemberType, User
 from communities import permissions as community_permissions
 from communities.models import Community
-from communities.selectors import get_community_for
 from core.pagination import Page
 from discussions import permissions
 from discussions.models import GoalLink, Idea, IdeaStatus, IdeaStatusChange, IdeaVote, Tag, Thread
@@ -76,14 +75,6 @@ STATUS_ORDER = (
 
 
 # -- fetching for a viewer --------------------------------------------------------------------
-
-
-def get_readable_community(*, user: User, slug: str) -> Community:
-    """The community at `slug` when `user` may read its content; otherwise 404."""
-    community = get_community_for(user=user, slug=slug)
-    if not community_permissions.can_read_content(user, community):
-        raise Http404
-    return community
 
 
 def get_idea(*, community: Community, thread_id: int) -> Idea:

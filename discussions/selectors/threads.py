@@ -15,9 +15,8 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
 from accounts.models import PersonName, User
-from accounts.permissions import is_administrator
 from communities import permissions as community_permissions
-from communities.models import Category, Community, Role
+from communities.models import Category, Community
 from core.expressions import column, json_rows, load_json_rows, row_value, table
 from core.pagination import Page, keyset_page
 from discussions import permissions
@@ -40,12 +39,6 @@ REVISIONS_PAGE_SIZE = 20
 MENTION_SUGGESTIONS = 8
 QUOTE_EXCERPT_CHARS = 240
 THREAD_ORDER = ("-is_pinned", "-last_activity_at", "-id")
-
-
-def require_readable(user: User, community: Community) -> None:
-    """404 unless `user` may read the community's content (the community's own rule)."""
-    if not community_permissions.can_read_content(user, community):
-        raise Http404
 
 
 # -- thread lists -------------------------------------------------------------------------------
@@ -210,7 +203,7 @@ def thread_page(
     404 when `user` may not read the community's content. Items are `ThreadRow`s with
     their tags and, for signed-in people, unread markers.
     """
-    require_readable(user, community)
+    community_permissions.require_read_content(user, community)
     filters = filters or ThreadFilters()
     threads = _community_threads(community)
     if filters.kind:
@@ -254,7 +247,7 @@ def get_thread(*, user: User, community: Community, thread_id: int) -> Thread:
     For signed-in people it carries `viewer_last_read` and `viewer_following` (None when
     they have no subscription row), loaded in the same query.
     """
-    require_readable(user, community)
+    community_permissions.require_read_content(user, community)
     # No ordering: one row by primary key (the model's default order only costs planning).
     threads = (
         Thread.objects.filter(community=community, pk=thread_id)
@@ -533,12 +526,7 @@ def move_targets(*, user: User, thread: Thread, limit: int = 200) -> list[MoveTa
     """Communities `user` may move `thread` to, each marked when more people would be
     able to read the thread there."""
     source = thread.community
-    if is_administrator(user):
-        candidates = Community.objects.all()
-    else:
-        candidates = Community.objects.filter(
-            memberships__user=user, memberships__role__in=[Role.OWNER, Role.MODERATOR]
-        )
+    candidates = community_permissions.communities_moderated_by(user)
     candidates = community_permissions.with_viewer_flags(
         candidates.exclude(pk=source.pk).order_by("name", "id"), user
     )

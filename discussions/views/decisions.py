@@ -13,8 +13,7 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from communities import permissions as community_permissions
-from communities.selectors import get_community_for
+from communities.selectors import get_readable_community
 from core.forms import add_service_errors
 from discussions import permissions
 from discussions.decision_forms import DecisionForm, GoalLinkForm, OutcomeForm, VoteForm
@@ -48,9 +47,7 @@ def _back_to_decision(
 
 @login_required
 def decision_create(request: HttpRequest, slug: str) -> HttpResponse:
-    community = get_community_for(user=request.user, slug=slug)
-    if not community_permissions.can_read_content(request.user, community):
-        raise Http404
+    community = get_readable_community(user=request.user, slug=slug)
     refusal = permissions.post_refusal(request.user, community)
     form = DecisionForm(request.POST or None, initial={"closes_at": DecisionForm.default_closing()})
     if request.method == "POST" and refusal is None and form.is_valid():

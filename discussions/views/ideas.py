@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from communities.selectors import get_readable_community
 from core.forms import add_service_errors
 from discussions import permissions
 from discussions.idea_forms import GoalLinkForm, IdeaForm, MergeForm, StatusForm
@@ -48,7 +49,7 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
 
 
 def idea_list(request: HttpRequest, slug: str) -> HttpResponse:
-    community = selectors.get_readable_community(user=request.user, slug=slug)
+    community = get_readable_community(user=request.user, slug=slug)
     filters = selectors.IdeaFilters.from_query(request.GET)
     page = selectors.idea_page(
         user=request.user, community=community, filters=filters, after=request.GET.get("after")
@@ -73,7 +74,7 @@ def idea_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
-    community = selectors.get_readable_community(user=request.user, slug=slug)
+    community = get_readable_community(user=request.user, slug=slug)
     refusal = permissions.post_refusal(request.user, community)
     if refusal:
         return render(
@@ -110,7 +111,7 @@ def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 def idea_similar(request: HttpRequest, slug: str) -> HttpResponse:
     """Similar ideas for a title being typed (htmx); the form works without it."""
-    community = selectors.get_readable_community(user=request.user, slug=slug)
+    community = get_readable_community(user=request.user, slug=slug)
     title = request.GET.get("title", "")[:200]
     return render(
         request,
@@ -127,7 +128,7 @@ def idea_similar(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _idea_for(request: HttpRequest, slug: str, thread_id: int) -> Idea:
-    community = selectors.get_readable_community(user=request.user, slug=slug)
+    community = get_readable_community(user=request.user, slug=slug)
     return selectors.get_idea(community=community, thread_id=thread_id)
 
 

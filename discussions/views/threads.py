@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from communities.models import Community
-from communities.selectors import community_categories, get_community_for
+from communities.selectors import community_categories, get_community_for, get_readable_community
 from core.forms import add_service_errors
 from discussions import permissions
 from discussions.forms import (
@@ -75,10 +75,9 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
 
 
 def thread_list(request: HttpRequest, slug: str) -> HttpResponse:
-    community = get_community_for(
+    community = get_readable_community(
         user=request.user, slug=slug, with_categories=True, with_purpose=False
     )
-    selectors.require_readable(request.user, community)
     categories = community_categories(community)
     form = ThreadFilterForm(request.GET or None, categories=categories)
     filters = selectors.ThreadFilters()

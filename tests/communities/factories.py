@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
-from communities import services
+from communities import permissions, services
 from communities.models import Community, Invitation, Membership, Role
 from tests.accounts.factories import UserFactory
 from tests.purposes.factories import PurposeFactory
@@ -37,7 +37,7 @@ class CommunityFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class, owner: User, purpose, **kwargs) -> Community:
-        if not services.can_create_community(owner, purpose):
+        if not permissions.can_create_community(owner, purpose):
             purpose.owners.add(owner)
         return services.create_community(by=owner, purpose=purpose, **kwargs)
 

@@ -10,6 +10,7 @@ rolled back at the end; every test runs in a savepoint of it, so a test's writes
 before the next one.
 """
 
+import html
 import itertools
 import re
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ VIEWERS = [
     "moderator",
     "owner",
     "banned",
+    "suspended",
     "administrator",
 ]
 VISIBILITIES = ["public", "listed", "private", "secret"]
@@ -75,7 +77,10 @@ ACTIONS = [
 ]
 
 # Every person is an employee unless named after another type; the banned person is in
-# every audience, so only the ban keeps them out.
+# every audience, so only the ban keeps them out. The suspended person joined every
+# community as an employee and is a customer now: in a community open to employees only
+# their membership is suspended and grants nothing; where customers are welcome too it is
+# an ordinary membership.
 MEMBER_TYPE = {
     "employee": "employee",
     "customer": "customer",
@@ -85,6 +90,7 @@ MEMBER_TYPE = {
     "moderator": "employee",
     "owner": "employee",
     "banned": "employee",
+    "suspended": "customer",
     "administrator": "employee",
 }
 ROLE = {"member": "member", "moderator": "moderator", "owner": "owner"}
@@ -107,12 +113,14 @@ def in_audience(viewer: str, audience: str) -> bool:
     return viewer != "anonymous" and MEMBER_TYPE[viewer] in AUDIENCES[audience]
 
 
-def is_member(viewer: str) -> bool:
+def is_member(viewer: str, audience: str) -> bool:
+    if viewer == "suspended":
+        return in_audience(viewer, audience)
     return viewer in ROLE
 
 
 def expect_see(viewer: str, visibility: str, audience: str) -> bool:
-    if viewer == "administrator" or is_member(viewer) or visibility == "public":
+    if viewer == "administrator" or is_member(viewer, audience) or visibility == "public":
         return True
     if visibility in ("listed", "private"):
         return in_audience(viewer, audience)
@@ -120,13 +128,13 @@ def expect_see(viewer: str, visibility: str, audience: str) -> bool:
 
 
 def expect_listed(viewer: str, visibility: str, audience: str) -> bool:
-    if viewer == "administrator" or is_member(viewer) or visibility == "public":
+    if viewer == "administrator" or is_member(viewer, audience) or visibility == "public":
         return True
     return visibility == "listed" and in_audience(viewer, audience)
 
 
-def expect_read(viewer: str, visibility: str) -> bool:
-    return visibility == "public" or viewer == "administrator" or is_member(viewer)
+def expect_read(viewer: str, visibility: str, audience: str) -> bool:
+    return visibility == "public" or viewer == "administrator" or is_member(viewer, audience)
 
 
 def expect_configure(viewer: str) -> bool:
@@ -139,7 +147,7 @@ def expect_moderate(viewer: str) -> bool:
 
 def membership_refusal(viewer: str, audience: str) -> str | None:
     """Why a signed-in viewer may not become a member by any way in."""
-    if is_member(viewer):
+    if is_member(viewer, audience):
         return ALREADY_MEMBER
     if viewer == "banned":
         return BANNED
@@ -200,11 +208,20 @@ def expect_accept(viewer: str, audience: str) -> Outcome:
     return Outcome("refused", refusal) if refusal else DONE
 
 
-def expect_gate(allowed: bool, viewer: str) -> Outcome:
-    """Pages behind sign-in that answer 404 to everyone not allowed."""
+MODERATORS_ONLY = "Only the community's moderators can do this."
+OWNERS_ONLY = "Only the community's owners and administrators can change its settings."
+
+
+def expect_gate(allowed: bool, viewer: str, visibility: str, audience: str, reason: str) -> Outcome:
+    """Pages behind sign-in: 404 to those who may not see the community, 403 with the
+    reason to those who see it but may not do this."""
     if viewer == "anonymous":
         return LOGIN
-    return DONE if allowed else NOT_FOUND
+    if allowed:
+        return DONE
+    if not expect_see(viewer, visibility, audience):
+        return NOT_FOUND
+    return Outcome("403", reason)
 
 
 # -- the world: one community per combination, the same people in each --------------------
@@ -231,7 +248,8 @@ def world(django_db_setup, django_db_blocker):
     with queued_mail, django_db_blocker.unblock(), transaction.atomic():
         people = {
             viewer: UserFactory(
-                member_type=MEMBER_TYPE[viewer],
+                # The suspended person joins as an employee and becomes a customer below.
+                member_type="employee" if viewer == "suspended" else MEMBER_TYPE[viewer],
                 email=f"{viewer}@matrix.example",
                 display_name=f"Matrix {viewer.title()}",
             )
@@ -254,6 +272,7 @@ def world(django_db_setup, django_db_blocker):
             MembershipFactory(community=community, user=people["member"])
             MembershipFactory(community=community, user=people["moderator"], role=Role.MODERATOR)
             ban(community, people["banned"])
+            MembershipFactory(community=community, user=people["suspended"])
             for viewer, person in people.items():
                 email_invitations[community.pk, viewer] = email_invitation(community, person.email)
             email_invitations[community.pk, "anonymous"] = email_invitation(
@@ -263,6 +282,9 @@ def world(django_db_setup, django_db_blocker):
                 community=community, by=people["owner"], max_uses=1000, valid_days=7
             )
             communities[visibility, policy, audience] = Community.objects.get(pk=community.pk)
+        # What an administrator's change of member type does, seen from the memberships.
+        User.objects.filter(pk=people["suspended"].pk).update(member_type="customer")
+        people["suspended"].refresh_from_db()
         sessions = {}
         for viewer, person in people.items():
             signed_in = Client()
@@ -376,7 +398,7 @@ def check_list(client, world, community, viewer, person, visibility, policy, aud
 
 def check_read_members(client, world, community, viewer, person, visibility, policy, audience):
     response = client.get(reverse("community_members", args=[community.slug]))
-    if expect_read(viewer, visibility):
+    if expect_read(viewer, visibility, audience):
         assert response.status_code == 200
         for name in ("Matrix Owner", "Matrix Moderator", "Matrix Member"):
             assert name in response.text
@@ -423,6 +445,9 @@ def _refusal(response, path, community, outcome):
         assert_login_redirect(response, path)
     elif outcome.kind == "404":
         assert response.status_code == 404
+    elif outcome.kind == "403":
+        assert response.status_code == 403
+        assert outcome.message in html.unescape(response.text)
     else:
         assert response.status_code == 302
         assert response["Location"] == community.get_absolute_url()
@@ -475,7 +500,7 @@ def check_invite(client, world, community, viewer, person, visibility, policy, a
     path = reverse("community_invite", args=[community.slug])
     invitee = "invitee@matrix.example"
     response = client.post(path, {"emails": invitee, "member_type": "", "valid_days": "14"})
-    outcome = expect_gate(expect_moderate(viewer), viewer)
+    outcome = expect_gate(expect_moderate(viewer), viewer, visibility, audience, MODERATORS_ONLY)
     if outcome.kind != "done":
         _refusal(response, path, community, outcome)
         assert not Invitation.objects.filter(email=invitee).exists()
@@ -490,7 +515,7 @@ def check_invite(client, world, community, viewer, person, visibility, policy, a
 
 def check_configure(client, world, community, viewer, person, visibility, policy, audience):
     path = reverse("community_settings", args=[community.slug])
-    outcome = expect_gate(expect_configure(viewer), viewer)
+    outcome = expect_gate(expect_configure(viewer), viewer, visibility, audience, OWNERS_ONLY)
     page = client.get(path)
     response = client.post(path, settings_form(community, "Changed through the matrix."))
     if outcome.kind != "done":
@@ -513,7 +538,7 @@ def check_configure(client, world, community, viewer, person, visibility, policy
 def check_moderate(client, world, community, viewer, person, visibility, policy, audience):
     path = reverse("community_moderation", args=[community.slug])
     response = client.get(path)
-    outcome = expect_gate(expect_moderate(viewer), viewer)
+    outcome = expect_gate(expect_moderate(viewer), viewer, visibility, audience, MODERATORS_ONLY)
     if outcome.kind == "done":
         assert response.status_code == 200
         assert "someone-new@matrix.example" in response.text
@@ -555,7 +580,11 @@ def test_querysets_agree_with_booleans(world, viewer, visibility, policy, audien
 
     assert visible == permissions.can_see(user, plain) == expect_see(viewer, visibility, audience)
     assert listed == expect_listed(viewer, visibility, audience)
-    assert readable == permissions.can_read_content(user, plain) == expect_read(viewer, visibility)
+    assert (
+        readable
+        == permissions.can_read_content(user, plain)
+        == expect_read(viewer, visibility, audience)
+    )
     if user.is_authenticated:
         in_audience_for = permissions.audience_for(plain).filter(pk=user.pk).exists()
         assert in_audience_for == readable
@@ -598,3 +627,5 @@ def test_audience_for_lists_exactly_the_readers(world, visibility):
             User.objects.filter(is_active=True, is_staff=True).values_list("email", flat=True)
         ) | {"owner@matrix.example", "moderator@matrix.example", "member@matrix.example"}
     assert ("banned@matrix.example" in matrix_people) == (visibility == "public")
+    # A member whose type left the audience is told nothing a visitor is not.
+    assert ("suspended@matrix.example" in matrix_people) == (visibility == "public")

@@ -125,8 +125,11 @@ def test_people_who_own_no_purpose_cannot_open_the_new_community_page(client):
     PurposeFactory()
     client.force_login(employee())
 
-    assert client.get(reverse("community_create")).status_code == 404
-    assert client.post(reverse("community_create"), {}).status_code == 404
+    page = client.get(reverse("community_create"))
+    assert page.status_code == 403
+    assert "Only administrators and the owners of a purpose can create communities." in page.text
+    assert client.post(reverse("community_create"), {}).status_code == 403
+    assert not Community.objects.exists()
 
 
 def test_a_purpose_owner_creates_communities_only_for_their_purposes(client):
@@ -295,7 +298,8 @@ def test_a_member_cannot_answer_requests(client):
         reverse("community_request_decide", args=[community.slug, join_request.pk, "approve"])
     )
 
-    assert response.status_code == 404
+    assert response.status_code == 403
+    assert "moderators can do this" in html.unescape(response.text)
     assert counts() == before
 
 
@@ -461,7 +465,9 @@ def test_only_owners_change_roles(client):
     path = reverse("community_member_role", args=[community.slug, member.pk])
 
     client.force_login(moderator)
-    assert client.post(path, {"role": "owner"}).status_code == 404
+    refused = client.post(path, {"role": "owner"})
+    assert refused.status_code == 403
+    assert "owners and administrators can change its settings" in html.unescape(refused.text)
     assert Membership.objects.get(pk=member.pk).role == Role.MEMBER
 
     client.force_login(owner_of(community))
