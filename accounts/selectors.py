@@ -34,5 +34,7 @@ def people() -> QuerySet[User]:
     return User.objects.filter(is_active=True).select_related("organisation")
 
 
-def get_person(*, pk: int) -> User:
-    return get_object_or_404(people(), pk=pk)
+def get_person(*, pk: int, among: QuerySet[User] | None = None) -> User:
+    """The person with `pk` among `among` (the people a viewer may see), else 404."""
+    people_shown = people() if among is None else among.select_related("organisation")
+    return get_object_or_404(people_shown, pk=pk)

@@ -1,20 +1,18 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts import selectors, services
 from accounts.forms import ProfileForm
 from core.forms import add_service_errors
-from discussions.permissions import can_see_person
+from discussions.permissions import people_visible_to
 
 
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = selectors.get_person(pk=pk)
-    if not can_see_person(request.user, person):
-        raise Http404
+    person = selectors.get_person(pk=pk, among=people_visible_to(request.user))
     return render(request, "accounts/person_detail.html", {"person": person})
 
 

@@ -6,7 +6,7 @@ adds the rules for writing and managing.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -222,37 +222,34 @@ def require_manage_ideas(user: User, community: Community) -> None:
 # -- people ---------------------------------------------------------------------------------
 
 
-def _people_sharing_a_community_q(viewer: User) -> Q:
-    return Q(
-        pk__in=Membership.objects.filter(
-            community__in=community_permissions.communities_member_of(viewer).values("pk")
-        ).values("user_id")
+def _shares_a_community_with(viewer: User) -> Exists:
+    """Correlated on the person: one index probe per person, never a scan of everyone."""
+    return Exists(
+        Membership.objects.filter(
+            user=OuterRef("pk"),
+            community__in=community_permissions.communities_member_of(viewer).values("pk"),
+        )
     )
 
 
-def can_see_person(viewer: User, person: User) -> bool:
-    """Whose profile `viewer` may open: their own; anyone's for administrators; for
-    signed-in people, those they share a community with or who posted where the viewer
-    can read; for visitors, people with posts in public communities. Everyone else's
-    profile answers 404, so nobody can walk the ids to list the site's people."""
-    if not person.is_active:
-        return False
-    if viewer.is_authenticated and (viewer.pk == person.pk or is_administrator(viewer)):
-        return True
-    if posts_visible_to(viewer).filter(author=person).exists():
-        return True
-    return bool(
-        viewer.is_authenticated
-        and User.objects.filter(_people_sharing_a_community_q(viewer), pk=person.pk).exists()
-    )
+def _posted_where_readable_by(viewer: User) -> Exists:
+    return Exists(posts_visible_to(viewer).filter(author=OuterRef("pk")))
 
 
 def people_visible_to(viewer: User) -> QuerySet[User]:
-    """The people whose profiles `viewer` may open (same rule as `can_see_person`)."""
+    """Whose profiles `viewer` may open: their own; anyone's for administrators; for
+    signed-in people, those they share a community with or who posted where the viewer
+    can read; for visitors, people with posts in public communities. Everyone else's
+    profile answers 404, so nobody can walk the ids to list the site's people."""
     people = User.objects.filter(is_active=True)
     if is_administrator(viewer):
         return people
-    shown = Q(pk__in=posts_visible_to(viewer).values("author_id"))
+    shown = Q(_posted_where_readable_by(viewer))
     if viewer.is_authenticated:
-        shown |= Q(pk=viewer.pk) | _people_sharing_a_community_q(viewer)
+        shown |= Q(pk=viewer.pk) | Q(_shares_a_community_with(viewer))
     return people.filter(shown)
+
+
+def can_see_person(viewer: User, person: User) -> bool:
+    """Same rule as `people_visible_to`, for one person."""
+    return people_visible_to(viewer).filter(pk=person.pk).exists()

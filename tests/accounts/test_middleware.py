@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from accounts.models import MemberType
 from tests.accounts.factories import DEFAULT_PASSWORD, OrganisationFactory, UserFactory
+from tests.discussions.factories import publicly_active
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +157,7 @@ def test_visitor_gets_the_browser_language(client):
 
 
 def test_signed_in_person_sees_times_in_their_time_zone(client):
-    person = UserFactory(timezone="America/Los_Angeles")
+    person = publicly_active(UserFactory(timezone="America/Los_Angeles"))
     person.date_joined = person.date_joined.replace(
         year=2024, month=3, day=1, hour=3, minute=0, second=0, microsecond=0
     )

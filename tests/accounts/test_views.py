@@ -10,6 +10,8 @@ from PIL import Image
 
 from accounts.models import MemberType, User
 from tests.accounts.factories import OrganisationFactory, UserFactory
+from tests.discussions.factories import publicly_active
+from tests.purposes.factories import AdministratorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -208,11 +210,13 @@ def test_too_long_bio_is_refused(client, ana):
 @pytest.fixture
 def carla():
     acme = OrganisationFactory(name="Acme Retail", kind="customer")
-    return UserFactory(
-        display_name="Carla Rossi",
-        bio="Head of supply chain.",
-        organisation=acme,
-        member_type=MemberType.VENDOR,
+    return publicly_active(
+        UserFactory(
+            display_name="Carla Rossi",
+            bio="Head of supply chain.",
+            organisation=acme,
+            member_type=MemberType.VENDOR,
+        )
     )
 
 
@@ -240,7 +244,7 @@ def test_public_profile_shows_name_organisation_badge_and_bio(client, carla):
     ],
 )
 def test_member_type_badge_text_for_each_type(client, member_type, badge):
-    person = UserFactory(member_type=member_type)
+    person = publicly_active(UserFactory(member_type=member_type))
 
     response = client.get(reverse("person_detail", args=[person.pk]))
 
@@ -249,6 +253,7 @@ def test_member_type_badge_text_for_each_type(client, member_type, badge):
 
 def test_person_without_a_type_shows_no_badge(client):
     person = UserFactory(member_type="")
+    client.force_login(AdministratorFactory())
 
     response = client.get(reverse("person_detail", args=[person.pk]))
 

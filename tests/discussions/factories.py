@@ -70,3 +70,14 @@ class PostFactory(factory.Factory):
 
 def first_post(thread: Thread) -> Post:
     return Post.objects.get(thread=thread, is_first=True)
+
+
+def publicly_active(person: User) -> User:
+    """Give `person` a thread in a public community open to every member type, so that
+    visitors may open their profile."""
+    community = CommunityFactory(
+        visibility="public", audience=("employee", "customer", "vendor", "partner")
+    )
+    MembershipFactory(community=community, user=person)
+    ThreadFactory(community=community, author=person)
+    return person
