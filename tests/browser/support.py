@@ -137,6 +137,20 @@ class Visitor:
         )
         self.check()
 
+    def goto_refused(self, path: str, status: int) -> None:
+        """Open a page that must answer `status` (a 404 or 403 page): the browser logs
+        the status as a console error, which is expected here and only here."""
+        response = self.page.goto(path)
+        assert response is not None and response.status == status, (
+            f"{path} answered {response.status if response else 'nothing'}, not {status}"
+        )
+        expected = f"the server responded with a status of {status}"
+        new = [
+            problem for problem in self.problems[self._reported :] if expected not in problem.text
+        ]
+        self.problems = self.problems[: self._reported] + new
+        self.check()
+
     def check(self) -> None:
         """The page the tab is on now: fully loaded, accessible, and a clean console."""
         page = self.page
