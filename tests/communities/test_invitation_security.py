@@ -7,6 +7,7 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -453,3 +454,38 @@ def test_a_secret_communitys_address_is_refused_like_any_taken_address(client, p
         visible.text, "open-kitchen"
     )
     assert state() == before
+
+
+@pytest.mark.parametrize("kind", ["email", "link"])
+def test_the_services_refuse_a_member_type_from_a_moderator(
+    kind, django_capture_on_commit_callbacks
+):
+    community = CommunityFactory(audience=["employee", "customer"])
+    moderator = MembershipFactory(community=community, role="moderator").user
+    before = state()
+
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        pytest.raises(ValidationError) as caught,
+    ):
+        if kind == "email":
+            services.invite_by_email(
+                community=fresh(community),
+                by=moderator,
+                emails=["friend@example.org"],
+                member_type="customer",
+            )
+        else:
+            services.create_invitation_link(
+                community=fresh(community),
+                by=moderator,
+                max_uses=5,
+                valid_days=7,
+                member_type="customer",
+            )
+
+    assert caught.value.message_dict == {
+        "member_type": ["Only administrators can invite people as a given member type."]
+    }
+    assert state() == before
+    assert callbacks == []
