@@ -478,9 +478,7 @@ def accept_invitation(
     transaction: refused, nothing about them changes.
     """
     invitation = (
-        Invitation.objects.select_for_update()
-        .select_related("community", "invited_by")
-        .get(pk=invitation.pk)
+        Invitation.objects.select_for_update().select_related("community").get(pk=invitation.pk)
     )
     person, member_type = user, ""
     if as_new_account:
