@@ -1,5 +1,6 @@
 """Reads about people and organisations, shared by views, admin and later the API."""
 
+from allauth.account.models import EmailAddress
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -28,6 +29,40 @@ def organisation_for_email(email: str) -> Organisation | None:
         if candidate in domains:
             return domains[candidate]
     return None
+
+
+def has_verified_email(user: User, email: str) -> bool:
+    """Whether `user` has proven they receive mail at `email`."""
+    if not user.is_authenticated or not email:
+        return False
+    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+
+
+def verified_organisation(user: User) -> Organisation | None:
+    """The organisation one of `user`'s verified addresses belongs to, primary first."""
+    addresses = EmailAddress.objects.filter(user=user, verified=True).order_by("-primary", "pk")
+    for email in addresses.values_list("email", flat=True):
+        organisation = organisation_for_email(email)
+        if organisation is not None:
+            return organisation
+    return None
+
+
+def member_type_after_invitation(user: User, member_type: str) -> str:
+    """The type `user` would have after accepting an invitation typed `member_type`.
+
+    An invitation gives its type only to a person whose type no organisation decides: not
+    over a verified organisation domain (whether or not it has been applied yet), nor over
+    an organisation or type an administrator set.
+    """
+    if (
+        not member_type
+        or user.member_type_set_by_admin
+        or user.organisation_id is not None
+        or verified_organisation(user) is not None
+    ):
+        return user.member_type
+    return member_type
 
 
 def people() -> QuerySet[User]:

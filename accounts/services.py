@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import MemberType, MemberTypeChange, Organisation, User
-from accounts.selectors import organisation_for_email
+from accounts.selectors import member_type_after_invitation, organisation_for_email
 
 logger = logging.getLogger(__name__)
 
@@ -159,8 +159,14 @@ def update_profile(
 def set_member_type_from_invitation(
     *, user: User, member_type: str, invited_by: User | None
 ) -> bool:
-    """A community invitation decides the type of a person who signed up through it."""
+    """Give a person the type of the administrator's invitation they accepted.
+
+    Call it only from the transaction that accepts the invitation (so the type and the
+    membership change together). The type applies only where `member_type_after_invitation`
+    allows: never over an organisation domain or an administrator's choice.
+    """
     user = _locked_for_type_change(user, member_type)
+    member_type = member_type_after_invitation(user, member_type)
     changed = _record_change(
         user=user,
         organisation=user.organisation,

@@ -91,7 +91,29 @@ class DeclineForm(forms.Form):
     reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=300)
 
 
-class InviteEmailsForm(forms.Form):
+class _InvitationTypeMixin:
+    """The member-type field is offered only to those who may set a type (administrators).
+
+    Without the field, a type asked for anyway (a hand-made POST) still reaches the service,
+    which refuses it with its reason instead of quietly inviting without it.
+    """
+
+    def __init__(self, *args, can_set_member_type: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.can_set_member_type = can_set_member_type
+        if not can_set_member_type:
+            del self.fields["member_type"]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if not self.can_set_member_type:
+            cleaned_data["member_type"] = str(
+                self.data.get(self.add_prefix("member_type"), "")
+            ).strip()
+        return cleaned_data
+
+
+class InviteEmailsForm(_InvitationTypeMixin, forms.Form):
     emails = forms.CharField(
         label=_("Email addresses"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -101,6 +123,10 @@ class InviteEmailsForm(forms.Form):
         label=_("Member type for people new to the site"),
         choices=[("", _("Decided by their email address"))] + list(MemberType.choices),
         required=False,
+        help_text=_(
+            "Given to people who create their account through this invitation, unless "
+            "their email address belongs to a known organisation."
+        ),
     )
     valid_days = forms.IntegerField(
         label=_("Valid for (days)"), min_value=1, max_value=90, initial=14
@@ -125,7 +151,7 @@ class InviteEmailsForm(forms.Form):
         return emails
 
 
-class InviteLinkForm(forms.Form):
+class InviteLinkForm(_InvitationTypeMixin, forms.Form):
     """Shown on the moderation page next to InviteEmailsForm, which has fields of the same
     names: its own ids keep every label tied to its own field."""
 
@@ -137,6 +163,10 @@ class InviteLinkForm(forms.Form):
         label=_("Member type for people new to the site"),
         choices=[("", _("Decided by their email address"))] + list(MemberType.choices),
         required=False,
+        help_text=_(
+            "Given to people who create their account through this invitation, unless "
+            "their email address belongs to a known organisation."
+        ),
     )
 
     def __init__(self, *args, **kwargs):

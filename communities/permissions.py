@@ -17,9 +17,10 @@ page; content for members), private (its audience can open its page through a li
 content for members), secret (members only; everyone else gets a 404).
 """
 
+import copy
 from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import BooleanField, CharField, IntegerField, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.http import Http404
@@ -27,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import MemberType, User
 from accounts.permissions import is_administrator
+from accounts.selectors import has_verified_email
 from communities.models import (
     AUDIENCE_FIELDS,
     Ban,
@@ -303,8 +305,15 @@ def can_request(user: User, community: Community) -> bool:
     return can_see(user, community) and request_refusal(user, community) is None
 
 
-def invitation_refusal(user: User, invitation: Invitation, *, moment) -> str | None:
-    """Why `user` may not accept `invitation` now, or None when they may."""
+def invitation_refusal(
+    user: User, invitation: Invitation, *, moment, member_type: str = ""
+) -> str | None:
+    """Why `user` may not accept `invitation` now, or None when they may.
+
+    An email invitation is for the person who verified its address. `member_type` is the
+    type accepting would give them (see `invitation_sets_member_type`): the audience is
+    judged with it, since the type and the membership change together or not at all.
+    """
     problem = invitation.problem_at(moment)
     if problem == "revoked":
         return _("This invitation has been withdrawn.")
@@ -314,8 +323,14 @@ def invitation_refusal(user: User, invitation: Invitation, *, moment) -> str | N
         return _("This invitation link has already been used as many times as allowed.")
     if not user.is_authenticated:
         return _("Sign in or create an account to accept this invitation.")
-    if invitation.email and invitation.email.lower() != user.email.lower():
+    if invitation.email and not has_verified_email(user, invitation.email):
+        if invitation.email.lower() == user.email.lower():
+            return _("Verify your email address first: this invitation was sent to it.")
         return _("This invitation was sent to another email address.")
+    if member_type and member_type != user.member_type:
+        # The rule reads the person's type: judge a copy carrying the type they would have.
+        user = copy.copy(user)
+        user.member_type = member_type
     return eligibility_refusal(user, invitation.community)
 
 
@@ -336,6 +351,40 @@ def purposes_for_new_community(user: User) -> QuerySet[Purpose]:
     if not user.is_authenticated:
         return purposes.none()
     return purposes.filter(pk__in=Purpose.objects.filter(owners=user).values("pk"))
+def can_set_invitation_member_type(user: User) -> bool:
+    """Member types are identity, decided site-wide: only administrators issue invitations
+    that set one. A moderator's invitation admits people with the type they already have."""
+    return is_administrator(user)
+
+
+def require_set_invitation_member_type(user: User) -> None:
+    """Raises a form error on `member_type` (not a 403): the page stays usable."""
+    if not can_set_invitation_member_type(user):
+        raise ValidationError(
+            {"member_type": _("Only administrators can invite people as a given member type.")}
+        )
+
+
+def invitation_sets_member_type(invitation: Invitation) -> bool:
+    """Whether accepting `invitation` as a new account may give its member type.
+
+    Checked again at acceptance, so a typed invitation stored before this rule, or one
+    whose author is no longer an administrator, decides nothing.
+    """
+    return bool(
+        invitation.member_type
+        and invitation.invited_by is not None
+        and can_set_invitation_member_type(invitation.invited_by)
+    )
+
+
+def invitation_names_community(user: User, invitation: Invitation, *, moment) -> bool:
+    """Whether the invitation page may name its community and purpose to `user`.
+
+    A usable token admits its holder to the name; a withdrawn, expired or used-up one
+    does not, unless the viewer may see the community anyway.
+    """
+    return invitation.problem_at(moment) is None or can_see(user, invitation.community)
 
 
 # -- raising checks for services ------------------------------------------------------

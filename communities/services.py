@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts import services as account_services
 from accounts.models import MemberType, User
+from accounts.selectors import member_type_after_invitation
 from communities import permissions
 from communities.models import (
     AUDIENCE_FIELDS,
@@ -63,6 +64,12 @@ def _set_categories(community: Community, names: Iterable[str]) -> None:
             Category.objects.create(community=community, name=name, position=position)
 
 
+def _slug_taken() -> ValidationError:
+    """The same words whoever holds the address: naming (or confirming) the community
+    would reveal a secret one to someone who may not see it."""
+    return ValidationError({"slug": _("This address is not available; choose another.")})
+
+
 @transaction.atomic
 def create_community(
     *,
@@ -86,7 +93,7 @@ def create_community(
     """
     permissions.require_create_community(by, purpose)
     if Community.objects.filter(slug=slug).exists():
-        raise ValidationError({"slug": _("Another community already uses this address.")})
+        raise _slug_taken()
     community = Community(
         name=name.strip(),
         slug=slug,
@@ -106,9 +113,7 @@ def create_community(
         with transaction.atomic():
             community.save()
     except IntegrityError as error:
-        raise ValidationError(
-            {"slug": _("Another community already uses this address.")}
-        ) from error
+        raise _slug_taken() from error
     _set_categories(community, categories)
     _add_member(community=community, user=by, role=Role.OWNER, joined_via=JoinedVia.CREATED)
     return community
@@ -134,7 +139,7 @@ def update_community(
 ) -> Community:
     permissions.require_configure(by, community)
     if Community.objects.filter(slug=slug).exclude(pk=community.pk).exists():
-        raise ValidationError({"slug": _("Another community already uses this address.")})
+        raise _slug_taken()
     for field, value in _audience_fields(audience).items():
         setattr(community, field, value)
     for field, value in _idea_voter_fields(idea_voters, audience).items():
@@ -150,7 +155,11 @@ def update_community(
     community.join_policy = join_policy
     community.default_notification_level = default_notification_level
     community.default_digest = default_digest
-    community.save()
+    try:
+        with transaction.atomic():
+            community.save()
+    except IntegrityError as error:
+        raise _slug_taken() from error
     _set_categories(community, categories)
     return community
 
@@ -366,8 +375,14 @@ def _check_invitation_rate(by: User, count: int) -> None:
         )
 
 
-def _check_invitation_type(community: Community, member_type: str) -> None:
-    if member_type and not community.is_open_to(member_type):
+def _check_invitation_type(community: Community, by: User, member_type: str) -> None:
+    """A typed invitation comes only from an administrator, for a type in the audience."""
+    if not member_type:
+        return
+    permissions.require_set_invitation_member_type(by)
+    if member_type not in MemberType.values:
+        raise ValidationError({"member_type": _("Choose a valid member type.")})
+    if not community.is_open_to(member_type):
         raise ValidationError(
             {
                 "member_type": _("This community is not open to %(type)s members.")
@@ -385,11 +400,12 @@ def invite_by_email(
     member_type: str = "",
     valid_days: int = 14,
 ) -> list[Invitation]:
-    """One single-use invitation per address, emailed after commit."""
+    """One single-use invitation per address, emailed after commit. Only an administrator
+    may give a `member_type` (see `permissions.can_set_invitation_member_type`)."""
     from communities.emails import send_invitation_emails
 
     permissions.require_invite(by, community)
-    _check_invitation_type(community, member_type)
+    _check_invitation_type(community, by, member_type)
     emails = sorted({email.strip().lower() for email in emails if email.strip()})
     if not emails:
         raise ValidationError({"emails": _("Enter at least one email address.")})
@@ -430,7 +446,7 @@ def create_invitation_link(
     member_type: str = "",
 ) -> Invitation:
     permissions.require_invite(by, community)
-    _check_invitation_type(community, member_type)
+    _check_invitation_type(community, by, member_type)
     if max_uses < 1:
         raise ValidationError({"max_uses": _("Allow at least one use.")})
     return Invitation.objects.create(
@@ -451,12 +467,29 @@ def revoke_invitation(*, invitation: Invitation, by: User) -> None:
 
 
 @transaction.atomic
-def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
-    """Use one of the invitation's uses and join; refused with the reason when not allowed."""
+def accept_invitation(
+    *, invitation: Invitation, user: User, as_new_account: bool = False
+) -> Membership:
+    """Use one of the invitation's uses and join; refused with the reason when not allowed.
+
+    `as_new_account`: `user` signed up through this invitation and has just verified their
+    address. An administrator's typed invitation then also gives them its member type
+    (never over one an organisation domain or an administrator decided), in this same
+    transaction: refused, nothing about them changes.
+    """
     invitation = (
         Invitation.objects.select_for_update().select_related("community").get(pk=invitation.pk)
     )
-    refusal = permissions.invitation_refusal(user, invitation, moment=timezone.now())
+    person, member_type = user, ""
+    if as_new_account:
+        # Read afresh and locked: verifying the address may just have given them a type
+        # (through another instance), and the type judged here must be the one written.
+        person = User.objects.select_for_update().get(pk=user.pk)
+        if permissions.invitation_sets_member_type(invitation):
+            member_type = member_type_after_invitation(person, invitation.member_type)
+    refusal = permissions.invitation_refusal(
+        person, invitation, moment=timezone.now(), member_type=member_type
+    )
     if refusal:
         raise ValidationError(refusal)
     updated = Invitation.objects.filter(pk=invitation.pk, use_count__lt=F("max_uses")).update(
@@ -466,6 +499,11 @@ def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
         raise ValidationError(
             _("This invitation link has already been used as many times as allowed.")
         )
+    if member_type and member_type != person.member_type:
+        account_services.set_member_type_from_invitation(
+            user=person, member_type=member_type, invited_by=invitation.invited_by
+        )
+        user.refresh_from_db(fields=["organisation", "member_type"])
     InvitationAcceptance.objects.get_or_create(invitation=invitation, user=user)
     PendingInvitation.objects.filter(user=user).delete()
     return _add_member(
@@ -486,23 +524,14 @@ def remember_invitation_for_new_account(*, user: User, token: str) -> None:
 
 @transaction.atomic
 def complete_invitation_after_verification(*, user: User) -> Membership | None:
-    """Once a new person's address is verified: give them the invitation's member type (if it
-    sets one) and the membership. Returns None when nothing was pending or it no longer works."""
-    pending = PendingInvitation.objects.select_related("invitation__community").filter(user=user)
-    pending = pending.first()
+    """Once a new person's address is verified, accept the invitation they signed up
+    through (with its member type where it may give one, see `accept_invitation`).
+    Returns None when nothing was pending or it was refused; a refusal changes nothing."""
+    pending = PendingInvitation.objects.select_related("invitation").filter(user=user).first()
     if pending is None:
         return None
-    invitation = pending.invitation
-    if invitation.problem_at(timezone.now()) is not None:
-        pending.delete()
-        return None
-    if invitation.member_type and user.member_type != invitation.member_type:
-        account_services.set_member_type_from_invitation(
-            user=user, member_type=invitation.member_type, invited_by=invitation.invited_by
-        )
-        user.refresh_from_db()
     try:
-        return accept_invitation(invitation=invitation, user=user)
+        return accept_invitation(invitation=pending.invitation, user=user, as_new_account=True)
     except ValidationError:
         pending.delete()
         return None

@@ -274,7 +274,11 @@ def community_settings(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _moderation_context(community: Community, **forms) -> dict:
+def _invite_form_options(request: HttpRequest) -> dict:
+    return {"can_set_member_type": permissions.can_set_invitation_member_type(request.user)}
+
+
+def _moderation_context(request: HttpRequest, community: Community, **forms) -> dict:
     now = timezone.now()
     invitations = selectors.recent_invitations(community=community)
     for invitation in invitations:
@@ -285,15 +289,16 @@ def _moderation_context(community: Community, **forms) -> dict:
         "invitations": invitations,
         "bans": selectors.banned_people(community=community),
         "decline_form": DeclineForm(),
-        "invite_form": forms.get("invite_form") or InviteEmailsForm(),
-        "link_form": forms.get("link_form") or InviteLinkForm(),
+        "invite_form": forms.get("invite_form")
+        or InviteEmailsForm(**_invite_form_options(request)),
+        "link_form": forms.get("link_form") or InviteLinkForm(**_invite_form_options(request)),
     }
 
 
 @login_required
 def moderation(request: HttpRequest, slug: str) -> HttpResponse:
     community = _community_for_moderation(request, slug)
-    return render(request, "communities/moderation.html", _moderation_context(community))
+    return render(request, "communities/moderation.html", _moderation_context(request, community))
 
 
 @login_required
@@ -323,7 +328,7 @@ def join_request_decide(request: HttpRequest, slug: str, request_id: int, decisi
 @require_POST
 def invite_emails(request: HttpRequest, slug: str) -> HttpResponse:
     community = _community_for_moderation(request, slug)
-    form = InviteEmailsForm(request.POST)
+    form = InviteEmailsForm(request.POST, **_invite_form_options(request))
     if form.is_valid():
         try:
             invitations = services.invite_by_email(
@@ -347,7 +352,9 @@ def invite_emails(request: HttpRequest, slug: str) -> HttpResponse:
             )
             return redirect("community_moderation", slug=community.slug)
     return render(
-        request, "communities/moderation.html", _moderation_context(community, invite_form=form)
+        request,
+        "communities/moderation.html",
+        _moderation_context(request, community, invite_form=form),
     )
 
 
@@ -355,7 +362,7 @@ def invite_emails(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def invite_link(request: HttpRequest, slug: str) -> HttpResponse:
     community = _community_for_moderation(request, slug)
-    form = InviteLinkForm(request.POST)
+    form = InviteLinkForm(request.POST, **_invite_form_options(request))
     if form.is_valid():
         try:
             invitation = services.create_invitation_link(
@@ -371,7 +378,9 @@ def invite_link(request: HttpRequest, slug: str) -> HttpResponse:
             )
             return redirect("community_moderation", slug=community.slug)
     return render(
-        request, "communities/moderation.html", _moderation_context(community, link_form=form)
+        request,
+        "communities/moderation.html",
+        _moderation_context(request, community, link_form=form),
     )
 
 
@@ -441,7 +450,7 @@ def member_unban(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
 
 def invitation_detail(request: HttpRequest, token: str) -> HttpResponse:
     invitation = selectors.get_invitation(token=token)
-    refusal = permissions.invitation_refusal(request.user, invitation, moment=timezone.now())
+    now = timezone.now()
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"{reverse('account_login')}?next={invitation.get_absolute_url()}")
@@ -454,6 +463,9 @@ def invitation_detail(request: HttpRequest, token: str) -> HttpResponse:
                 request, _("Welcome to %(name)s!") % {"name": invitation.community.name}
             )
             return redirect(invitation.community)
+    refusal = permissions.invitation_refusal(request.user, invitation, moment=now)
+    if not permissions.invitation_names_community(request.user, invitation, moment=now):
+        return render(request, "communities/invitation_unavailable.html", {"refusal": refusal})
     already_member = request.user.is_authenticated and permissions.is_member(
         request.user, invitation.community
     )
@@ -465,15 +477,23 @@ def invitation_detail(request: HttpRequest, token: str) -> HttpResponse:
             "community": invitation.community,
             "refusal": refusal,
             "already_member": already_member,
-            "state": selectors.invitation_state(invitation),
+            "state": selectors.invitation_state(invitation, now),
         },
     )
 
 
 def invitation_signup(request: HttpRequest, token: str) -> HttpResponse:
-    """Start sign-up for a person new to the site, remembering the invitation they hold."""
+    """Start sign-up for a person new to the site, remembering the invitation they hold.
+
+    Only a POST from the invitation page's button remembers it: a GET (a link, or an image
+    in someone's post) just shows the invitation page and changes nothing.
+    """
     invitation = selectors.get_invitation(token=token)
-    if invitation.problem_at(timezone.now()) is not None:
+    if (
+        request.method != "POST"
+        or request.user.is_authenticated
+        or invitation.problem_at(timezone.now()) is not None
+    ):
         return redirect(invitation)
     request.session["invitation_token"] = invitation.token
     url = reverse("account_signup")

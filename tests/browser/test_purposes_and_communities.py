@@ -449,7 +449,7 @@ def test_person_invited_by_email_signs_up_and_lands_in_the_community_as_a_vendor
     page = visitor.page
     sign_in(visitor, admin.email, DEFAULT_PASSWORD)
 
-    # A moderator invites a new person by email, as a vendor.
+    # An administrator (only they may set a member type) invites a new person as a vendor.
     visitor.goto(community.get_absolute_url())
     community_tabs(page).get_by_role("link", name="Moderation").click()
     expect(page).to_have_url(re.compile(r"/communities/supplier-circle/moderation/$"))
@@ -486,7 +486,7 @@ def test_person_invited_by_email_signs_up_and_lands_in_the_community_as_a_vendor
     expect(rui_page.get_by_role("heading", level=1)).to_have_text(
         "You're invited to Supplier circle"
     )
-    rui_page.get_by_role("link", name="Create an account").click()
+    rui_page.get_by_role("button", name="Create an account").click()
     expect(rui_page).to_have_url(re.compile(r"/accounts/signup/\?email="))
     expect(rui_page.get_by_label("Email")).to_have_value("rui.costa@harbourfreight.example")
     rui.check()

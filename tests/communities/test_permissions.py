@@ -70,6 +70,7 @@ ACTIONS = [
     "join",
     "request",
     "invite",
+    "invite_with_member_type",
     "accept_email_invitation",
     "accept_link_invitation",
     "configure",
@@ -107,6 +108,7 @@ ASK_INSTEAD = "Ask to join: the moderators approve new members."
 JOIN_INSTEAD = "This community is open: join it directly."
 INVITATION_ONLY = "This community is by invitation only."
 REQUEST_SENT = "Your request has been sent. You'll be told when a moderator answers."
+ONLY_ADMINISTRATORS_TYPE = "Only administrators can invite people as a given member type."
 
 
 def in_audience(viewer: str, audience: str) -> bool:
@@ -372,7 +374,8 @@ def test_access_matrix(
         else:
             expected[key] = before[key] + change
     assert state(community) == expected
-    assert len(callbacks) == (1 if action == "invite" and changes else 0)
+    sends_mail = action in ("invite", "invite_with_member_type")
+    assert len(callbacks) == (1 if sends_mail and changes else 0)
     assert mail.outbox == []
 
 
@@ -513,6 +516,32 @@ def check_invite(client, world, community, viewer, person, visibility, policy, a
     return {"invitations": 1}
 
 
+def check_invite_with_member_type(
+    client, world, community, viewer, person, visibility, policy, audience
+):
+    """Member types are identity: a moderator's invitation never sets one."""
+    path = reverse("community_invite", args=[community.slug])
+    invitee, member_type = "typed-invitee@matrix.example", AUDIENCES[audience][0]
+    response = client.post(
+        path, {"emails": invitee, "member_type": member_type, "valid_days": "14"}
+    )
+    outcome = expect_gate(expect_moderate(viewer), viewer)
+    if outcome.kind == "done" and viewer != "administrator":
+        assert response.status_code == 200
+        assert response.context["invite_form"].non_field_errors() == [ONLY_ADMINISTRATORS_TYPE]
+        assert ONLY_ADMINISTRATORS_TYPE in response.text
+        outcome = Outcome("refused", ONLY_ADMINISTRATORS_TYPE)
+    elif outcome.kind != "done":
+        _refusal(response, path, community, outcome)
+    if outcome.kind != "done":
+        assert not Invitation.objects.filter(email=invitee).exists()
+        return None
+    assert response.status_code == 302
+    invitation = Invitation.objects.get(email=invitee)
+    assert (invitation.community_id, invitation.member_type) == (community.pk, member_type)
+    return {"invitations": 1}
+
+
 def check_configure(client, world, community, viewer, person, visibility, policy, audience):
     path = reverse("community_settings", args=[community.slug])
     outcome = expect_gate(expect_configure(viewer), viewer, visibility, audience, OWNERS_ONLY)
@@ -553,6 +582,7 @@ ACTION_CHECKS = {
     "join": check_join,
     "request": check_request,
     "invite": check_invite,
+    "invite_with_member_type": check_invite_with_member_type,
     "accept_email_invitation": check_accept_email_invitation,
     "accept_link_invitation": check_accept_link_invitation,
     "configure": check_configure,

@@ -115,9 +115,9 @@ def test_duplicate_community_slug_is_a_form_error_and_creates_nothing(client):
 
     assert response.status_code == 200
     assert response.context["form"].errors == {
-        "slug": ["Another community already uses this address."]
+        "slug": ["This address is not available; choose another."]
     }
-    assert "Another community already uses this address." in response.text
+    assert "This address is not available; choose another." in response.text
     assert counts() == before
 
 
@@ -158,7 +158,7 @@ def test_settings_change_the_audience_and_refuse_a_taken_slug(client):
 
     assert taken.status_code == 200
     assert taken.context["form"].errors == {
-        "slug": ["Another community already uses this address."]
+        "slug": ["This address is not available; choose another."]
     }
     assert saved.status_code == 302
     community = fresh(community)
@@ -512,7 +512,7 @@ def test_inviting_by_email_through_the_page(
     client, smtp_mailbox, django_capture_on_commit_callbacks
 ):
     community = CommunityFactory(audience=["employee", "vendor"])
-    client.force_login(owner_of(community))
+    client.force_login(AdministratorFactory())
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -533,7 +533,7 @@ def test_inviting_a_member_type_outside_the_audience_is_a_form_error(
     client, django_capture_on_commit_callbacks
 ):
     community = CommunityFactory(audience=["employee"])
-    client.force_login(owner_of(community))
+    client.force_login(AdministratorFactory())
 
     with django_capture_on_commit_callbacks() as callbacks:
         response = client.post(
@@ -592,7 +592,7 @@ def test_the_invitation_rate_limit_through_the_page(
 
 def test_creating_and_withdrawing_an_invitation_link(client):
     community = CommunityFactory(audience=["employee", "partner"])
-    client.force_login(owner_of(community))
+    client.force_login(AdministratorFactory())
 
     created = client.post(
         reverse("community_invite_link", args=[community.slug]),
@@ -671,7 +671,7 @@ def test_an_expired_invitation_cannot_start_a_sign_up(client):
         community, "new@example.org", expires_at=timezone.now() - datetime.timedelta(days=1)
     )
 
-    response = client.get(reverse("invitation_signup", args=[invitation.token]))
+    response = client.post(reverse("invitation_signup", args=[invitation.token]))
 
     assert response["Location"] == invitation.get_absolute_url()
     assert "invitation_token" not in client.session
@@ -698,8 +698,7 @@ def test_a_new_person_invited_by_email_signs_up_and_lands_in_the_community_as_a_
     community = CommunityFactory(
         audience=["employee", "vendor"], join_policy="invitation", visibility="private"
     )
-    owner = owner_of(community)
-    client.force_login(owner)
+    client.force_login(AdministratorFactory())
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             reverse("community_invite", args=[community.slug]),
@@ -712,8 +711,10 @@ def test_a_new_person_invited_by_email_signs_up_and_lands_in_the_community_as_a_
 
     landing = client.get(invitation_path)
     assert "Create an account" in landing.text
-    sign_up_path = re.search(r'href="(/invitations/[\w-]+/sign-up/)"', landing.text).group(1)
-    started = client.get(sign_up_path)
+    sign_up_path = re.search(
+        r'<form method="post" action="(/invitations/[\w-]+/sign-up/)"', landing.text
+    ).group(1)
+    started = client.post(sign_up_path)
     assert started["Location"] == f"{reverse('account_signup')}?email=victor%40globex.example"
     with django_capture_on_commit_callbacks(execute=True):
         signed_up = client.post(
@@ -756,7 +757,7 @@ def test_sign_up_from_an_invitation_fills_in_an_address_with_a_plus(client):
     community = CommunityFactory()
     invitation = email_invitation(community, "ana+ops@example.org")
 
-    started = client.get(reverse("invitation_signup", args=[invitation.token]))
+    started = client.post(reverse("invitation_signup", args=[invitation.token]))
     form = client.get(started["Location"])
 
     assert started["Location"] == f"{reverse('account_signup')}?email=ana%2Bops%40example.org"
