@@ -351,6 +351,8 @@ def purposes_for_new_community(user: User) -> QuerySet[Purpose]:
     if not user.is_authenticated:
         return purposes.none()
     return purposes.filter(pk__in=Purpose.objects.filter(owners=user).values("pk"))
+
+
 def can_set_invitation_member_type(user: User) -> bool:
     """Member types are identity, decided site-wide: only administrators issue invitations
     that set one. A moderator's invitation admits people with the type they already have."""

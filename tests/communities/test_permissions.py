@@ -525,7 +525,7 @@ def check_invite_with_member_type(
     response = client.post(
         path, {"emails": invitee, "member_type": member_type, "valid_days": "14"}
     )
-    outcome = expect_gate(expect_moderate(viewer), viewer)
+    outcome = expect_gate(expect_moderate(viewer), viewer, visibility, audience, MODERATORS_ONLY)
     if outcome.kind == "done" and viewer != "administrator":
         assert response.status_code == 200
         assert response.context["invite_form"].non_field_errors() == [ONLY_ADMINISTRATORS_TYPE]
