@@ -46,7 +46,15 @@ def community_directory(
         communities = communities.filter(
             pk__in=permissions.communities_joinable_by(user).values("pk")
         )
-    return keyset_page(communities, field="name", after=after, page_size=page_size)
+    page = keyset_page(communities, field="name", after=after, page_size=page_size)
+    _mark_memberships(page.items, user)
+    return page
+
+
+def _mark_memberships(communities: list[Community], user: User) -> None:
+    """`viewer_is_member` on each community, for cards: suspended memberships do not count."""
+    for community in communities:
+        community.viewer_is_member = permissions.is_member(user, community)
 
 
 def get_community_for(
@@ -99,7 +107,9 @@ def communities_of_purpose(*, user: User, purpose: Purpose, limit: int = 50) -> 
     communities = permissions.with_viewer_flags(
         permissions.communities_listed_for(user).filter(purpose=purpose), user
     ).order_by("name", "id")
-    return list(communities[:limit])
+    communities = list(communities[:limit])
+    _mark_memberships(communities, user)
+    return communities
 
 
 def member_page(

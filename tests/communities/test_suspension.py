@@ -168,3 +168,17 @@ def test_a_suspended_moderator_loses_moderation(client):
 
     assert response.status_code == 403
     assert "Only the community's moderators can do this." in html.unescape(response.text)
+
+
+def test_directory_cards_do_not_call_a_suspended_person_a_member(client):
+    community = CommunityFactory(name="Fleet electrification", visibility="public")
+    person = member_of(community)
+    client.force_login(person)
+    listed = client.get(reverse("community_list"), {"q": "Fleet"})
+    assert "You are a member" in listed.text
+
+    become(person, "customer")
+
+    listed = client.get(reverse("community_list"), {"q": "Fleet"})
+    assert "Fleet electrification" in listed.text
+    assert "You are a member" not in listed.text
