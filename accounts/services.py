@@ -52,6 +52,7 @@ def assign_member_type_from_email(*, user: User, email: str) -> bool:
     with its type; any other address gives the site's default type, unless they already
     belong to an organisation. A type an administrator set is never overridden here.
     """
+    caller_copy = user
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.member_type_set_by_admin:
         return False
@@ -71,7 +72,18 @@ def assign_member_type_from_email(*, user: User, email: str) -> bool:
     )
     if changed:
         user.save(update_fields=["organisation", "member_type"])
+        _show_type_to(caller_copy, user)
     return changed
+
+
+def _show_type_to(caller_copy: User, saved: User) -> None:
+    """The caller's instance sees the new type at once: access checks made with it later
+    in the same request (or task) must not act on the type it had before."""
+    caller_copy.organisation_id = saved.organisation_id
+    caller_copy.member_type = saved.member_type
+    caller_copy.member_type_set_by_admin = saved.member_type_set_by_admin
+    if User.organisation.is_cached(caller_copy):
+        User.organisation.field.delete_cached_value(caller_copy)
 
 
 @transaction.atomic
@@ -82,6 +94,7 @@ def _locked_for_type_change(user: User, member_type: str) -> User:
     return User.objects.select_for_update().get(pk=user.pk)
 
 
+@transaction.atomic
 def change_member_type(
     *,
     user: User,
@@ -91,6 +104,7 @@ def change_member_type(
     reason: str = "",
 ) -> bool:
     """An administrator sets a person's organisation and type; later email checks keep it."""
+    caller_copy = user
     user = _locked_for_type_change(user, member_type)
     changed = _record_change(
         user=user,
@@ -101,6 +115,7 @@ def change_member_type(
     )
     user.member_type_set_by_admin = True
     user.save(update_fields=["organisation", "member_type", "member_type_set_by_admin"])
+    _show_type_to(caller_copy, user)
     return changed
 
 
@@ -165,6 +180,7 @@ def set_member_type_from_invitation(
     membership change together). The type applies only where `member_type_after_invitation`
     allows: never over an organisation domain or an administrator's choice.
     """
+    caller_copy = user
     user = _locked_for_type_change(user, member_type)
     member_type = member_type_after_invitation(user, member_type)
     changed = _record_change(
@@ -176,4 +192,5 @@ def set_member_type_from_invitation(
     )
     if changed:
         user.save(update_fields=["organisation", "member_type"])
+        _show_type_to(caller_copy, user)
     return changed

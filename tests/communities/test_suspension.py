@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 
 from accounts import services as account_services
+from communities import permissions
 from communities.models import Membership
 from discussions.models import IdeaVote, Post, Reaction, Thread
 from tests.communities.factories import CommunityFactory, owner_of
@@ -182,3 +183,19 @@ def test_directory_cards_do_not_call_a_suspended_person_a_member(client):
     listed = client.get(reverse("community_list"), {"q": "Fleet"})
     assert "Fleet electrification" in listed.text
     assert "You are a member" not in listed.text
+
+
+def test_a_type_change_takes_effect_on_the_instances_already_in_hand():
+    """A request or task that changed someone's type and checks access again with the same
+    objects must get the new answer, not the remembered one."""
+    community = CommunityFactory(visibility="private", audience=("employee",))
+    person = member_of(community)
+    assert permissions.can_read_content(person, community)
+
+    account_services.change_member_type(
+        user=person, organisation=None, member_type="customer", changed_by=AdministratorFactory()
+    )
+
+    assert person.member_type == "customer"
+    assert not permissions.can_read_content(person, community)
+    assert permissions.is_suspended(person, community)
