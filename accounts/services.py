@@ -13,6 +13,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import MemberType, MemberTypeChange, Organisation, User
 from accounts.selectors import organisation_for_email
+from core.text import require_single_line
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +136,7 @@ def update_profile(
     remove_avatar: bool = False,
 ) -> User:
     """Save a person's own profile. The avatar is processed before anything is written."""
+    require_single_line(display_name=display_name)
     new_avatar = resize_avatar(avatar) if avatar is not None else None
     user.display_name = display_name.strip()
     user.bio = bio.strip()

@@ -31,6 +31,7 @@ from communities.models import (
     Role,
 )
 from core.markdown import render_markdown
+from core.text import require_single_line
 from purposes.models import Purpose
 from purposes.permissions import can_manage_purpose
 
@@ -94,6 +95,8 @@ def create_community(
     """
     if not can_create_community(by, purpose):
         raise PermissionDenied
+    categories = list(categories)
+    require_single_line(name=name, categories=categories)
     if Community.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": _("Another community already uses this address.")})
     community = Community(
@@ -142,6 +145,8 @@ def update_community(
     idea_voters: Iterable[str] | None = None,
 ) -> Community:
     permissions.require_configure(by, community)
+    categories = list(categories)
+    require_single_line(name=name, categories=categories)
     if Community.objects.filter(slug=slug).exclude(pk=community.pk).exists():
         raise ValidationError({"slug": _("Another community already uses this address.")})
     for field, value in _audience_fields(audience).items():
