@@ -228,6 +228,8 @@ if OIDC_SERVER_URL:
 COMMONS_DEFAULT_MEMBER_TYPE = env("DEFAULT_MEMBER_TYPE", "customer")
 AVATAR_MAX_UPLOAD_BYTES = env_int("AVATAR_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
 AVATAR_SIZE_PX = 256
+# Pictures are refused by the pixel count their header claims, before they are decoded.
+AVATAR_MAX_PIXELS = env_int("AVATAR_MAX_PIXELS", 40_000_000)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [
