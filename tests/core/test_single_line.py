@@ -81,6 +81,15 @@ def profile_page(client):
     return reverse("settings_profile"), data, lambda: User.objects.get(pk=user.pk).display_name
 
 
+def signup_page(client, field):
+    data = {
+        "email": "ana@example.org",
+        "password1": "a-long-and-unusual-passphrase-7",
+        "password2": "a-long-and-unusual-passphrase-7",
+    }
+    return reverse("account_signup"), data, lambda: User.objects.count()
+
+
 def community_settings_page(client, field):
     community = CommunityFactory(name="Green fleet", categories=["General"])
     client.force_login(owner_of(community))
@@ -220,6 +229,7 @@ def decision_create_page(client, field):
 PAGE_CASES = [
     ("profile", profile_page, "display_name", "Ana\nLima"),
     ("profile", profile_page, "display_name", "Ana\u202eamiL"),
+    ("signup", signup_page, "display_name", "Ana\r\nLima"),
     ("community-settings", community_settings_page, "name", "Green\r\nfleet"),
     ("community-settings", community_settings_page, "categories", "General\nFleet\tnight"),
     ("community-create", community_create_page, "name", "Green\u2028fleet"),
