@@ -7,11 +7,13 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+from allauth.socialaccount.models import SocialAccount, SocialLogin
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services as account_services
+from accounts.adapters import SocialAccountAdapter
 from accounts.models import User
 from communities import services as community_services
 from communities.models import Category, Community
@@ -460,3 +462,13 @@ def test_an_invitation_from_someone_whose_stored_name_has_a_line_break_is_delive
     [message] = smtp_mailbox.wait_for(1)
     assert str(message["To"]) == "sam@example.org"
     assert str(message["Subject"]) == "Ana Lima Jr invites you to Green fleet on Commons"
+
+
+def test_a_name_from_the_identity_provider_becomes_one_line(rf):
+    sociallogin = SocialLogin(user=User(), account=SocialAccount(provider="openid_connect"))
+
+    user = SocialAccountAdapter().populate_user(
+        rf.get("/"), sociallogin, {"email": "sam@northwind.example", "name": "Sam\r\n\tRivera\x1b"}
+    )
+
+    assert user.display_name == "Sam Rivera"
