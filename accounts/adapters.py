@@ -3,6 +3,8 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.http import HttpRequest
 
+from core.text import one_line
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
@@ -38,5 +40,6 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             part for part in (data.get("first_name"), data.get("last_name")) if part
         )
         if name and not user.display_name:
-            user.display_name = name[:80]
+            # Whatever the identity provider sends, a display name is one line.
+            user.display_name = one_line(name)[:80]
         return user

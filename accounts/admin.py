@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.models import MemberType, MemberTypeChange, Organisation, OrganisationDomain, User
+from core.text import validate_single_line
 
 
 class OrganisationDomainInline(admin.TabularInline):
@@ -51,6 +52,11 @@ class MemberTypeChangeInline(admin.TabularInline):
 
 
 class PersonChangeForm(UserChangeForm):
+    def clean_display_name(self) -> str:
+        display_name = self.cleaned_data["display_name"]
+        validate_single_line(display_name)
+        return display_name
+
     def clean(self):
         cleaned_data = super().clean()
         # A new organisation or type goes through services.change_member_type, which

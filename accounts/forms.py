@@ -4,6 +4,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, timezone_choices
+from core.text import validate_single_line
 
 
 class SignupForm(forms.Form):
@@ -15,6 +16,7 @@ class SignupForm(forms.Form):
         required=True,
         help_text=_("How others will see you, for example “Ana Lima”."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        validators=[validate_single_line],
     )
 
     def signup(self, request, user: User) -> None:
@@ -23,7 +25,9 @@ class SignupForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(label=_("Display name"), max_length=80)
+    display_name = forms.CharField(
+        label=_("Display name"), max_length=80, validators=[validate_single_line]
+    )
     bio = forms.CharField(
         label=_("Short bio"),
         max_length=500,

@@ -13,6 +13,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import MemberType, MemberTypeChange, Organisation, User
 from accounts.selectors import member_type_after_invitation, organisation_for_email
+from core.text import require_single_line
 
 logger = logging.getLogger(__name__)
 
@@ -119,11 +120,48 @@ def change_member_type(
     return changed
 
 
+UNREADABLE = (UnidentifiedImageError, OSError, SyntaxError, ValueError)
+
+
+def _pixel_limit() -> int:
+    # Pillow only warns between its own MAX_IMAGE_PIXELS and twice that: refuse there too.
+    return min(settings.AVATAR_MAX_PIXELS, Image.MAX_IMAGE_PIXELS or settings.AVATAR_MAX_PIXELS)
+
+
+def _not_a_picture() -> ValidationError:
+    return ValidationError({"avatar": _("Upload a picture in JPEG, PNG, GIF or WebP format.")})
+
+
+def _too_many_pixels() -> ValidationError:
+    return ValidationError(
+        {
+            "avatar": _(
+                "This picture has too many pixels: at most %(limit)s million. "
+                "Upload a smaller picture."
+            )
+            % {"limit": f"{_pixel_limit() / 1_000_000:g}"}
+        }
+    )
+
+
 def resize_avatar(upload: UploadedFile) -> ContentFile:
     """Crop an uploaded picture to a square and shrink it; raises ValidationError if it is
-    not a picture Pillow can read."""
+    not a picture Pillow can read, or has more than AVATAR_MAX_PIXELS pixels."""
     try:
-        with Image.open(upload) as image:
+        # Opening reads the header only; the pixels are decoded by load().
+        image = Image.open(upload)
+    except Image.DecompressionBombError as error:
+        raise _too_many_pixels() from error
+    except UNREADABLE as error:
+        raise _not_a_picture() from error
+    # A few kilobytes of PNG can claim, and unpack into, gigabytes of pixels: refuse by the
+    # size the header claims, before anything is decoded.
+    width, height = image.size
+    if width * height > _pixel_limit():
+        image.close()
+        raise _too_many_pixels()
+    try:
+        with image:
             image.load()
             image = ImageOps.exif_transpose(image)
             image = image.convert("RGB")
@@ -131,10 +169,8 @@ def resize_avatar(upload: UploadedFile) -> ContentFile:
             image = ImageOps.fit(image, (size, size), Image.Resampling.LANCZOS)
             buffer = io.BytesIO()
             image.save(buffer, format="WEBP", quality=85)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
-        raise ValidationError(
-            {"avatar": _("Upload a picture in JPEG, PNG, GIF or WebP format.")}
-        ) from error
+    except (*UNREADABLE, Image.DecompressionBombError) as error:
+        raise _not_a_picture() from error
     return ContentFile(buffer.getvalue(), name="avatar.webp")
 
 
@@ -150,6 +186,7 @@ def update_profile(
     remove_avatar: bool = False,
 ) -> User:
     """Save a person's own profile. The avatar is processed before anything is written."""
+    require_single_line(display_name=display_name)
     new_avatar = resize_avatar(avatar) if avatar is not None else None
     user.display_name = display_name.strip()
     user.bio = bio.strip()

@@ -3,12 +3,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import MemberType
 from communities.models import DigestFrequency, JoinPolicy, NotificationLevel, Role, Visibility
+from core.text import validate_single_line
 from purposes.models import Purpose
 
 
 class CommunityForm(forms.Form):
     purpose = forms.ModelChoiceField(label=_("Purpose"), queryset=Purpose.objects.none())
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=_("Name"), max_length=120, validators=[validate_single_line])
     slug = forms.SlugField(
         label=_("Address"),
         max_length=80,
@@ -72,9 +73,12 @@ class CommunityForm(forms.Form):
         return self.cleaned_data["idea_voters"] or None
 
     def clean_categories(self) -> list[str]:
-        return [
+        names = [
             line.strip() for line in self.cleaned_data["categories"].splitlines() if line.strip()
         ]
+        for name in names:
+            validate_single_line(name)
+        return names
 
 
 class JoinRequestForm(forms.Form):

@@ -31,6 +31,7 @@ from communities.models import (
     Role,
 )
 from core.markdown import render_markdown
+from core.text import require_single_line
 from purposes.models import Purpose
 
 
@@ -92,6 +93,8 @@ def create_community(
     `idea_voters` are the member types who may vote on ideas (by default its audience).
     """
     permissions.require_create_community(by, purpose)
+    categories = list(categories)
+    require_single_line(name=name, categories=categories)
     if Community.objects.filter(slug=slug).exists():
         raise _slug_taken()
     community = Community(
@@ -138,6 +141,8 @@ def update_community(
     idea_voters: Iterable[str] | None = None,
 ) -> Community:
     permissions.require_configure(by, community)
+    categories = list(categories)
+    require_single_line(name=name, categories=categories)
     if Community.objects.filter(slug=slug).exclude(pk=community.pk).exists():
         raise _slug_taken()
     for field, value in _audience_fields(audience).items():

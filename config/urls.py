@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve as serve_static
 
+from accounts import views as account_views
 from communities.urls import invitation_urlpatterns
 from core import views as core_views
 from discussions.urls import community_urlpatterns as discussion_community_urlpatterns
@@ -20,6 +21,9 @@ urlpatterns = [
     path("communities/", include("communities.urls")),
     path("", include(discussion_site_urlpatterns)),
     path("invitations/", include(invitation_urlpatterns)),
+    # Before the admin's own: a staff session only ever starts at allauth's sign-in.
+    path("admin/login/", account_views.admin_login, name="admin_login"),
+    path("admin/logout/", account_views.admin_logout, name="admin_logout"),
     path("admin/", admin.site.urls),
     path("dev/mailbox/", core_views.dev_mailbox, name="dev_mailbox"),
     path("dev/mailbox/<str:key>/", core_views.dev_mailbox_message, name="dev_mailbox_message"),

@@ -13,25 +13,49 @@ from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 
+from core.text import one_line
+
+ADDRESS_FIELDS = ("to", "cc", "bcc", "reply_to")
+
+
+def _header_safe(data: dict[str, Any]) -> dict[str, Any]:
+    """The message's header fields on one line each.
+
+    A name stored with a line break (a display name or community name in a subject, a
+    sender's name in From or Reply-To) would make Django refuse the whole message at
+    delivery, long after the person who caused it could be told.
+    """
+    return {
+        **data,
+        "subject": one_line(data["subject"]),
+        "from_email": one_line(data["from_email"]) if data["from_email"] else data["from_email"],
+        **{field: [one_line(address) for address in data[field]] for field in ADDRESS_FIELDS},
+        "headers": {key: one_line(value) for key, value in data["headers"].items()},
+    }
+
 
 def message_to_data(message: EmailMessage) -> dict[str, Any]:
     alternatives = [
         [content, mimetype] for content, mimetype in getattr(message, "alternatives", [])
     ]
-    return {
-        "subject": str(message.subject),
-        "body": str(message.body),
-        "from_email": message.from_email,
-        "to": list(message.to),
-        "cc": list(message.cc),
-        "bcc": list(message.bcc),
-        "reply_to": list(message.reply_to),
-        "headers": {key: str(value) for key, value in message.extra_headers.items()},
-        "alternatives": alternatives,
-    }
+    return _header_safe(
+        {
+            "subject": str(message.subject),
+            "body": str(message.body),
+            "from_email": message.from_email,
+            "to": list(message.to),
+            "cc": list(message.cc),
+            "bcc": list(message.bcc),
+            "reply_to": list(message.reply_to),
+            "headers": {key: str(value) for key, value in message.extra_headers.items()},
+            "alternatives": alternatives,
+        }
+    )
 
 
 def message_from_data(data: dict[str, Any]) -> EmailMultiAlternatives:
+    # Messages queued before headers were cleaned may still be waiting in the queue.
+    data = _header_safe(data)
     message = EmailMultiAlternatives(
         subject=data["subject"],
         body=data["body"],

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import MemberType
+from core.text import validate_single_line
 from discussions.models import DecisionMode
 
 DATETIME_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -15,7 +16,7 @@ DATETIME_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 class DecisionForm(forms.Form):
     """Lengths of the texts are checked by the services, with their own messages."""
 
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = forms.CharField(label=_("Title"), max_length=200, validators=[validate_single_line])
     body = forms.CharField(
         label=_("Proposal"),
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -62,7 +63,10 @@ class DecisionForm(forms.Form):
         return later.replace(second=0, microsecond=0)
 
     def clean_options(self) -> list[str]:
-        return [line for line in self.cleaned_data["options"].splitlines() if line.strip()]
+        options = [line for line in self.cleaned_data["options"].splitlines() if line.strip()]
+        for option in options:
+            validate_single_line(option)
+        return options
 
 
 class VoteForm(forms.Form):

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Category
+from core.text import validate_single_line
 from discussions.models import ReactionKind, ThreadKind
 
 STARTABLE_KINDS = [
@@ -19,7 +20,10 @@ BODY_HELP = _("Markdown is supported. Mention someone with @ and their name.")
 
 
 def split_tags(text: str) -> list[str]:
-    return [name.strip() for name in text.split(",") if name.strip()]
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    for name in names:
+        validate_single_line(name)
+    return names
 
 
 def _body_field(label: str, rows: int = 8) -> forms.CharField:
@@ -43,6 +47,7 @@ class ThreadForm(forms.Form):
         label=_("Title"),
         strip=False,
         error_messages={"required": _("Give your thread a title.")},
+        validators=[validate_single_line],
     )
     category = forms.TypedChoiceField(
         label=_("Category"), required=False, coerce=int, empty_value=None
@@ -82,6 +87,7 @@ class EditPostForm(forms.Form):
         label=_("Title"),
         strip=False,
         error_messages={"required": _("Give your thread a title.")},
+        validators=[validate_single_line],
     )
     body = _body_field(_("Text"), rows=10)
 

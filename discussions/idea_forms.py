@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.text import validate_single_line
 from discussions.models import IdeaStatus
 from purposes.models import Challenge, Goal
 
@@ -14,7 +15,9 @@ FORM_TEXT_LIMIT = 2 * 1024 * 1024
 
 
 class IdeaForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200, strip=True)
+    title = forms.CharField(
+        label=_("Title"), max_length=200, strip=True, validators=[validate_single_line]
+    )
     description = forms.CharField(
         label=_("Description"),
         widget=forms.Textarea(attrs={"rows": 8}),
@@ -62,7 +65,10 @@ class IdeaForm(forms.Form):
         return self.challenges[value]
 
     def clean_tags(self) -> list[str]:
-        return [name.strip() for name in self.cleaned_data["tags"].split(",") if name.strip()]
+        names = [name.strip() for name in self.cleaned_data["tags"].split(",") if name.strip()]
+        for name in names:
+            validate_single_line(name)
+        return names
 
 
 def _challenge_label(challenge: Challenge) -> str:

@@ -7,6 +7,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from pygal.style import Style
 
+from core.text import strip_control_characters
 from purposes.models import Goal, Measurement
 
 INLINE_SCRIPT = re.compile(rb"<script\b.*?</script>", re.DOTALL | re.IGNORECASE)
@@ -42,7 +43,8 @@ def goal_chart_svg(goal: Goal, measurements: list[Measurement]) -> bytes:
         truncate_label=-1,
         print_values=False,
     )
-    chart.title = goal.metric
+    # Names stored before single-line fields were enforced may hold characters XML refuses.
+    chart.title = strip_control_characters(goal.metric)
     points = [(m.measured_on, float(m.value)) for m in measurements]
     labels = [date_format(day, "SHORT_DATE_FORMAT") for day, _value in points]
     chart.x_labels = labels or [_("No measurements yet")]

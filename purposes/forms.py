@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.text import validate_single_line
 from purposes.models import CoverColour, PurposeStatus
 
 
@@ -24,7 +25,7 @@ class OwnerEmailsField(forms.CharField):
 
 
 class PurposeForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=160)
+    title = forms.CharField(label=_("Title"), max_length=160, validators=[validate_single_line])
     slug = forms.SlugField(
         label=_("Address"),
         max_length=80,
@@ -52,9 +53,14 @@ class PurposeStatusForm(forms.Form):
 
 class GoalForm(forms.Form):
     metric = forms.CharField(
-        label=_("Metric"), max_length=160, help_text=_("What is measured, e.g. “Delivery CO₂”.")
+        label=_("Metric"),
+        max_length=160,
+        help_text=_("What is measured, e.g. “Delivery CO₂”."),
+        validators=[validate_single_line],
     )
-    unit = forms.CharField(label=_("Unit"), max_length=40, required=False)
+    unit = forms.CharField(
+        label=_("Unit"), max_length=40, required=False, validators=[validate_single_line]
+    )
     baseline = forms.DecimalField(label=_("Baseline"), max_digits=16, decimal_places=4)
     target = forms.DecimalField(
         label=_("Target"),
@@ -89,8 +95,10 @@ class MeasurementForm(forms.Form):
 
 
 class ChallengeForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=160)
-    question = forms.CharField(label=_("Question"), max_length=300)
+    title = forms.CharField(label=_("Title"), max_length=160, validators=[validate_single_line])
+    question = forms.CharField(
+        label=_("Question"), max_length=300, validators=[validate_single_line]
+    )
     description = forms.CharField(
         label=_("Description"),
         required=False,

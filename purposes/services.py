@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.markdown import render_markdown
+from core.text import require_single_line
 from purposes import permissions
 from purposes.models import (
     Challenge,
@@ -39,6 +40,7 @@ def create_purpose(
     status: str = PurposeStatus.DRAFT,
 ) -> Purpose:
     permissions.require_create_purpose(by)
+    require_single_line(title=title)
     if _slug_taken(slug):
         raise ValidationError({"slug": _("Another purpose already uses this address.")})
     purpose = Purpose(
@@ -71,6 +73,7 @@ def update_purpose(
     owners: Iterable[User] | None = None,
 ) -> Purpose:
     permissions.require_manage_purpose(by, purpose)
+    require_single_line(title=title)
     if _slug_taken(slug, exclude_pk=purpose.pk):
         raise ValidationError({"slug": _("Another purpose already uses this address.")})
     purpose.title = title.strip()
@@ -127,6 +130,7 @@ def add_goal(
 ) -> Goal:
     """The direction (increase or decrease) follows from the target's side of the baseline."""
     permissions.require_manage_purpose(by, purpose)
+    require_single_line(metric=metric, unit=unit)
     direction = _direction_for(baseline, target)
     position = purpose.goals.count()
     return Goal.objects.create(
@@ -153,6 +157,7 @@ def update_goal(
     due_date: datetime.date | None,
 ) -> Goal:
     permissions.require_manage_purpose(by, goal.purpose)
+    require_single_line(metric=metric, unit=unit)
     goal.direction = _direction_for(baseline, target)
     goal.metric, goal.unit = metric.strip(), unit.strip()
     goal.baseline, goal.target, goal.due_date = baseline, target, due_date
@@ -196,6 +201,7 @@ def create_challenge(
     closes_at: datetime.datetime,
 ) -> Challenge:
     permissions.require_manage_purpose(by, purpose)
+    require_single_line(title=title, question=question)
     if closes_at <= opens_at:
         raise ValidationError({"closes_at": _("The closing time must be after the opening time.")})
     return Challenge.objects.create(

@@ -228,6 +228,8 @@ if OIDC_SERVER_URL:
 COMMONS_DEFAULT_MEMBER_TYPE = env("DEFAULT_MEMBER_TYPE", "customer")
 AVATAR_MAX_UPLOAD_BYTES = env_int("AVATAR_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
 AVATAR_SIZE_PX = 256
+# Pictures are refused by the pixel count their header claims, before they are decoded.
+AVATAR_MAX_PIXELS = env_int("AVATAR_MAX_PIXELS", 40_000_000)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [
@@ -320,6 +322,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
 }
 
+# Hosts that pictures in user Markdown may load from (besides this site's own paths), over
+# https only; host names compare in lower case, as URLs give them.
+MARKDOWN_IMAGE_HOSTS = {host.lower() for host in env_list("MARKDOWN_IMAGE_HOSTS")}
+
 # Content Security Policy: scripts only from this site or carrying the response's nonce.
 CSP_EXTRA_FORM_ACTION = env_list("CSP_EXTRA_FORM_ACTION")
 if OIDC_SERVER_URL:
@@ -330,7 +336,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        # The Markdown sanitiser lets these hosts' pictures through; the browser must too.
+        "img-src": [SELF, "data:", *(f"https://{host}" for host in sorted(MARKDOWN_IMAGE_HOSTS))],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],
@@ -357,8 +364,6 @@ LOGGING = {
 DEV_MAILBOX_ENABLED = False
 SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
 COMMONS_OPEN_SIGNUP = env_bool("OPEN_SIGNUP", True)
-# Hosts that pictures in user Markdown may load from (besides this site's own paths).
-MARKDOWN_IMAGE_HOSTS = set(env_list("MARKDOWN_IMAGE_HOSTS"))
 INVITATIONS_PER_HOUR = env_int("INVITATIONS_PER_HOUR", 200)
 POST_MAX_LENGTH = env_int("POST_MAX_LENGTH", 50000)
 # New threads and replies one person may write in a minute (counted in the cache).

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import MemberType, User
 from communities.models import Category, Community
 from core.markdown import render_markdown
+from core.text import require_single_line
 from discussions import permissions
 from discussions.models import (
     Activity,
@@ -54,6 +55,7 @@ def consent_labels() -> list[str]:
 def _check_options(mode: str, options: Sequence[str]) -> list[str]:
     if mode == DecisionMode.CONSENT:
         return consent_labels()
+    require_single_line(options=options)
     labels: list[str] = []
     seen: set[str] = set()
     for raw in options:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from communities.models import Community
 from core.markdown import render_markdown
+from core.text import require_single_line
 from discussions import permissions
 from discussions.models import (
     TRENDING_EPOCH,
@@ -63,6 +64,7 @@ def _trending_expression(created_at: datetime.datetime, votes_expression):
 
 
 def _check_idea_text(title: str, description: str) -> tuple[str, str]:
+    require_single_line(title=title)
     title = " ".join(title.split())
     description = description.strip()
     errors = {}

@@ -26,6 +26,7 @@ from accounts.models import User
 from communities import permissions as community_permissions
 from communities.models import Category, Community
 from core.markdown import render_markdown
+from core.text import require_single_line
 from discussions import permissions
 from discussions.models import (
     Activity,
@@ -66,6 +67,7 @@ def _check_body(body: str) -> str:
 
 
 def _check_title(title: str) -> str:
+    require_single_line(title=title)
     title = " ".join(title.split())
     if not title:
         raise ValidationError({"title": _("Give your thread a title.")})
@@ -80,6 +82,8 @@ def _check_title(title: str) -> str:
 
 
 def _check_tags(tags: Iterable[str]) -> list[str]:
+    tags = list(tags)
+    require_single_line(tags=tags)
     names = sorted({" ".join(name.split()).lower() for name in tags if name.strip()})
     if len(names) > MAX_TAGS:
         raise ValidationError(

@@ -293,3 +293,18 @@ def test_administrator_clearing_the_type_gets_a_message_and_nothing_changes(admi
     )
     assert carla.member_type_set_by_admin is False
     assert MemberTypeChange.objects.filter(user=carla).count() == 1
+
+
+def test_a_display_name_with_a_line_break_is_refused_in_the_admin(admin_client, carla):
+    url = user_change_url(carla)
+    data = change_form_data(admin_client.get(url))
+    data.update(display_name="Carla\nRossi")
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "display_name": ["Keep this on one line, without line breaks, tabs or control characters."]
+    }
+    carla.refresh_from_db()
+    assert carla.display_name == "Carla"
