@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts import selectors, services
 from accounts.forms import ProfileForm
+from accounts.permissions import is_administrator
 from core.forms import add_service_errors
 from discussions.permissions import people_visible_to
 
@@ -70,7 +71,7 @@ def admin_login(request: HttpRequest) -> HttpResponse:
         target = reverse("admin:index")
     user = request.user
     if user.is_authenticated:
-        if user.is_active and user.is_staff:
+        if is_administrator(user):
             return redirect(target)
         # Sending a signed-in person back to the sign-in page would only loop.
         raise PermissionDenied(_("Your account has no access to the administration pages."))

@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "core.context_processors.site",
                 "core.context_processors.csp_nonce",
+                "accounts.context_processors.administrator",
             ],
         },
     },
