@@ -344,6 +344,11 @@ class Decision(models.Model):
     def is_closed(self) -> bool:
         return self.closed_at is not None
 
+    def is_voting_over(self, moment) -> bool:
+        """Whether votes are refused at `moment`: closed, or past its closing time even
+        before the periodic sweep has closed it."""
+        return self.is_closed or self.closes_at <= moment
+
 
 class DecisionOption(models.Model):
     decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="options")

@@ -46,7 +46,13 @@ def audience_for(thread: Thread) -> QuerySet[User]:
 
 
 def post_refusal(user: User, community: Community) -> str | None:
-    """Why `user` may not start threads or reply in `community`, or None when they may."""
+    """Why `user` may not act in `community` now, or None when they may.
+
+    The standing every write needs, whoever wrote what before: signed in, not banned,
+    and a member (or an administrator). Starting threads, replying, editing, deleting,
+    reacting, voting, accepting answers, closing decisions and following all start here,
+    so a person removed or banned loses every one of them at once.
+    """
     if not user.is_authenticated:
         return _("Sign in to take part.")
     if community_permissions.is_banned(user, community):
@@ -56,8 +62,23 @@ def post_refusal(user: User, community: Community) -> str | None:
     return None
 
 
+# The standing to act is the standing to post: one rule under the name writes read best with.
+act_refusal = post_refusal
+
+
 def can_post(user: User, community: Community) -> bool:
     return post_refusal(user, community) is None
+
+
+def can_act(user: User, community: Community) -> bool:
+    return act_refusal(user, community) is None
+
+
+def require_act(user: User, community: Community) -> None:
+    """Raise PermissionDenied with the reason unless `user` may act in `community` now."""
+    refusal = act_refusal(user, community)
+    if refusal:
+        raise PermissionDenied(refusal)
 
 
 def reply_refusal(user: User, thread: Thread) -> str | None:
@@ -79,18 +100,40 @@ def can_moderate(user: User, community: Community) -> bool:
     return community_permissions.can_moderate(user, community)
 
 
-def can_edit_post(user: User, post: Post) -> bool:
-    if post.is_deleted or not user.is_authenticated:
-        return False
+def edit_refusal(user: User, post: Post) -> str | None:
+    """Why `user` may not edit `post`, or None: moderators always, the author while the
+    thread is not locked, both only with the standing to act in the community now."""
+    if post.is_deleted:
+        return _("This post was deleted.")
+    refusal = act_refusal(user, post.thread.community)
+    if refusal:
+        return refusal
     if can_moderate(user, post.thread.community):
-        return True
-    return post.author_id == user.pk and not post.thread.is_locked
+        return None
+    if post.author_id != user.pk:
+        return _("You cannot edit this post.")
+    if post.thread.is_locked:
+        return _("This thread is locked: posts in it can no longer be edited.")
+    return None
+
+
+def can_edit_post(user: User, post: Post) -> bool:
+    return edit_refusal(user, post) is None
+
+
+def delete_refusal(user: User, post: Post) -> str | None:
+    if post.is_deleted:
+        return _("This post was already deleted.")
+    refusal = act_refusal(user, post.thread.community)
+    if refusal:
+        return refusal
+    if post.author_id != user.pk and not can_moderate(user, post.thread.community):
+        return _("You cannot delete this post.")
+    return None
 
 
 def can_delete_post(user: User, post: Post) -> bool:
-    if post.is_deleted or not user.is_authenticated:
-        return False
-    return post.author_id == user.pk or can_moderate(user, post.thread.community)
+    return delete_refusal(user, post) is None
 
 
 def can_see_revisions(user: User, post: Post) -> bool:
@@ -99,14 +142,37 @@ def can_see_revisions(user: User, post: Post) -> bool:
     )
 
 
+def accept_refusal(user: User, thread: Thread) -> str | None:
+    refusal = act_refusal(user, thread.community)
+    if refusal:
+        return refusal
+    if thread.author_id != user.pk and not can_moderate(user, thread.community):
+        return _("Only the person who asked or a moderator can accept an answer.")
+    return None
+
+
 def can_accept_answer(user: User, thread: Thread) -> bool:
-    return user.is_authenticated and (
-        thread.author_id == user.pk or can_moderate(user, thread.community)
-    )
+    return accept_refusal(user, thread) is None
+
+
+def react_refusal(user: User, post: Post) -> str | None:
+    if post.is_deleted:
+        return _("This post was deleted.")
+    return act_refusal(user, post.thread.community)
 
 
 def can_react(user: User, post: Post) -> bool:
-    return not post.is_deleted and can_post(user, post.thread.community)
+    return react_refusal(user, post) is None
+
+
+def follow_refusal(user: User, thread: Thread) -> str | None:
+    """Why `user` may not start following `thread`. Stopping is left to every reader: it
+    only takes away what they receive."""
+    return act_refusal(user, thread.community)
+
+
+def can_follow(user: User, thread: Thread) -> bool:
+    return follow_refusal(user, thread) is None
 
 
 def move_refusal(by: User, thread: Thread, target: Community) -> str | None:
@@ -151,6 +217,16 @@ def can_vote_on_idea(user: User, idea: Idea) -> bool:
     return vote_refusal(user, idea) is None
 
 
+def withdraw_refusal(user: User, idea: Idea) -> str | None:
+    """Why `user` may not take back their vote: only the standing to act counts, not
+    whether their member type may still vote."""
+    return act_refusal(user, idea.community)
+
+
+def can_withdraw_vote(user: User, idea: Idea) -> bool:
+    return withdraw_refusal(user, idea) is None
+
+
 def can_manage_ideas(user: User, community: Community) -> bool:
     """Idea managers: the community's moderators and its purpose's owners."""
     return can_moderate(user, community) or (
@@ -172,7 +248,7 @@ def decision_vote_refusal(user: User, decision: Decision) -> str | None:
     refusal = post_refusal(user, decision.thread.community)
     if refusal:
         return refusal
-    if decision.is_closed or decision.closes_at <= timezone.now():
+    if decision.is_voting_over(timezone.now()):
         return _("Voting on this decision has closed.")
     field = DECISION_VOTER_FIELDS.get(user.member_type)
     if not field or not getattr(decision, field):
@@ -184,10 +260,26 @@ def can_vote_on_decision(user: User, decision: Decision) -> bool:
     return decision_vote_refusal(user, decision) is None
 
 
-def can_close_decision(user: User, decision: Decision) -> bool:
+def _runs_decision(user: User, decision: Decision) -> bool:
+    """The decision's author or a moderator of its community, standing aside."""
     return user.is_authenticated and (
         decision.thread.author_id == user.pk or can_moderate(user, decision.thread.community)
     )
+
+
+def close_refusal(user: User, decision: Decision) -> str | None:
+    """Why `user` may not close `decision` or record its outcome, or None when they may:
+    its author or a moderator, with the standing to act in the community now."""
+    refusal = act_refusal(user, decision.thread.community)
+    if refusal:
+        return refusal
+    if not _runs_decision(user, decision):
+        return _("Only the person who opened this decision or a moderator can close it.")
+    return None
+
+
+def can_close_decision(user: User, decision: Decision) -> bool:
+    return close_refusal(user, decision) is None
 
 
 def can_see_decision_results(user: User, decision: Decision) -> bool:

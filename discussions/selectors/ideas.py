@@ -175,9 +175,15 @@ class IdeaFilters:
 
 
 def _set_vote_state(user: User, idea: Idea, voted: bool) -> None:
-    """What the vote button shows: voted (may withdraw), may vote, or why not."""
+    """What the vote button shows: voted (may withdraw), may vote, or why not (for a
+    voter who lost the standing to act, why they may not withdraw)."""
     idea.viewer_voted = voted
-    idea.viewer_vote_refusal = None if voted else permissions.vote_refusal(user, idea)
+    if voted:
+        idea.viewer_vote_refusal = permissions.withdraw_refusal(user, idea)
+        idea.viewer_can_withdraw = idea.viewer_vote_refusal is None
+    else:
+        idea.viewer_vote_refusal = permissions.vote_refusal(user, idea)
+        idea.viewer_can_withdraw = False
     idea.viewer_can_vote = not voted and idea.viewer_vote_refusal is None
 
 

@@ -272,10 +272,18 @@ def follow(*, user: User, thread: Thread, following: bool = True) -> None:
 
 @transaction.atomic
 def set_following(*, user: User, thread: Thread, following: bool) -> None:
-    """Follow or unfollow from the thread page: only people who may read the thread."""
+    """Follow or unfollow from the thread page.
+
+    Following needs the standing to act in the thread's community now; any reader may
+    stop following.
+    """
     if not user.is_authenticated:
-        raise PermissionDenied
+        raise PermissionDenied(_("Sign in to take part."))
     permissions.require_read(user, thread)
+    if following:
+        refusal = permissions.follow_refusal(user, thread)
+        if refusal:
+            raise PermissionDenied(refusal)
     follow(user=user, thread=thread, following=following)
 
 
@@ -446,8 +454,9 @@ def edit_post(*, by: User, post: Post, body: str, title: str | None = None) -> P
     """
     thread = post.thread
     community = thread.community
-    if not permissions.can_edit_post(by, post):
-        raise PermissionDenied(_("You cannot edit this post."))
+    refusal = permissions.edit_refusal(by, post)
+    if refusal:
+        raise PermissionDenied(refusal)
     body = _check_body(body)
     new_title = _check_title(title) if (title is not None and post.is_first) else None
     current = Post.objects.select_for_update().get(pk=post.pk)
@@ -483,8 +492,9 @@ def delete_post(*, by: User, post: Post, reason: str = "") -> Post:
     The author may delete their own post; moderators any post, giving a reason when the
     post is someone else's. An accepted answer that is deleted stops being accepted.
     """
-    if not permissions.can_delete_post(by, post):
-        raise PermissionDenied(_("You cannot delete this post."))
+    refusal = permissions.delete_refusal(by, post)
+    if refusal:
+        raise PermissionDenied(refusal)
     reason = " ".join(reason.split())
     if len(reason) > DELETION_REASON_MAX_LENGTH:
         raise ValidationError(
@@ -517,8 +527,9 @@ def toggle_reaction(*, user: User, post: Post, kind: str) -> bool:
     """
     if kind not in ReactionKind.values:
         raise ValidationError(_("Choose one of the offered reactions."))
-    if not permissions.can_react(user, post):
-        raise PermissionDenied(_("You cannot react to this post."))
+    refusal = permissions.react_refusal(user, post)
+    if refusal:
+        raise PermissionDenied(refusal)
     deleted, _rows = Reaction.objects.filter(post=post, user=user, kind=kind).delete()
     if deleted:
         return False
@@ -532,8 +543,10 @@ def accept_answer(*, by: User, thread: Thread, post: Post | None) -> None:
 
     The asker or a moderator may; the answer must be a visible reply in the thread.
     """
-    if not permissions.can_accept_answer(by, thread) or not permissions.can_read_thread(by, thread):
-        raise PermissionDenied(_("Only the person who asked or a moderator can accept an answer."))
+    permissions.require_read(by, thread)
+    refusal = permissions.accept_refusal(by, thread)
+    if refusal:
+        raise PermissionDenied(refusal)
     if thread.kind != ThreadKind.QUESTION:
         raise ValidationError(_("Only questions have accepted answers."))
     if post is not None and (post.thread_id != thread.pk or post.is_first or post.is_deleted):

@@ -565,7 +565,7 @@ def test_other_members_cannot_accept(community):
 
 def test_follow_and_unfollow(community):
     thread = ThreadFactory(community=community)
-    reader = UserFactory(member_type="customer")
+    reader = member_of(community)
 
     services.set_following(user=reader, thread=thread, following=True)
     assert ThreadSubscription.objects.get(thread=thread, user=reader).following is True
