@@ -407,6 +407,10 @@ class IdeaPanel:
     can_manage: bool
     status_choices: list = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
+    # The idea this one was merged into, when the viewer may read it; a merged idea whose
+    # original they may not read (moved to a community closed to them) says only "merged
+    # into another idea".
+    merged_into: Idea | None = None
 
     @property
     def official_response(self) -> IdeaStatusChange | None:
@@ -448,6 +452,12 @@ def idea_panel_context(*, user: User, thread: Thread) -> dict:
         .select_related("changed_by")
         .order_by("-changed_at", "-id")
     )
+    merged_into = _readable_original(user, idea)
+    if idea.merged_into_id and merged_into is None:
+        # The merge's response names the original ("Merged into “title”."): keep it out.
+        for change in history:
+            if change.to_status == IdeaStatus.DUPLICATE:
+                change.reference_hidden = True
     goals = _goals_with_links(thread)
     can_manage = permissions.can_manage_ideas(user, thread.community)
     panel = IdeaPanel(
@@ -462,6 +472,7 @@ def idea_panel_context(*, user: User, thread: Thread) -> dict:
             if goal.is_linked
         ],
         can_manage=can_manage,
+        merged_into=merged_into,
     )
     if can_manage:
         panel.status_choices = [
@@ -471,6 +482,16 @@ def idea_panel_context(*, user: User, thread: Thread) -> dict:
         ]
         panel.goals = [goal for goal in goals if not goal.is_linked]
     return {"idea_panel": panel}
+
+
+def _readable_original(user: User, idea: Idea) -> Idea | None:
+    """The idea `idea` was merged into, if `user` may read it where it lives now."""
+    original = idea.merged_into if idea.merged_into_id else None
+    if original is None:
+        return None
+    if not community_permissions.can_read_content(user, original.thread.community):
+        return None
+    return original
 
 
 def _goals_with_links(thread: Thread) -> list[Goal]:

@@ -288,7 +288,17 @@ def get_thread(*, user: User, community: Community, thread_id: int) -> Thread:
     thread.community = community
     if not user.is_authenticated:
         thread.viewer_last_read = thread.viewer_following = None
+    thread.moved_from_name = readable_community_name(user, thread.moved_from)
     return thread
+
+
+def readable_community_name(user: User, community: Community | None) -> str | None:
+    """The name of a community another page refers to ("moved here from"), or None when
+    `user` may not read it: pages then say "another community" and never leak a secret
+    community's name."""
+    if community is None or not community_permissions.can_read_content(user, community):
+        return None
+    return community.name
 
 
 def find_moved_thread(*, user: User, thread_id: int) -> Thread | None:
