@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.permissions import is_administrator
 from communities import permissions as community_permissions
-from communities.models import Community, Visibility
+from communities.models import Community, Membership, Visibility
 from discussions.models import Decision, Idea, Post, Thread
 from purposes.permissions import is_purpose_owner
 
@@ -40,6 +40,18 @@ def posts_visible_to(user: User) -> QuerySet[Post]:
 def audience_for(thread: Thread) -> QuerySet[User]:
     """People allowed to read the thread: for notifications and digests."""
     return community_permissions.audience_for(thread.community)
+
+
+def mention_audience(community: Community) -> QuerySet[User]:
+    """People the mention lookup may offer in `community`: its members who may read it.
+
+    Never everyone who may read a public community: the lookup would list the whole
+    site. People who posted there were members when they did; those who left are no
+    longer offered.
+    """
+    return community_permissions.audience_for(community).filter(
+        pk__in=Membership.objects.filter(community=community).values("user_id")
+    )
 
 
 # -- writing ------------------------------------------------------------------------------

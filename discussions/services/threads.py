@@ -166,13 +166,18 @@ def _text_parts(rendered: str) -> list[tuple[str, bool]]:
 
 
 def _resolve_names(candidates: set[str], readers) -> dict[str, User]:
-    """Lower-cased names and email local parts that name exactly one reader."""
+    """Lower-cased shown names that name exactly one reader.
+
+    A person's shown name is their display name, or their email's local part when they
+    have none (`User.name_of`); the local part of someone who has a display name is
+    never matched, so a mention cannot reveal it.
+    """
     if not candidates:
         return {}
     by_email = Q()
     for candidate in candidates:
         if " " not in candidate:
-            by_email |= Q(email__istartswith=f"{candidate}@")
+            by_email |= Q(display_name="", email__istartswith=f"{candidate}@")
     people = list(
         readers.annotate(lower_name=Lower("display_name"))
         .filter(Q(lower_name__in=candidates) | by_email)
@@ -183,7 +188,8 @@ def _resolve_names(candidates: set[str], readers) -> dict[str, User]:
     for person in people:
         if person.display_name:
             names.setdefault(person.display_name.lower(), []).append(person)
-        locals_.setdefault(person.email.split("@")[0].lower(), []).append(person)
+        else:
+            locals_.setdefault(person.email.split("@")[0].lower(), []).append(person)
     resolved: dict[str, User] = {}
     for candidate in candidates:
         # A display name first; an email's local part when no one has that name. A name
