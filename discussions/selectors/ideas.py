@@ -39,6 +39,7 @@ from core.pagination import Page
 from discussions import permissions
 from discussions.models import GoalLink, Idea, IdeaStatus, IdeaStatusChange, IdeaVote, Tag, Thread
 from purposes.models import Challenge, Goal, Purpose
+from purposes.selectors import purpose_shown_to
 
 IDEAS_PAGE_SIZE = 20
 MAX_BIGINT = 2**63 - 1
@@ -214,7 +215,8 @@ def idea_page(
     """A page of the community's ideas (readable by `user`, checked by the caller).
 
     Ideas merged into others are listed only when filtering by the duplicate status.
-    Each idea carries `viewer_voted`, `viewer_can_vote` and `viewer_vote_refusal`.
+    Each idea carries `viewer_voted`, `viewer_can_vote` and `viewer_vote_refusal`, and
+    `shown_challenge` (None when the viewer may not see the purpose's challenges).
     """
     ideas = Idea.objects.filter(community=community).select_related(
         "thread", "thread__author", "challenge"
@@ -231,31 +233,44 @@ def idea_page(
         Prefetch("thread__tags", queryset=Tag.objects.order_by("name"), to_attr="tag_list")
     )
     page = _descending_page(ideas, field=SORTS[filters.sort][0], after=after, page_size=page_size)
+    challenges_shown = shows_challenges(user, community)
     for idea in page.items:
         idea.community = community
         idea.thread.community = community
+        idea.shown_challenge = idea.challenge if challenges_shown else None
     mark_viewer_votes(user, page.items)
     return page
 
 
-def community_challenges(*, community: Community) -> list[Challenge]:
-    """Every challenge of the community's purpose, newest first."""
+def shows_challenges(user: User, community: Community) -> bool:
+    """Whether `user` may see the challenges of the community's purpose (not while it is
+    a draft they do not own)."""
+    return purpose_shown_to(user=user, purpose=community.purpose) is not None
+
+
+def community_challenges(*, user: User, community: Community) -> list[Challenge]:
+    """Every challenge of the community's purpose `user` may see, newest first."""
+    if not shows_challenges(user, community):
+        return []
     return list(
         Challenge.objects.filter(purpose_id=community.purpose_id).order_by("-opens_at", "id")
     )
 
 
-def filter_choices(*, community: Community) -> dict:
+def filter_choices(*, user: User, community: Community) -> dict:
     """The challenges and tags an idea list can be filtered by."""
     tags = Tag.objects.filter(community=community).order_by("name").values_list("name", flat=True)
     return {
-        "challenges": community_challenges(community=community),
+        "challenges": community_challenges(user=user, community=community),
         "tags": list(tags[:FILTER_TAGS_LIMIT]),
     }
 
 
-def open_challenges(*, community: Community) -> list[Challenge]:
-    """Challenges of the community's purpose that take ideas right now."""
+def open_challenges(*, user: User, community: Community) -> list[Challenge]:
+    """Challenges of the community's purpose that take ideas right now, if `user` may
+    see them."""
+    if not shows_challenges(user, community):
+        return []
     now = timezone.now()
     return list(
         Challenge.objects.filter(
@@ -446,6 +461,7 @@ def idea_panel_context(*, user: User, thread: Thread) -> dict:
         return {}
     idea.thread = thread
     idea.community = thread.community
+    idea.shown_challenge = idea.challenge if shows_challenges(user, thread.community) else None
     _set_vote_state(user, idea, bool(getattr(idea, "viewer_voted", False)))
     history = list(
         IdeaStatusChange.objects.filter(idea=idea)

@@ -142,8 +142,8 @@ def idea_rows(context, ideas: list[Idea]) -> SafeString:
     for idea in ideas:
         topic = idea.thread
         meta = [badges[idea.status]]
-        if idea.challenge:
-            title = escape(idea.challenge.title)
+        if idea.shown_challenge:
+            title = escape(idea.shown_challenge.title)
             meta.append(
                 f'<span class="badge idea-challenge">{challenge_label % {"title": title}}</span>'
             )
