@@ -8,6 +8,7 @@ are one query, and support by member type is counted by the database.
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -361,13 +362,94 @@ def similar_ideas(
 class SupportGroup:
     member_type: str
     label: str
-    count: int | None = None  # None when fewer than SUPPORT_THRESHOLD: never shown exactly
+    count: int | None = None  # None when not shown exactly
+    # Hidden although large enough, so that a smaller group cannot be worked out from
+    # the total and the groups that are shown.
+    withheld: bool = False
 
     @property
     def display(self) -> str:
+        if self.withheld:
+            return _("not shown")
         if self.count is None:
             return _("fewer than %(threshold)d") % {"threshold": SUPPORT_THRESHOLD}
         return str(self.count)
+
+
+def _small_group_derivable(
+    counts: dict[str, int], hidden: set[str], withheld: set[str], shown: list[int]
+) -> bool:
+    """Whether someone who knows the total and every cell outside `hidden` could work out
+    the exact size of a hidden group smaller than the threshold.
+
+    They know each small hidden group is in [0, threshold - 1], each withheld one is at
+    least the threshold and at most the smallest group still shown (withheld groups are
+    the smallest of the `shown` ones that could have been withheld), and that the hidden
+    groups add up to the rest of the total. A group is derivable when those bounds leave
+    it one possible value other than zero (a group nobody in it voted for names no one).
+    """
+    rest = sum(counts[kind] for kind in hidden)
+    ceiling = min(shown, default=rest)
+    bounds = {
+        kind: (SUPPORT_THRESHOLD, ceiling) if kind in withheld else (0, SUPPORT_THRESHOLD - 1)
+        for kind in hidden
+    }
+    for kind in hidden - withheld:
+        others_low = sum(low for other, (low, _high) in bounds.items() if other != kind)
+        others_high = sum(high for other, (_low, high) in bounds.items() if other != kind)
+        low = max(0, rest - others_high)
+        high = min(SUPPORT_THRESHOLD - 1, rest - others_low)
+        if low >= high and high > 0:
+            return True
+    return False
+
+
+def support_groups(counts: dict[str, int], *, known: Iterable[str] = ()) -> list[SupportGroup]:
+    """Support by member type from counts keyed `support_<type>`; small groups hidden.
+
+    Groups of fewer than `SUPPORT_THRESHOLD` are never shown exactly, and neither is any
+    group from which, with the total (the idea's vote count), a small one could be worked
+    out: the smallest shown groups are withheld until none can (secondary suppression).
+    `known` names member types whose count an observer may take as known whatever is
+    shown (those who may not vote on ideas in the community, presumed none). When no
+    breakdown keeps every small group hidden, the list is empty.
+    """
+    counts_by_type = {
+        str(kind): counts.get(f"support_{kind}") or 0 for kind, _label in SUPPORT_GROUPS
+    }
+    known = set(known)
+    small = {kind for kind, count in counts_by_type.items() if count < SUPPORT_THRESHOLD}
+    hidden = small - known
+    withheld: set[str] = set()
+    order = [str(kind) for kind, _label in SUPPORT_GROUPS]
+    while True:
+        candidates = [kind for kind in order if kind not in hidden and kind not in known]
+        shown = [counts_by_type[kind] for kind in candidates]
+        if not hidden or not _small_group_derivable(counts_by_type, hidden, withheld, shown):
+            break
+        if not candidates:
+            return []
+        smallest = min(candidates, key=lambda kind: (counts_by_type[kind], order.index(kind)))
+        hidden.add(smallest)
+        withheld.add(smallest)
+    return [
+        SupportGroup(
+            member_type=kind,
+            label=str(label),
+            count=None if kind in small or kind in withheld else counts_by_type[kind],
+            withheld=kind in withheld,
+        )
+        for kind, label in SUPPORT_GROUPS
+    ]
+
+
+def _presumed_non_voters(community: Community) -> set[str]:
+    """Member types an observer would take to have no votes on the community's ideas."""
+    return {
+        str(kind)
+        for kind, _label in SUPPORT_GROUPS
+        if not (community.is_open_to(kind) and community.lets_vote_on_ideas(kind))
+    }
 
 
 def _support_annotations() -> dict:
@@ -387,21 +469,6 @@ def _support_annotations() -> dict:
     return annotations
 
 
-def support_groups(counts: dict[str, int]) -> list[SupportGroup]:
-    """Support by member type from counts keyed `support_<type>`; small groups hidden."""
-    groups = []
-    for member_type, label in SUPPORT_GROUPS:
-        count = counts.get(f"support_{member_type}") or 0
-        groups.append(
-            SupportGroup(
-                member_type=member_type,
-                label=str(label),
-                count=count if count >= SUPPORT_THRESHOLD else None,
-            )
-        )
-    return groups
-
-
 def idea_support(*, idea: Idea) -> list[SupportGroup]:
     """How many of each member type voted for `idea` (one aggregate query)."""
     totals = IdeaVote.objects.filter(idea_id=idea.pk).aggregate(
@@ -410,7 +477,7 @@ def idea_support(*, idea: Idea) -> list[SupportGroup]:
             for member_type, _label in SUPPORT_GROUPS
         }
     )
-    return support_groups(totals)
+    return support_groups(totals, known=_presumed_non_voters(idea.community))
 
 
 @dataclass
@@ -479,7 +546,8 @@ def idea_panel_context(*, user: User, thread: Thread) -> dict:
     panel = IdeaPanel(
         idea=idea,
         support=support_groups(
-            {f"support_{kind}": getattr(idea, f"support_{kind}") for kind, _l in SUPPORT_GROUPS}
+            {f"support_{kind}": getattr(idea, f"support_{kind}") for kind, _l in SUPPORT_GROUPS},
+            known=_presumed_non_voters(thread.community),
         ),
         history=history,
         goal_links=[
