@@ -346,8 +346,14 @@ class Decision(models.Model):
 
     def is_voting_over(self, moment) -> bool:
         """Whether votes are refused at `moment`: closed, or past its closing time even
-        before the periodic sweep has closed it."""
+        before the periodic sweep has closed it. `voting_open_at` is the same rule for
+        querysets."""
         return self.is_closed or self.closes_at <= moment
+
+    @staticmethod
+    def voting_open_at(moment) -> Q:
+        """Decisions that still take votes at `moment` (the rule of `is_voting_over`)."""
+        return Q(closed_at__isnull=True, closes_at__gt=moment)
 
 
 class DecisionOption(models.Model):

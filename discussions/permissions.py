@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import User, member_type_fields
 from accounts.permissions import is_administrator
 from communities import permissions as community_permissions
 from communities.models import Community, Membership, Visibility
@@ -248,12 +248,7 @@ def can_manage_ideas(user: User, community: Community) -> bool:
 
 # -- decisions ----------------------------------------------------------------------------
 
-DECISION_VOTER_FIELDS = {
-    "employee": "employees_may_vote",
-    "customer": "customers_may_vote",
-    "vendor": "vendors_may_vote",
-    "partner": "partners_may_vote",
-}
+DECISION_VOTER_FIELDS = member_type_fields("{types}_may_vote")
 
 
 def decision_vote_refusal(user: User, decision: Decision) -> str | None:
