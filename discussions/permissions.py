@@ -240,9 +240,14 @@ def can_withdraw_vote(user: User, idea: Idea) -> bool:
 
 
 def can_manage_ideas(user: User, community: Community) -> bool:
-    """Idea managers: the community's moderators and its purpose's owners."""
-    return can_moderate(user, community) or (
-        user.is_authenticated and is_purpose_owner(user, community.purpose)
+    """Idea managers: the community's moderators and its purpose's owners (who need not
+    be members), unless banned from the community."""
+    if can_moderate(user, community):
+        return True
+    return (
+        user.is_authenticated
+        and is_purpose_owner(user, community.purpose)
+        and not community_permissions.is_banned(user, community)
     )
 
 

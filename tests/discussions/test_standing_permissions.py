@@ -28,7 +28,7 @@ from discussions.models import (
 from discussions.services import decisions as decision_services
 from discussions.services import ideas as idea_services
 from discussions.services import threads as thread_services
-from tests.communities.factories import CommunityFactory, owner_of
+from tests.communities.factories import CommunityFactory, ban, owner_of
 from tests.discussions.decisions_support import open_decision, option
 from tests.discussions.factories import PostFactory, ThreadFactory, member_of
 
@@ -319,3 +319,26 @@ def test_a_current_member_author_may_still_do_each_write(client, write):
     assert response.status_code == 302
     assert REMOVED not in _messages(response)
     assert snapshot() != before
+
+
+def test_a_banned_purpose_owner_no_longer_manages_the_communitys_ideas(client):
+    community = CommunityFactory(visibility=Visibility.PUBLIC, audience=["employee"])
+    # The purpose's owner is not a member: idea managers need not be.
+    purpose_owner = community.purpose.owners.exclude(memberships__community=community).get()
+    idea = idea_services.submit_idea(
+        author=owner_of(community), community=community, title="Bike racks", description="Yes."
+    )
+    url = reverse("idea_status", args=[community.slug, idea.thread_id])
+    client.force_login(purpose_owner)
+    assert "Change status" in client.get(idea.thread.get_absolute_url()).content.decode()
+
+    ban(community, purpose_owner)
+    before = snapshot()
+    response = client.post(url, {"status": "planned", "response": "We will."})
+    page = client.get(idea.thread.get_absolute_url()).content.decode()
+
+    assert response.status_code == 403
+    assert snapshot() == before
+    idea.refresh_from_db()
+    assert idea.status == "new"
+    assert "Change status" not in page
