@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User, member_type_fields
 from accounts.permissions import is_administrator
 from communities import permissions as community_permissions
-from communities.models import Community, Membership, Visibility
+from communities.models import Community, Membership, Role, Visibility
 from discussions.models import Decision, Idea, Post, Thread
 from purposes.permissions import is_purpose_owner
 
@@ -40,6 +40,33 @@ def posts_visible_to(user: User) -> QuerySet[Post]:
 def audience_for(thread: Thread) -> QuerySet[User]:
     """People allowed to read the thread: for notifications and digests."""
     return community_permissions.audience_for(thread.community)
+
+
+def communities_of_member(user: User) -> QuerySet[Community]:
+    """The communities `user` is a member of and may read: their feed's sources.
+
+    Written here because `communities.permissions` is being restructured; it belongs
+    next to `communities_readable_by` there.
+    """
+    if not user.is_authenticated:
+        return Community.objects.none()
+    return community_permissions.communities_readable_by(user).filter(
+        pk__in=Membership.objects.filter(user=user).values("community_id")
+    )
+
+
+def communities_moderated_by(user: User) -> QuerySet[Community]:
+    """Communities `user` moderates (every community for an administrator): where a
+    thread may be moved to. Belongs in `communities.permissions` with `can_moderate`."""
+    if is_administrator(user):
+        return Community.objects.all()
+    if not user.is_authenticated:
+        return Community.objects.none()
+    return Community.objects.filter(
+        pk__in=Membership.objects.filter(user=user, role__in=[Role.OWNER, Role.MODERATOR]).values(
+            "community_id"
+        )
+    )
 
 
 def mention_audience(community: Community) -> QuerySet[User]:

@@ -26,9 +26,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
-from communities.models import Community, Membership
-from communities.permissions import communities_readable_by
+from communities.models import Community
 from core.expressions import column, table
+from discussions import permissions
 from discussions.models import Activity, ActivityKind, Decision, IdeaStatus, Thread
 from purposes.models import Goal, Measurement
 from purposes.permissions import purposes_visible_to
@@ -176,11 +176,7 @@ def _per_group_reads() -> bool:
 
 def member_community_ids(user: User) -> QuerySet:
     """The person's communities as a subquery, kept within the access rule."""
-    return (
-        communities_readable_by(user)
-        .filter(pk__in=Membership.objects.filter(user=user).values("community_id"))
-        .values("pk")
-    )
+    return permissions.communities_of_member(user).values("pk")
 
 
 def activity_feed(

@@ -15,9 +15,8 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
 from accounts.models import PersonName, User
-from accounts.permissions import is_administrator
 from communities import permissions as community_permissions
-from communities.models import Category, Community, Role
+from communities.models import Category, Community
 from core.expressions import column, json_rows, load_json_rows, row_value, table
 from core.pagination import Page, keyset_page
 from discussions import permissions
@@ -552,12 +551,7 @@ def move_targets(*, user: User, thread: Thread, limit: int = 200) -> list[MoveTa
     """Communities `user` may move `thread` to, each marked when more people would be
     able to read the thread there."""
     source = thread.community
-    if is_administrator(user):
-        candidates = Community.objects.all()
-    else:
-        candidates = Community.objects.filter(
-            memberships__user=user, memberships__role__in=[Role.OWNER, Role.MODERATOR]
-        )
+    candidates = permissions.communities_moderated_by(user)
     candidates = community_permissions.with_viewer_flags(
         candidates.exclude(pk=source.pk).order_by("name", "id"), user
     )
