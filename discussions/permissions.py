@@ -109,17 +109,6 @@ def can_post(user: User, community: Community) -> bool:
     return post_refusal(user, community) is None
 
 
-def can_act(user: User, community: Community) -> bool:
-    return act_refusal(user, community) is None
-
-
-def require_act(user: User, community: Community) -> None:
-    """Raise PermissionDenied with the reason unless `user` may act in `community` now."""
-    refusal = act_refusal(user, community)
-    if refusal:
-        raise PermissionDenied(refusal)
-
-
 def reply_refusal(user: User, thread: Thread) -> str | None:
     refusal = post_refusal(user, thread.community)
     if refusal:
@@ -299,20 +288,14 @@ def can_vote_on_decision(user: User, decision: Decision) -> bool:
     return decision_vote_refusal(user, decision) is None
 
 
-def _runs_decision(user: User, decision: Decision) -> bool:
-    """The decision's author or a moderator of its community, standing aside."""
-    return user.is_authenticated and (
-        decision.thread.author_id == user.pk or can_moderate(user, decision.thread.community)
-    )
-
-
 def close_refusal(user: User, decision: Decision) -> str | None:
     """Why `user` may not close `decision` or record its outcome, or None when they may:
     its author or a moderator, with the standing to act in the community now."""
-    refusal = act_refusal(user, decision.thread.community)
+    community = decision.thread.community
+    refusal = act_refusal(user, community)
     if refusal:
         return refusal
-    if not _runs_decision(user, decision):
+    if decision.thread.author_id != user.pk and not can_moderate(user, community):
         return _("Only the person who opened this decision or a moderator can close it.")
     return None
 
