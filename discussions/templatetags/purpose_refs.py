@@ -6,6 +6,7 @@ reader may not see it on.
 """
 
 from django import template
+from django.contrib.auth.models import AnonymousUser
 
 from purposes.models import Purpose
 from purposes.selectors import purpose_shown_to
@@ -15,5 +16,6 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def shown_purpose(context, purpose: Purpose | None) -> Purpose | None:
-    """`purpose` when the page's viewer may see it, else None."""
-    return purpose_shown_to(user=context["user"], purpose=purpose)
+    """`purpose` when the page's viewer may see it, else None (a page rendered without a
+    viewer is treated as a visitor's)."""
+    return purpose_shown_to(user=context.get("user") or AnonymousUser(), purpose=purpose)
