@@ -16,6 +16,17 @@ class MemberType(models.TextChoices):
     PARTNER = "partner", _("Partner")
 
 
+def member_type_fields(template: str) -> dict[str, str]:
+    """The boolean field each member type has on a model, named from `template`, whose
+    `{types}` is the type's plural: "open_to_{types}" gives open_to_employees, ...
+
+    Models with one flag per member type (a community's audience and idea voters, a
+    decision's voters) name those flags this way; this is the one map from a type to its
+    flag.
+    """
+    return {kind: template.format(types=f"{kind.value}s") for kind in MemberType}
+
+
 class OrganisationKind(models.TextChoices):
     HOST = "host", _("Host organisation")
     CUSTOMER = "customer", _("Customer")

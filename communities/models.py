@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import MemberType
+from accounts.models import MemberType, member_type_fields
 from purposes.models import Purpose
 
 
@@ -45,19 +45,8 @@ class DigestFrequency(models.TextChoices):
     NEVER = "never", _("Never")
 
 
-AUDIENCE_FIELDS = {
-    MemberType.EMPLOYEE: "open_to_employees",
-    MemberType.CUSTOMER: "open_to_customers",
-    MemberType.VENDOR: "open_to_vendors",
-    MemberType.PARTNER: "open_to_partners",
-}
-
-IDEA_VOTER_FIELDS = {
-    MemberType.EMPLOYEE: "ideas_vote_employees",
-    MemberType.CUSTOMER: "ideas_vote_customers",
-    MemberType.VENDOR: "ideas_vote_vendors",
-    MemberType.PARTNER: "ideas_vote_partners",
-}
+AUDIENCE_FIELDS = member_type_fields("open_to_{types}")
+IDEA_VOTER_FIELDS = member_type_fields("ideas_vote_{types}")
 
 
 class Community(models.Model):

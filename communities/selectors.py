@@ -19,6 +19,7 @@ from communities.models import (
 from core.expressions import column, json_rows, load_json_rows, table
 from core.pagination import Page, keyset_page
 from purposes.models import Purpose
+from purposes.selectors import purpose_shown_to
 
 DIRECTORY_PAGE_SIZE = 20
 MEMBERS_PAGE_SIZE = 30
@@ -157,14 +158,21 @@ def get_membership(*, community: Community, membership_id: int) -> Membership:
 
 
 def memberships_of(*, user: User, limit: int = 12) -> list[Membership]:
-    """The person's communities, most recently joined first (suspended ones left out)."""
-    return list(
+    """The person's communities, most recently joined first (suspended ones left out).
+
+    Each carries `shown_purpose`: the community's purpose when `user` may see it (a draft
+    is its owners' and administrators' only), else None.
+    """
+    memberships = list(
         Membership.objects.filter(
             user=user, community__in=permissions.communities_member_of(user).values("pk")
         )
         .select_related("community", "community__purpose")
         .order_by("-joined_at", "-id")[:limit]
     )
+    for membership in memberships:
+        membership.shown_purpose = purpose_shown_to(user=user, purpose=membership.community.purpose)
+    return memberships
 
 
 def viewer_membership(*, user: User, community: Community) -> Membership | None:

@@ -29,6 +29,7 @@ from discussions.permissions import can_post
 from discussions.selectors.threads import latest_threads
 from purposes.models import Purpose
 from purposes.permissions import purposes_visible_to
+from purposes.selectors import purpose_shown_to
 
 
 def _error_message(error: ValidationError) -> str:
@@ -93,6 +94,7 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
     membership = selectors.viewer_membership(user=user, community=community)
     context = {
         "community": community,
+        "purpose": purpose_shown_to(user=user, purpose=community.purpose),
         "membership": membership,
         "can_read": permissions.can_read_content(user, community),
         "can_join": permissions.can_join(user, community),

@@ -1,6 +1,6 @@
 """User Markdown becomes safe HTML here, once, when it is saved; pages show the stored result."""
 
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import nh3
 from django.conf import settings
@@ -25,11 +25,34 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
+def _is_media_path(src: str) -> bool:
+    """Whether `src` is a path under MEDIA_URL however a browser reads it.
+
+    An image makes every reader's browser GET its address, so a same-site image pointing
+    at an action (an invitation link, sign-out) would act for them. Browsers resolve "."
+    and ".." segments (also percent-encoded), read "\\" as "/" and drop tabs and line
+    breaks before fetching, so anything that could leave the media path that way is
+    refused rather than normalised.
+    """
+    media = settings.MEDIA_URL
+    if not media.startswith("/") or not src.startswith(media):
+        return False
+    if "\\" in src or any(character.isspace() or ord(character) < 32 for character in src):
+        return False
+    path = unquote(urlparse(src).path)
+    return not any(segment in (".", "..") for segment in path.split("/"))
+
+
 def _image_source_allowed(src: str) -> bool:
+    """Images come from the site's media files or from MARKDOWN_IMAGE_HOSTS over HTTPS
+    (or protocol-relative to one of those hosts); any other address, same-site or not,
+    is dropped."""
     parts = urlparse(src)
     if not parts.scheme and not parts.netloc:
-        return src.startswith("/")
-    return parts.scheme == "https" and parts.hostname in settings.MARKDOWN_IMAGE_HOSTS
+        return _is_media_path(src)
+    if parts.scheme not in ("https", ""):
+        return False
+    return parts.hostname is not None and parts.hostname in settings.MARKDOWN_IMAGE_HOSTS
 
 
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:

@@ -344,6 +344,17 @@ class Decision(models.Model):
     def is_closed(self) -> bool:
         return self.closed_at is not None
 
+    def is_voting_over(self, moment) -> bool:
+        """Whether votes are refused at `moment`: closed, or past its closing time even
+        before the periodic sweep has closed it. `voting_open_at` is the same rule for
+        querysets."""
+        return self.is_closed or self.closes_at <= moment
+
+    @staticmethod
+    def voting_open_at(moment) -> Q:
+        """Decisions that still take votes at `moment` (the rule of `is_voting_over`)."""
+        return Q(closed_at__isnull=True, closes_at__gt=moment)
+
 
 class DecisionOption(models.Model):
     decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="options")

@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import User, member_type_fields
 from accounts.permissions import is_administrator
 from communities import permissions as community_permissions
 from communities.models import Community, Membership, Visibility
@@ -42,11 +42,29 @@ def audience_for(thread: Thread) -> QuerySet[User]:
     return community_permissions.audience_for(thread.community)
 
 
+def mention_audience(community: Community) -> QuerySet[User]:
+    """People the mention lookup may offer in `community`: its members who may read it.
+
+    Never everyone who may read a public community: the lookup would list the whole
+    site. People who posted there were members when they did; those who left are no
+    longer offered.
+    """
+    return community_permissions.audience_for(community).filter(
+        community_permissions.member_q(community)
+    )
+
+
 # -- writing ------------------------------------------------------------------------------
 
 
 def post_refusal(user: User, community: Community) -> str | None:
-    """Why `user` may not start threads or reply in `community`, or None when they may."""
+    """Why `user` may not act in `community` now, or None when they may.
+
+    The standing every write needs, whoever wrote what before: signed in, not banned,
+    and a member (or an administrator). Starting threads, replying, editing, deleting,
+    reacting, voting, accepting answers, closing decisions and following all start here,
+    so a person removed or banned loses every one of them at once.
+    """
     if not user.is_authenticated:
         return _("Sign in to take part.")
     if community_permissions.is_banned(user, community):
@@ -57,6 +75,10 @@ def post_refusal(user: User, community: Community) -> str | None:
     if not (community_permissions.is_member(user, community) or is_administrator(user)):
         return _("Join the community to take part.")
     return None
+
+
+# The standing to act is the standing to post: one rule under the name writes read best with.
+act_refusal = post_refusal
 
 
 def can_post(user: User, community: Community) -> bool:
@@ -82,18 +104,40 @@ def can_moderate(user: User, community: Community) -> bool:
     return community_permissions.can_moderate(user, community)
 
 
-def can_edit_post(user: User, post: Post) -> bool:
-    if post.is_deleted or not user.is_authenticated:
-        return False
+def edit_refusal(user: User, post: Post) -> str | None:
+    """Why `user` may not edit `post`, or None: moderators always, the author while the
+    thread is not locked, both only with the standing to act in the community now."""
+    if post.is_deleted:
+        return _("This post was deleted.")
+    refusal = act_refusal(user, post.thread.community)
+    if refusal:
+        return refusal
     if can_moderate(user, post.thread.community):
-        return True
-    return post.author_id == user.pk and not post.thread.is_locked
+        return None
+    if post.author_id != user.pk:
+        return _("You cannot edit this post.")
+    if post.thread.is_locked:
+        return _("This thread is locked: posts in it can no longer be edited.")
+    return None
+
+
+def can_edit_post(user: User, post: Post) -> bool:
+    return edit_refusal(user, post) is None
+
+
+def delete_refusal(user: User, post: Post) -> str | None:
+    if post.is_deleted:
+        return _("This post was already deleted.")
+    refusal = act_refusal(user, post.thread.community)
+    if refusal:
+        return refusal
+    if post.author_id != user.pk and not can_moderate(user, post.thread.community):
+        return _("You cannot delete this post.")
+    return None
 
 
 def can_delete_post(user: User, post: Post) -> bool:
-    if post.is_deleted or not user.is_authenticated:
-        return False
-    return post.author_id == user.pk or can_moderate(user, post.thread.community)
+    return delete_refusal(user, post) is None
 
 
 def can_see_revisions(user: User, post: Post) -> bool:
@@ -102,14 +146,37 @@ def can_see_revisions(user: User, post: Post) -> bool:
     )
 
 
+def accept_refusal(user: User, thread: Thread) -> str | None:
+    refusal = act_refusal(user, thread.community)
+    if refusal:
+        return refusal
+    if thread.author_id != user.pk and not can_moderate(user, thread.community):
+        return _("Only the person who asked or a moderator can accept an answer.")
+    return None
+
+
 def can_accept_answer(user: User, thread: Thread) -> bool:
-    return user.is_authenticated and (
-        thread.author_id == user.pk or can_moderate(user, thread.community)
-    )
+    return accept_refusal(user, thread) is None
+
+
+def react_refusal(user: User, post: Post) -> str | None:
+    if post.is_deleted:
+        return _("This post was deleted.")
+    return act_refusal(user, post.thread.community)
 
 
 def can_react(user: User, post: Post) -> bool:
-    return not post.is_deleted and can_post(user, post.thread.community)
+    return react_refusal(user, post) is None
+
+
+def follow_refusal(user: User, thread: Thread) -> str | None:
+    """Why `user` may not start following `thread`. Stopping is left to every reader: it
+    only takes away what they receive."""
+    return act_refusal(user, thread.community)
+
+
+def can_follow(user: User, thread: Thread) -> bool:
+    return follow_refusal(user, thread) is None
 
 
 def move_refusal(by: User, thread: Thread, target: Community) -> str | None:
@@ -154,28 +221,38 @@ def can_vote_on_idea(user: User, idea: Idea) -> bool:
     return vote_refusal(user, idea) is None
 
 
+def withdraw_refusal(user: User, idea: Idea) -> str | None:
+    """Why `user` may not take back their vote: only the standing to act counts, not
+    whether their member type may still vote."""
+    return act_refusal(user, idea.community)
+
+
+def can_withdraw_vote(user: User, idea: Idea) -> bool:
+    return withdraw_refusal(user, idea) is None
+
+
 def can_manage_ideas(user: User, community: Community) -> bool:
-    """Idea managers: the community's moderators and its purpose's owners."""
-    return can_moderate(user, community) or (
-        user.is_authenticated and is_purpose_owner(user, community.purpose)
+    """Idea managers: the community's moderators and its purpose's owners (who need not
+    be members), unless banned from the community."""
+    if can_moderate(user, community):
+        return True
+    return (
+        user.is_authenticated
+        and is_purpose_owner(user, community.purpose)
+        and not community_permissions.is_banned(user, community)
     )
 
 
 # -- decisions ----------------------------------------------------------------------------
 
-DECISION_VOTER_FIELDS = {
-    "employee": "employees_may_vote",
-    "customer": "customers_may_vote",
-    "vendor": "vendors_may_vote",
-    "partner": "partners_may_vote",
-}
+DECISION_VOTER_FIELDS = member_type_fields("{types}_may_vote")
 
 
 def decision_vote_refusal(user: User, decision: Decision) -> str | None:
     refusal = post_refusal(user, decision.thread.community)
     if refusal:
         return refusal
-    if decision.is_closed or decision.closes_at <= timezone.now():
+    if decision.is_voting_over(timezone.now()):
         return _("Voting on this decision has closed.")
     field = DECISION_VOTER_FIELDS.get(user.member_type)
     if not field or not getattr(decision, field):
@@ -187,10 +264,20 @@ def can_vote_on_decision(user: User, decision: Decision) -> bool:
     return decision_vote_refusal(user, decision) is None
 
 
+def close_refusal(user: User, decision: Decision) -> str | None:
+    """Why `user` may not close `decision` or record its outcome, or None when they may:
+    its author or a moderator, with the standing to act in the community now."""
+    community = decision.thread.community
+    refusal = act_refusal(user, community)
+    if refusal:
+        return refusal
+    if decision.thread.author_id != user.pk and not can_moderate(user, community):
+        return _("Only the person who opened this decision or a moderator can close it.")
+    return None
+
+
 def can_close_decision(user: User, decision: Decision) -> bool:
-    return user.is_authenticated and (
-        decision.thread.author_id == user.pk or can_moderate(user, decision.thread.community)
-    )
+    return close_refusal(user, decision) is None
 
 
 def can_see_decision_results(user: User, decision: Decision) -> bool:

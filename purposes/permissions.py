@@ -1,4 +1,9 @@
-"""Who may see and manage purposes. Communities hold the rules for their own content."""
+"""Who may see and manage purposes. Communities hold the rules for their own content.
+
+A draft purpose is seen only by its owners and administrators: its title, statement,
+goals and challenges, wherever they would show (the purpose directory and page, a
+community's page, idea lists and forms, feeds; see `purposes.selectors.purpose_shown_to`).
+"""
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet

@@ -6,7 +6,7 @@ from django.http import Http404
 from accounts.models import User
 from core.pagination import Page, keyset_page
 from purposes.models import Challenge, Goal, Measurement, Purpose, PurposeStatus
-from purposes.permissions import purposes_visible_to
+from purposes.permissions import can_see_purpose, purposes_visible_to
 
 DIRECTORY_PAGE_SIZE = 24
 
@@ -40,6 +40,14 @@ def get_purpose_for(*, user: User, slug: str) -> Purpose:
     if purpose is None:
         raise Http404
     purpose.owner_ids = {owner.pk for owner in purpose.owner_list}
+    return purpose
+
+
+def purpose_shown_to(*, user: User, purpose: Purpose | None) -> Purpose | None:
+    """`purpose` when `user` may see it, else None: pages of its communities then leave
+    out its title and challenges (a draft is its owners' and administrators' only)."""
+    if purpose is None or not can_see_purpose(user, purpose):
+        return None
     return purpose
 
 

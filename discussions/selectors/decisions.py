@@ -109,7 +109,7 @@ def decision_panel_context(*, user: User, thread: Thread) -> dict:
             )
             if goal.pk not in linked
         ]
-    voting_over = decision.is_closed or decision.closes_at <= now
+    voting_over = decision.is_voting_over(now)
     block_count = 0
     if decision.mode == DecisionMode.CONSENT:
         block_count = sum(

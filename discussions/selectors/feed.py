@@ -284,9 +284,8 @@ def closing_soon(*, user: User, limit: int = CLOSING_SOON_LIMIT) -> list[Decisio
     now = timezone.now()
     return list(
         Decision.objects.filter(
+            Decision.voting_open_at(now),
             thread__community__in=member_community_ids(user),
-            closed_at__isnull=True,
-            closes_at__gt=now,
             closes_at__lte=now + CLOSING_SOON,
         )
         .select_related("thread", "thread__community")

@@ -8,6 +8,7 @@ are one query, and support by member type is counted by the database.
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -38,6 +39,7 @@ from core.pagination import Page
 from discussions import permissions
 from discussions.models import GoalLink, Idea, IdeaStatus, IdeaStatusChange, IdeaVote, Tag, Thread
 from purposes.models import Challenge, Goal, Purpose
+from purposes.selectors import purpose_shown_to
 
 IDEAS_PAGE_SIZE = 20
 MAX_BIGINT = 2**63 - 1
@@ -166,9 +168,15 @@ class IdeaFilters:
 
 
 def _set_vote_state(user: User, idea: Idea, voted: bool) -> None:
-    """What the vote button shows: voted (may withdraw), may vote, or why not."""
+    """What the vote button shows: voted (may withdraw), may vote, or why not (for a
+    voter who lost the standing to act, why they may not withdraw)."""
     idea.viewer_voted = voted
-    idea.viewer_vote_refusal = None if voted else permissions.vote_refusal(user, idea)
+    if voted:
+        idea.viewer_vote_refusal = permissions.withdraw_refusal(user, idea)
+        idea.viewer_can_withdraw = idea.viewer_vote_refusal is None
+    else:
+        idea.viewer_vote_refusal = permissions.vote_refusal(user, idea)
+        idea.viewer_can_withdraw = False
     idea.viewer_can_vote = not voted and idea.viewer_vote_refusal is None
 
 
@@ -199,7 +207,8 @@ def idea_page(
     """A page of the community's ideas (readable by `user`, checked by the caller).
 
     Ideas merged into others are listed only when filtering by the duplicate status.
-    Each idea carries `viewer_voted`, `viewer_can_vote` and `viewer_vote_refusal`.
+    Each idea carries `viewer_voted`, `viewer_can_vote` and `viewer_vote_refusal`, and
+    `shown_challenge` (None when the viewer may not see the purpose's challenges).
     """
     ideas = Idea.objects.filter(community=community).select_related(
         "thread", "thread__author", "challenge"
@@ -216,31 +225,44 @@ def idea_page(
         Prefetch("thread__tags", queryset=Tag.objects.order_by("name"), to_attr="tag_list")
     )
     page = _descending_page(ideas, field=SORTS[filters.sort][0], after=after, page_size=page_size)
+    challenges_shown = shows_challenges(user, community)
     for idea in page.items:
         idea.community = community
         idea.thread.community = community
+        idea.shown_challenge = idea.challenge if challenges_shown else None
     mark_viewer_votes(user, page.items)
     return page
 
 
-def community_challenges(*, community: Community) -> list[Challenge]:
-    """Every challenge of the community's purpose, newest first."""
+def shows_challenges(user: User, community: Community) -> bool:
+    """Whether `user` may see the challenges of the community's purpose (not while it is
+    a draft they do not own)."""
+    return purpose_shown_to(user=user, purpose=community.purpose) is not None
+
+
+def community_challenges(*, user: User, community: Community) -> list[Challenge]:
+    """Every challenge of the community's purpose `user` may see, newest first."""
+    if not shows_challenges(user, community):
+        return []
     return list(
         Challenge.objects.filter(purpose_id=community.purpose_id).order_by("-opens_at", "id")
     )
 
 
-def filter_choices(*, community: Community) -> dict:
+def filter_choices(*, user: User, community: Community) -> dict:
     """The challenges and tags an idea list can be filtered by."""
     tags = Tag.objects.filter(community=community).order_by("name").values_list("name", flat=True)
     return {
-        "challenges": community_challenges(community=community),
+        "challenges": community_challenges(user=user, community=community),
         "tags": list(tags[:FILTER_TAGS_LIMIT]),
     }
 
 
-def open_challenges(*, community: Community) -> list[Challenge]:
-    """Challenges of the community's purpose that take ideas right now."""
+def open_challenges(*, user: User, community: Community) -> list[Challenge]:
+    """Challenges of the community's purpose that take ideas right now, if `user` may
+    see them."""
+    if not shows_challenges(user, community):
+        return []
     now = timezone.now()
     return list(
         Challenge.objects.filter(
@@ -331,13 +353,94 @@ def similar_ideas(
 class SupportGroup:
     member_type: str
     label: str
-    count: int | None = None  # None when fewer than SUPPORT_THRESHOLD: never shown exactly
+    count: int | None = None  # None when not shown exactly
+    # Hidden although large enough, so that a smaller group cannot be worked out from
+    # the total and the groups that are shown.
+    withheld: bool = False
 
     @property
     def display(self) -> str:
+        if self.withheld:
+            return _("not shown")
         if self.count is None:
             return _("fewer than %(threshold)d") % {"threshold": SUPPORT_THRESHOLD}
         return str(self.count)
+
+
+def _small_group_derivable(
+    counts: dict[str, int], hidden: set[str], withheld: set[str], shown: list[int]
+) -> bool:
+    """Whether someone who knows the total and every cell outside `hidden` could work out
+    the exact size of a hidden group smaller than the threshold.
+
+    They know each small hidden group is in [0, threshold - 1], each withheld one is at
+    least the threshold and at most the smallest group still shown (withheld groups are
+    the smallest of the `shown` ones that could have been withheld), and that the hidden
+    groups add up to the rest of the total. A group is derivable when those bounds leave
+    it one possible value other than zero (a group nobody in it voted for names no one).
+    """
+    rest = sum(counts[kind] for kind in hidden)
+    ceiling = min(shown, default=rest)
+    bounds = {
+        kind: (SUPPORT_THRESHOLD, ceiling) if kind in withheld else (0, SUPPORT_THRESHOLD - 1)
+        for kind in hidden
+    }
+    for kind in hidden - withheld:
+        others_low = sum(low for other, (low, _high) in bounds.items() if other != kind)
+        others_high = sum(high for other, (_low, high) in bounds.items() if other != kind)
+        low = max(0, rest - others_high)
+        high = min(SUPPORT_THRESHOLD - 1, rest - others_low)
+        if low >= high and high > 0:
+            return True
+    return False
+
+
+def support_groups(counts: dict[str, int], *, known: Iterable[str] = ()) -> list[SupportGroup]:
+    """Support by member type from counts keyed `support_<type>`; small groups hidden.
+
+    Groups of fewer than `SUPPORT_THRESHOLD` are never shown exactly, and neither is any
+    group from which, with the total (the idea's vote count), a small one could be worked
+    out: the smallest shown groups are withheld until none can (secondary suppression).
+    `known` names member types whose count an observer may take as known whatever is
+    shown (those who may not vote on ideas in the community, presumed none). When no
+    breakdown keeps every small group hidden, the list is empty.
+    """
+    counts_by_type = {
+        str(kind): counts.get(f"support_{kind}") or 0 for kind, _label in SUPPORT_GROUPS
+    }
+    known = set(known)
+    small = {kind for kind, count in counts_by_type.items() if count < SUPPORT_THRESHOLD}
+    hidden = small - known
+    withheld: set[str] = set()
+    order = [str(kind) for kind, _label in SUPPORT_GROUPS]
+    while True:
+        candidates = [kind for kind in order if kind not in hidden and kind not in known]
+        shown = [counts_by_type[kind] for kind in candidates]
+        if not hidden or not _small_group_derivable(counts_by_type, hidden, withheld, shown):
+            break
+        if not candidates:
+            return []
+        smallest = min(candidates, key=lambda kind: (counts_by_type[kind], order.index(kind)))
+        hidden.add(smallest)
+        withheld.add(smallest)
+    return [
+        SupportGroup(
+            member_type=kind,
+            label=str(label),
+            count=None if kind in small or kind in withheld else counts_by_type[kind],
+            withheld=kind in withheld,
+        )
+        for kind, label in SUPPORT_GROUPS
+    ]
+
+
+def _presumed_non_voters(community: Community) -> set[str]:
+    """Member types an observer would take to have no votes on the community's ideas."""
+    return {
+        str(kind)
+        for kind, _label in SUPPORT_GROUPS
+        if not (community.is_open_to(kind) and community.lets_vote_on_ideas(kind))
+    }
 
 
 def _support_annotations() -> dict:
@@ -357,21 +460,6 @@ def _support_annotations() -> dict:
     return annotations
 
 
-def support_groups(counts: dict[str, int]) -> list[SupportGroup]:
-    """Support by member type from counts keyed `support_<type>`; small groups hidden."""
-    groups = []
-    for member_type, label in SUPPORT_GROUPS:
-        count = counts.get(f"support_{member_type}") or 0
-        groups.append(
-            SupportGroup(
-                member_type=member_type,
-                label=str(label),
-                count=count if count >= SUPPORT_THRESHOLD else None,
-            )
-        )
-    return groups
-
-
 def idea_support(*, idea: Idea) -> list[SupportGroup]:
     """How many of each member type voted for `idea` (one aggregate query)."""
     totals = IdeaVote.objects.filter(idea_id=idea.pk).aggregate(
@@ -380,7 +468,7 @@ def idea_support(*, idea: Idea) -> list[SupportGroup]:
             for member_type, _label in SUPPORT_GROUPS
         }
     )
-    return support_groups(totals)
+    return support_groups(totals, known=_presumed_non_voters(idea.community))
 
 
 @dataclass
@@ -392,6 +480,10 @@ class IdeaPanel:
     can_manage: bool
     status_choices: list = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
+    # The idea this one was merged into, when the viewer may read it; a merged idea whose
+    # original they may not read (moved to a community closed to them) says only "merged
+    # into another idea".
+    merged_into: Idea | None = None
 
     @property
     def official_response(self) -> IdeaStatusChange | None:
@@ -427,18 +519,26 @@ def idea_panel_context(*, user: User, thread: Thread) -> dict:
         return {}
     idea.thread = thread
     idea.community = thread.community
+    idea.shown_challenge = idea.challenge if shows_challenges(user, thread.community) else None
     _set_vote_state(user, idea, bool(getattr(idea, "viewer_voted", False)))
     history = list(
         IdeaStatusChange.objects.filter(idea=idea)
         .select_related("changed_by")
         .order_by("-changed_at", "-id")
     )
+    merged_into = _readable_original(user, idea)
+    if idea.merged_into_id and merged_into is None:
+        # The merge's response names the original ("Merged into “title”."): keep it out.
+        for change in history:
+            if change.to_status == IdeaStatus.DUPLICATE:
+                change.reference_hidden = True
     goals = _goals_with_links(thread)
     can_manage = permissions.can_manage_ideas(user, thread.community)
     panel = IdeaPanel(
         idea=idea,
         support=support_groups(
-            {f"support_{kind}": getattr(idea, f"support_{kind}") for kind, _l in SUPPORT_GROUPS}
+            {f"support_{kind}": getattr(idea, f"support_{kind}") for kind, _l in SUPPORT_GROUPS},
+            known=_presumed_non_voters(thread.community),
         ),
         history=history,
         goal_links=[
@@ -447,6 +547,7 @@ def idea_panel_context(*, user: User, thread: Thread) -> dict:
             if goal.is_linked
         ],
         can_manage=can_manage,
+        merged_into=merged_into,
     )
     if can_manage:
         panel.status_choices = [
@@ -456,6 +557,16 @@ def idea_panel_context(*, user: User, thread: Thread) -> dict:
         ]
         panel.goals = [goal for goal in goals if not goal.is_linked]
     return {"idea_panel": panel}
+
+
+def _readable_original(user: User, idea: Idea) -> Idea | None:
+    """The idea `idea` was merged into, if `user` may read it where it lives now."""
+    original = idea.merged_into if idea.merged_into_id else None
+    if original is None:
+        return None
+    if not community_permissions.can_read_content(user, original.thread.community):
+        return None
+    return original
 
 
 def _goals_with_links(thread: Thread) -> list[Goal]:

@@ -281,7 +281,17 @@ def get_thread(*, user: User, community: Community, thread_id: int) -> Thread:
     thread.community = community
     if not user.is_authenticated:
         thread.viewer_last_read = thread.viewer_following = None
+    thread.moved_from_name = readable_community_name(user, thread.moved_from)
     return thread
+
+
+def readable_community_name(user: User, community: Community | None) -> str | None:
+    """The name of a community another page refers to ("moved here from"), or None when
+    `user` may not read it: pages then say "another community" and never leak a secret
+    community's name."""
+    if community is None or not community_permissions.can_read_content(user, community):
+        return None
+    return community.name
 
 
 def find_moved_thread(*, user: User, thread_id: int) -> Thread | None:
@@ -494,26 +504,35 @@ def post_revisions(*, post: Post, after: str | None = None) -> Page:
 def mention_suggestions(
     *, community: Community, query: str, limit: int = MENTION_SUGGESTIONS
 ) -> list[User]:
-    """Up to `limit` people who may read the community's content whose name (or email's
-    local part) starts with `query`; only they can be mentioned there."""
+    """Up to `limit` members who may read the community's content
+    (`permissions.mention_audience`) whose display name has a word starting with `query`.
+
+    Only display names are matched and shown: never an email address, nor its local part
+    (people without a display name are not offered, since their shown name is that
+    local part).
+    """
     query = " ".join(query.strip().lstrip("@").split())[:80]
-    if not query:
+    if not query or "@" in query:
         return []
     by_name = Q(display_name__istartswith=query) | Q(display_name__icontains=f" {query}")
-    if "@" not in query:
-        by_name |= Q(email__istartswith=query)
     return list(
-        community_permissions.audience_for(community)
+        permissions.mention_audience(community)
         .filter(by_name)
+        .exclude(display_name="")
         .order_by("display_name", "id")[:limit]
     )
 
 
 def get_reader(*, community: Community, person_id: str | None) -> User | None:
-    """The person with this id if they may read the community's content."""
-    if not person_id or not str(person_id).isdigit():
+    """The person with this id if the mention lookup may offer them in `community`."""
+    if not person_id or not str(person_id).isdigit() or len(str(person_id)) > 18:
         return None
-    return community_permissions.audience_for(community).filter(pk=int(person_id)).first()
+    return (
+        permissions.mention_audience(community)
+        .exclude(display_name="")
+        .filter(pk=int(person_id))
+        .first()
+    )
 
 
 @dataclass

@@ -236,8 +236,9 @@ def _closed_activity(decision: Decision, actor: User | None) -> Activity:
 def close_decision(*, by: User, decision: Decision) -> Decision:
     """Close voting now: by the decision's author or a moderator of its community."""
     decision = _locked(decision)
-    if not permissions.can_close_decision(by, decision):
-        raise PermissionDenied
+    refusal = permissions.close_refusal(by, decision)
+    if refusal:
+        raise PermissionDenied(refusal)
     if decision.is_closed:
         raise ValidationError(_("This decision is already closed."))
     decision.closed_at = timezone.now()
@@ -281,8 +282,9 @@ def record_outcome(*, by: User, decision: Decision, outcome: str) -> Decision:
     replaces the statement.
     """
     decision = _locked(decision)
-    if not permissions.can_close_decision(by, decision):
-        raise PermissionDenied
+    refusal = permissions.close_refusal(by, decision)
+    if refusal:
+        raise PermissionDenied(refusal)
     if not decision.is_closed:
         raise ValidationError(_("Close the decision before recording its outcome."))
     outcome = outcome.strip()

@@ -180,9 +180,13 @@ def vote(*, user: User, idea: Idea) -> None:
 
 @transaction.atomic
 def withdraw_vote(*, user: User, idea: Idea) -> None:
-    """Take back `user`'s vote. Allowed even where their member type may no longer vote."""
+    """Take back `user`'s vote. Allowed even where their member type may no longer vote,
+    but only with the standing to act in the community now."""
     if not user.is_authenticated or not permissions.can_read_thread(user, idea.thread):
         raise PermissionDenied(_("Sign in to take part."))
+    refusal = permissions.withdraw_refusal(user, idea)
+    if refusal:
+        raise PermissionDenied(refusal)
     # Lock the idea first, as `vote` and `merge_ideas` do, so the order of locks is the same.
     Idea.objects.select_for_update().filter(pk=idea.pk).values_list("pk").first()
     deleted, _details = IdeaVote.objects.filter(idea_id=idea.pk, user=user).delete()

@@ -170,13 +170,18 @@ def _text_parts(rendered: str) -> list[tuple[str, bool]]:
 
 
 def _resolve_names(candidates: set[str], readers) -> dict[str, User]:
-    """Lower-cased names and email local parts that name exactly one reader."""
+    """Lower-cased shown names that name exactly one reader.
+
+    A person's shown name is their display name, or their email's local part when they
+    have none (`User.name_of`); the local part of someone who has a display name is
+    never matched, so a mention cannot reveal it.
+    """
     if not candidates:
         return {}
     by_email = Q()
     for candidate in candidates:
         if " " not in candidate:
-            by_email |= Q(email__istartswith=f"{candidate}@")
+            by_email |= Q(display_name="", email__istartswith=f"{candidate}@")
     people = list(
         readers.annotate(lower_name=Lower("display_name"))
         .filter(Q(lower_name__in=candidates) | by_email)
@@ -187,7 +192,8 @@ def _resolve_names(candidates: set[str], readers) -> dict[str, User]:
     for person in people:
         if person.display_name:
             names.setdefault(person.display_name.lower(), []).append(person)
-        locals_.setdefault(person.email.split("@")[0].lower(), []).append(person)
+        else:
+            locals_.setdefault(person.email.split("@")[0].lower(), []).append(person)
     resolved: dict[str, User] = {}
     for candidate in candidates:
         # A display name first; an email's local part when no one has that name. A name
@@ -276,10 +282,18 @@ def follow(*, user: User, thread: Thread, following: bool = True) -> None:
 
 @transaction.atomic
 def set_following(*, user: User, thread: Thread, following: bool) -> None:
-    """Follow or unfollow from the thread page: only people who may read the thread."""
+    """Follow or unfollow from the thread page.
+
+    Following needs the standing to act in the thread's community now; any reader may
+    stop following.
+    """
     if not user.is_authenticated:
-        raise PermissionDenied
+        raise PermissionDenied(_("Sign in to take part."))
     permissions.require_read(user, thread)
+    if following:
+        refusal = permissions.follow_refusal(user, thread)
+        if refusal:
+            raise PermissionDenied(refusal)
     follow(user=user, thread=thread, following=following)
 
 
@@ -450,8 +464,9 @@ def edit_post(*, by: User, post: Post, body: str, title: str | None = None) -> P
     """
     thread = post.thread
     community = thread.community
-    if not permissions.can_edit_post(by, post):
-        raise PermissionDenied(_("You cannot edit this post."))
+    refusal = permissions.edit_refusal(by, post)
+    if refusal:
+        raise PermissionDenied(refusal)
     body = _check_body(body)
     new_title = _check_title(title) if (title is not None and post.is_first) else None
     current = Post.objects.select_for_update().get(pk=post.pk)
@@ -487,8 +502,9 @@ def delete_post(*, by: User, post: Post, reason: str = "") -> Post:
     The author may delete their own post; moderators any post, giving a reason when the
     post is someone else's. An accepted answer that is deleted stops being accepted.
     """
-    if not permissions.can_delete_post(by, post):
-        raise PermissionDenied(_("You cannot delete this post."))
+    refusal = permissions.delete_refusal(by, post)
+    if refusal:
+        raise PermissionDenied(refusal)
     reason = " ".join(reason.split())
     if len(reason) > DELETION_REASON_MAX_LENGTH:
         raise ValidationError(
@@ -521,8 +537,9 @@ def toggle_reaction(*, user: User, post: Post, kind: str) -> bool:
     """
     if kind not in ReactionKind.values:
         raise ValidationError(_("Choose one of the offered reactions."))
-    if not permissions.can_react(user, post):
-        raise PermissionDenied(_("You cannot react to this post."))
+    refusal = permissions.react_refusal(user, post)
+    if refusal:
+        raise PermissionDenied(refusal)
     deleted, _rows = Reaction.objects.filter(post=post, user=user, kind=kind).delete()
     if deleted:
         return False
@@ -536,8 +553,10 @@ def accept_answer(*, by: User, thread: Thread, post: Post | None) -> None:
 
     The asker or a moderator may; the answer must be a visible reply in the thread.
     """
-    if not permissions.can_accept_answer(by, thread) or not permissions.can_read_thread(by, thread):
-        raise PermissionDenied(_("Only the person who asked or a moderator can accept an answer."))
+    permissions.require_read(by, thread)
+    refusal = permissions.accept_refusal(by, thread)
+    if refusal:
+        raise PermissionDenied(refusal)
     if thread.kind != ThreadKind.QUESTION:
         raise ValidationError(_("Only questions have accepted answers."))
     if post is not None and (post.thread_id != thread.pk or post.is_first or post.is_deleted):

@@ -81,7 +81,7 @@ class VoteMarkup:
             f'<p class="idea-vote-count"><strong>{idea.vote_count}</strong> '
             f"<span>{votes}</span></p>",
         ]
-        if idea.viewer_voted or idea.viewer_can_vote:
+        if idea.viewer_can_withdraw or idea.viewer_can_vote:
             url = f"{self.vote[0]}{idea.thread_id}{self.vote[1]}"
             html.append(
                 f'<form method="post" action="{url}" hx-post="{url}" '
@@ -106,6 +106,8 @@ class VoteMarkup:
         elif not self.signed_in:
             html.append(self.sign_in)
         elif idea.viewer_vote_refusal:
+            if idea.viewer_voted:
+                html.append(f'<p class="idea-voted">{label["voted"]}</p>')
             html.append(
                 f'<p class="muted idea-vote-refusal">{escape(idea.viewer_vote_refusal)}</p>'
             )
@@ -140,8 +142,8 @@ def idea_rows(context, ideas: list[Idea]) -> SafeString:
     for idea in ideas:
         topic = idea.thread
         meta = [badges[idea.status]]
-        if idea.challenge:
-            title = escape(idea.challenge.title)
+        if idea.shown_challenge:
+            title = escape(idea.shown_challenge.title)
             meta.append(
                 f'<span class="badge idea-challenge">{challenge_label % {"title": title}}</span>'
             )

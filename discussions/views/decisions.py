@@ -45,6 +45,15 @@ def _back_to_decision(
     return redirect(decision.thread.get_absolute_url() + "#decision")
 
 
+def _refused(request: HttpRequest, decision: Decision, reason: str) -> HttpResponse:
+    """403 with the reason: the decision is visible, the action is not the viewer's."""
+    if request.htmx:
+        context = selectors.decision_panel_context(user=request.user, thread=decision.thread)
+        context.update(panel_error=reason)
+        return render(request, "discussions/decisions/_panel.html", context, status=403)
+    raise PermissionDenied(reason)
+
+
 @login_required
 def decision_create(request: HttpRequest, slug: str) -> HttpResponse:
     community = get_readable_community(user=request.user, slug=slug)
@@ -107,11 +116,12 @@ def decision_vote(request: HttpRequest, slug: str, thread_id: int) -> HttpRespon
 @require_POST
 def decision_close(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     decision = selectors.get_decision_for(user=request.user, slug=slug, thread_id=thread_id)
-    if not permissions.can_close_decision(request.user, decision):
-        raise Http404
+    refusal = permissions.close_refusal(request.user, decision)
+    if refusal:
+        return _refused(request, decision, refusal)
     try:
         services.close_decision(by=request.user, decision=decision)
-    except ValidationError as error:
+    except (ValidationError, PermissionDenied) as error:
         return _back_to_decision(request, decision, error=_error_text(error))
     return _back_to_decision(
         request, decision, success=_("Voting is closed. Record the outcome next.")
@@ -121,8 +131,9 @@ def decision_close(request: HttpRequest, slug: str, thread_id: int) -> HttpRespo
 @login_required
 def decision_outcome(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     decision = selectors.get_decision_for(user=request.user, slug=slug, thread_id=thread_id)
-    if not permissions.can_close_decision(request.user, decision):
-        raise Http404
+    refusal = permissions.close_refusal(request.user, decision)
+    if refusal:
+        return _refused(request, decision, refusal)
     form = OutcomeForm(request.POST or None, initial={"outcome": decision.outcome})
     if request.method == "POST" and form.is_valid():
         try:
@@ -131,6 +142,8 @@ def decision_outcome(request: HttpRequest, slug: str, thread_id: int) -> HttpRes
             )
         except ValidationError as error:
             add_service_errors(form, error)
+        except PermissionDenied as error:
+            return _refused(request, decision, _error_text(error))
         else:
             messages.success(request, _("The outcome is recorded and shown on the decision."))
             return redirect(decision.thread.get_absolute_url())

@@ -61,7 +61,7 @@ def idea_list(request: HttpRequest, slug: str) -> HttpResponse:
         "sorts": [(key, label) for key, (_field, label) in selectors.SORTS.items()],
         "statuses": IdeaStatus.choices,
         "can_post": permissions.can_post(request.user, community),
-        **selectors.filter_choices(community=community),
+        **selectors.filter_choices(user=request.user, community=community),
     }
     template = "discussions/ideas/idea_list.html"
     if request.htmx and not request.htmx.boosted:
@@ -85,8 +85,8 @@ def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
         )
     form = IdeaForm(
         request.POST or None,
-        challenges=selectors.community_challenges(community=community),
-        open_challenges=selectors.open_challenges(community=community),
+        challenges=selectors.community_challenges(user=request.user, community=community),
+        open_challenges=selectors.open_challenges(user=request.user, community=community),
         initial={"challenge": request.GET.get("challenge", "")},
     )
     similar = []

@@ -186,6 +186,7 @@ def _thread_context(
         "can_reply": user.is_authenticated and reply_refusal is None,
         "can_moderate": permissions.can_moderate(user, community),
         "following": bool(thread.viewer_following),
+        "can_follow": permissions.can_follow(user, thread),
         "first_unread_url": (
             f"{thread.get_absolute_url()}?after={last_read}"
             if last_read is not None and last_read < thread.last_post_id_cache
@@ -258,7 +259,10 @@ def thread_reply(request: HttpRequest, slug: str, thread_id: int) -> HttpRespons
 def thread_follow(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     _community, thread = _load(request, slug, thread_id)
     following = request.POST.get("following") == "1"
-    services.set_following(user=request.user, thread=thread, following=following)
+    try:
+        services.set_following(user=request.user, thread=thread, following=following)
+    except PermissionDenied as error:
+        raise PermissionDenied(_messages_of(error)) from error
     if following:
         messages.success(request, _("You follow this thread."))
     else:
@@ -274,8 +278,9 @@ def thread_follow(request: HttpRequest, slug: str, thread_id: int) -> HttpRespon
 def post_edit(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> HttpResponse:
     community, thread = _load(request, slug, thread_id)
     post = selectors.get_post(thread=thread, post_id=post_id)
-    if not permissions.can_edit_post(request.user, post):
-        raise PermissionDenied(_("You cannot edit this post."))
+    refusal = permissions.edit_refusal(request.user, post)
+    if refusal:
+        raise PermissionDenied(refusal)
     initial = {"body": post.body, "title": thread.title}
     form = EditPostForm(request.POST or None, initial=initial, with_title=post.is_first)
     if request.method == "POST" and form.is_valid():

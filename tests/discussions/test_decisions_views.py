@@ -261,7 +261,9 @@ def test_only_the_author_or_a_moderator_may_close(client, community):
     decision = open_decision(community)
     client.force_login(member_of(community))
 
-    assert client.post(url("decision_close", decision)).status_code == 404
+    refused = client.post(url("decision_close", decision))
+    assert refused.status_code == 403
+    assert "Only the person who opened this decision or a moderator can close it." in refused.text
     decision.refresh_from_db()
     assert decision.closed_at is None
 
@@ -308,8 +310,8 @@ def test_other_members_cannot_open_the_outcome_form(client, community):
     services.close_decision(by=owner_of(community), decision=decision)
     client.force_login(member_of(community))
 
-    assert client.get(url("decision_outcome", decision)).status_code == 404
-    assert client.post(url("decision_outcome", decision), {"outcome": "Mine"}).status_code == 404
+    assert client.get(url("decision_outcome", decision)).status_code == 403
+    assert client.post(url("decision_outcome", decision), {"outcome": "Mine"}).status_code == 403
     decision.refresh_from_db()
     assert decision.outcome == ""
 

@@ -565,7 +565,7 @@ def test_other_members_cannot_accept(community):
 
 def test_follow_and_unfollow(community):
     thread = ThreadFactory(community=community)
-    reader = UserFactory(member_type="customer")
+    reader = member_of(community)
 
     services.set_following(user=reader, thread=thread, following=True)
     assert ThreadSubscription.objects.get(thread=thread, user=reader).following is True
@@ -739,10 +739,10 @@ def test_mentions_never_touch_attribute_values(community):
     ada = member_of(community, display_name="Ada Lovelace")
     reply = PostFactory(
         thread=ThreadFactory(community=community),
-        body='![x>@Ada Lovelace](/pic.png "t>@Ada Lovelace") and @Ada Lovelace',
+        body='![x>@Ada Lovelace](/media/pic.png "t>@Ada Lovelace") and @Ada Lovelace',
     )
     url = reverse("person_detail", args=[ada.pk])
     assert reply.body_html == (
-        '<p><img src="/pic.png" alt="x&gt;@Ada Lovelace" title="t&gt;@Ada Lovelace"> and '
+        '<p><img src="/media/pic.png" alt="x&gt;@Ada Lovelace" title="t&gt;@Ada Lovelace"> and '
         f'<a class="mention" href="{url}">@Ada Lovelace</a></p>\n'
     )

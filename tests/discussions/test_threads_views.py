@@ -667,7 +667,7 @@ def test_accept_and_unmark_an_answer(client, community):
 
 
 def test_follow_and_unfollow_from_the_page(client, community):
-    reader = UserFactory(member_type="customer")
+    reader = member_of(community)
     thread = ThreadFactory(community=community)
     client.force_login(reader)
     url = reverse("thread_follow", args=[community.slug, thread.pk])
