@@ -25,6 +25,7 @@ from communities.forms import (
     RoleForm,
 )
 from communities.models import Community
+from core import params
 from core.forms import add_service_errors
 from discussions.permissions import can_post
 from discussions.selectors.threads import latest_threads
@@ -45,9 +46,9 @@ def _manageable_purposes(user):
 
 def community_list(request: HttpRequest) -> HttpResponse:
     filters = {
-        "purpose_slug": request.GET.get("purpose", ""),
+        "purpose_slug": params.text(request.GET.get("purpose", ""), 100),
         "open_to_me": request.GET.get("open_to_me") == "1",
-        "query": request.GET.get("q", "")[:80],
+        "query": params.text(request.GET.get("q", ""), 80),
     }
     page = selectors.community_directory(
         user=request.user, after=request.GET.get("after"), **filters
@@ -80,7 +81,7 @@ def community_create(request: HttpRequest) -> HttpResponse:
         "default_notification_level": "participating",
         "default_digest": "weekly",
     }
-    purpose_slug = request.GET.get("purpose")
+    purpose_slug = params.text(request.GET.get("purpose"), 100)
     if purpose_slug:
         initial["purpose"] = purposes.filter(slug=purpose_slug).first()
     form = CommunityForm(request.POST or None, initial=initial, purposes=purposes)

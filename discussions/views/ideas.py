@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from core import params
 from core.forms import add_service_errors
 from discussions import permissions
 from discussions.idea_forms import GoalLinkForm, IdeaForm, MergeForm, StatusForm
@@ -86,7 +87,7 @@ def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
         request.POST or None,
         challenges=selectors.community_challenges(community=community),
         open_challenges=selectors.open_challenges(community=community),
-        initial={"challenge": request.GET.get("challenge", "")},
+        initial={"challenge": params.positive_int(request.GET.get("challenge"))},
     )
     similar = []
     if request.method == "POST" and form.is_valid():
@@ -111,7 +112,7 @@ def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
 def idea_similar(request: HttpRequest, slug: str) -> HttpResponse:
     """Similar ideas for a title being typed (htmx); the form works without it."""
     community = selectors.get_readable_community(user=request.user, slug=slug)
-    title = request.GET.get("title", "")[:200]
+    title = params.text(request.GET.get("title", ""), 200)
     return render(
         request,
         "discussions/ideas/_similar.html",
@@ -205,7 +206,9 @@ def idea_merge(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     if idea.merged_into_id:
         messages.error(request, _("This idea has already been merged into another."))
         return redirect(idea.thread.get_absolute_url())
-    form = MergeForm(request.POST or None, initial={"original": request.GET.get("into")})
+    form = MergeForm(
+        request.POST or None, initial={"original": params.positive_int(request.GET.get("into"))}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             original = selectors.get_idea(

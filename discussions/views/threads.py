@@ -19,6 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from communities.models import Community
 from communities.selectors import community_categories, get_community_for
+from core import params
 from core.forms import add_service_errors
 from discussions import permissions
 from discussions.forms import (
@@ -47,10 +48,6 @@ def _messages_of(error: Exception) -> str:
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
     return str(error) or _("You may not do that here.")
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 def _load(request: HttpRequest, slug: str, thread_id: int) -> tuple[Community, Thread]:
@@ -155,18 +152,19 @@ def _thread_context(
     post_page = selectors.thread_posts(
         user=user,
         thread=thread,
-        after=_int(request.GET.get("after")),
-        before=_int(request.GET.get("before")),
+        after=params.positive_int(request.GET.get("after")),
+        before=params.positive_int(request.GET.get("before")),
     )
     quoted = None
     quote_id = request.GET.get("quote")
     if reply_form is not None and reply_form.is_bound:
         quote_id = reply_form.data.get("quoted_post")
-    if _int(quote_id):
-        quoted = next((post for post in post_page.items if post.pk == int(quote_id)), None)
+    quote_id = params.positive_int(quote_id)
+    if quote_id:
+        quoted = next((post for post in post_page.items if post.pk == quote_id), None)
         if quoted is None:
             try:
-                quoted = selectors.get_post(thread=thread, post_id=int(quote_id))
+                quoted = selectors.get_post(thread=thread, post_id=quote_id)
             except Http404:
                 quoted = None
         if quoted is not None and quoted.is_deleted:
@@ -402,11 +400,12 @@ def _mention_response(request: HttpRequest, community: Community, url: str) -> H
             "discussions/threads/_mention_insert.html",
             {"field": form["body"]},
         )
-    people = selectors.mention_suggestions(community=community, query=request.GET.get("q", ""))
+    query = params.text(request.GET.get("q", ""))
+    people = selectors.mention_suggestions(community=community, query=query)
     return render(
         request,
         "discussions/threads/_mention_results.html",
-        {"people": people, "insert_url": url, "query": request.GET.get("q", "")},
+        {"people": people, "insert_url": url, "query": query},
     )
 
 
