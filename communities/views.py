@@ -27,6 +27,7 @@ from communities.forms import (
 from communities.models import Community
 from core import params
 from core.forms import add_service_errors
+from core.ratelimit import rate_limit
 from discussions.permissions import can_post
 from discussions.selectors.threads import latest_threads
 from purposes.models import Purpose
@@ -132,6 +133,7 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("joins")
 def community_join(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.get_community_for(user=request.user, slug=slug)
     try:
@@ -145,6 +147,7 @@ def community_join(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("joins")
 def community_request(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.get_community_for(user=request.user, slug=slug)
     form = JoinRequestForm(request.POST)
@@ -327,6 +330,7 @@ def join_request_decide(request: HttpRequest, slug: str, request_id: int, decisi
 
 @login_required
 @require_POST
+@rate_limit("invitations")
 def invite_emails(request: HttpRequest, slug: str) -> HttpResponse:
     community = _community_for_moderation(request, slug)
     form = InviteEmailsForm(request.POST)
@@ -359,6 +363,7 @@ def invite_emails(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("invitations")
 def invite_link(request: HttpRequest, slug: str) -> HttpResponse:
     community = _community_for_moderation(request, slug)
     form = InviteLinkForm(request.POST)

@@ -37,23 +37,16 @@ CORPUS = [
     "",
     "0",
     "-1",
-    "+1",
-    " 1",
     "1.5",
     "1e9",
-    "0x1f",
     "²",
     "١٢",
-    "๑",
     "9" * 40,
-    str(BIGINT),
     str(BIGINT + 1),
     str(-BIGINT - 2),
     "\x00",
-    "1\x00",
     "a\x00b",
     "a" * 5000,
-    "%",
     "%00",
     "' OR 1=1 --",
     "<script>alert(1)</script>",
@@ -61,25 +54,18 @@ CORPUS = [
     "🙂",
     "nan",
     "inf",
-    "-inf",
-    "None",
     "|",
-    "||",
     "1|2|3|4",
     "1|²",
-    "²|1",
     f"{STAMP}|²",
     f"{STAMP}|1\x00",
     f"{STAMP}|{'9' * 40}",
-    f"{STAMP}|{BIGINT + 1}",
     "0001-01-01T00:00:00+14:00|1",
     "9999-12-31T23:59:59-14:00|1",
-    "9999-12-31T23:59:59.999999|1",
     "2024-13-45T99:99:99+00:00|1",
     "2024-05-01T10:00:00|1",
     f"1|{STAMP}|²",
     f"0|{STAMP}|{'9' * 40}",
-    "1|0001-01-01T00:00:00+14:00|1",
     "1|9999-12-31T23:59:59-14:00|1",
     f"2|{STAMP}|1",
     f"{STAMP}|post|²",
@@ -87,16 +73,13 @@ CORPUS = [
     "0001-01-01T00:00:00+14:00|post|1",
     "9999-12-31T23:59:59-14:00|activity|1",
     "nan|1|1",
-    "inf|1|1",
     "1e-999|1|1",
     "1e999|1|1",
     f"0.5|{'9' * 40}|1",
     f"0.5|1|{'9' * 40}",
     "999|1|1",
-    "0.5|²|1",
     f"{'9' * 40}|1",
     "nan|1",
-    "-inf|1",
 ]
 # Query strings sent raw: broken percent-encoding, bytes that are not UTF-8, no value.
 RAW_QUERIES = ["{p}=%ff%fe", "{p}=%zz", "{p}", "{p}=1&{p}=²&{p}=%00", "{p}[]=1", "{p}=%C0%80"]
@@ -175,6 +158,8 @@ PAGES: dict[str, tuple[Callable[[dict], dict], tuple[str, ...]]] = {
     ),
     "search": (lambda d: {}, ("q", "after", "kind")),
 }
+# Pages whose parameters do more for the community's owner (moderating, managing).
+OWNER_PAGES = {"community_create", "idea_merge", "thread_detail"}
 # Pages that answer an htmx request with a part of themselves.
 HTMX_PAGES = {"home", "idea_list", "search"}
 # Actions: a GET is refused (405) whatever its parameters.
@@ -243,6 +228,12 @@ def _our_routes(resolver: URLResolver) -> dict[str, URLPattern]:
     return routes
 
 
+@pytest.fixture(autouse=True)
+def no_rate_limits(settings):
+    """Hundreds of requests a minute here test reading parameters, not the limits."""
+    settings.RATE_LIMITS = dict.fromkeys(settings.RATE_LIMITS, "")
+
+
 @pytest.fixture
 def data() -> dict:
     owner = UserFactory(member_type="employee")
@@ -259,7 +250,8 @@ def data() -> dict:
     PostFactory(thread=thread, author=owner)
     opening = first_post(thread)
     thread_services.edit_post(
-        by=member, post=Post.objects.select_related("thread__community").get(pk=opening.pk),
+        by=member,
+        post=Post.objects.select_related("thread__community").get(pk=opening.pk),
         body="Edited once, so the post has a revision.",
     )
     now = timezone.now()
@@ -296,24 +288,27 @@ def data() -> dict:
     }
 
 
-def _clients(data: dict) -> dict[str, Client]:
-    clients = {"visitor": Client(raise_request_exception=False)}
-    for role in ("member", "owner"):
+def _clients(data: dict, roles: tuple[str, ...]) -> dict[str, Client]:
+    clients = {}
+    for role in roles:
         client = Client(raise_request_exception=False)
-        client.force_login(data[role])
+        if role != "visitor":
+            client.force_login(data[role])
         clients[role] = client
     return clients
 
 
 def _query_strings(params: tuple[str, ...]) -> list[str]:
+    """Each value of the corpus in every parameter at once (the views read all of their
+    parameters before answering, so one value cannot hide another's failure), then the
+    raw query strings."""
+    params = params or ("after", "q")
     queries = []
     for value in CORPUS:
         encoded = quote(value, safe="")
-        queries += [f"{param}={encoded}" for param in params]
-        if len(params) > 1:
-            queries.append("&".join(f"{param}={encoded}" for param in params))
-    for param in params or ("unknown",):
-        queries += [raw.format(p=param) for raw in RAW_QUERIES]
+        queries.append("&".join(f"{param}={encoded}" for param in params))
+    for raw in RAW_QUERIES:
+        queries.append("&".join(raw.format(p=param) for param in params))
     return queries
 
 
@@ -328,22 +323,25 @@ def test_every_page_of_our_apps_is_listed():
 def test_odd_values_in_every_parameter_never_fail(name, data):
     kwargs, params = PAGES[name]
     url = reverse(name, kwargs=kwargs(data))
+    # Pages that read no parameter get a few odd ones anyway, in case they start to.
+    queries = _query_strings(params) if params else _query_strings(())[-8:]
+    roles = ("visitor", "member", "owner") if name in OWNER_PAGES else ("visitor", "member")
     failures = []
-    for role, client in _clients(data).items():
-        for query in _query_strings(params):
-            headers = {}
-            for htmx in (False, True) if name in HTMX_PAGES else (False,):
-                headers = {"HX-Request": "true"} if htmx else {}
-                response = client.get(f"{url}?{query}", headers=headers)
-                if response.status_code not in ANSWERS:
-                    failures.append((role, htmx, query[:80], response.status_code))
+    for role, client in _clients(data, roles).items():
+        for number, query in enumerate(queries):
+            # A member asks for every other value as htmx does (the page's part alone).
+            htmx = name in HTMX_PAGES and role == "member" and number % 2 == 1
+            headers = {"HX-Request": "true"} if htmx else {}
+            response = client.get(f"{url}?{query}", headers=headers)
+            if response.status_code not in ANSWERS:
+                failures.append((role, htmx, query[:80], response.status_code))
     assert failures == []
 
 
 @pytest.mark.parametrize("name", sorted(POST_ONLY))
 def test_actions_refuse_a_get_whatever_its_parameters(name, data):
     url = reverse(name, kwargs=POST_ONLY[name](data))
-    for client in _clients(data).values():
+    for client in _clients(data, ("visitor", "member", "owner")).values():
         response = client.get(f"{url}?after=%C2%B2&q=%00")
         assert response.status_code in {302, 405}
 
@@ -368,7 +366,7 @@ def test_odd_values_in_the_address_itself_never_fail(data):
         f"/invitations/{'a' * 5000}/",
         "/dev/mailbox/%00/",
     ]
-    for role, client in _clients(data).items():
+    for role, client in _clients(data, ("visitor", "member", "owner")).items():
         for url in urls:
             response = client.get(url)
             assert response.status_code in ANSWERS, (role, url, response.status_code)

@@ -16,6 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from core import params
 from core.forms import add_service_errors
+from core.ratelimit import rate_limit
 from discussions import permissions
 from discussions.idea_forms import GoalLinkForm, IdeaForm, MergeForm, StatusForm
 from discussions.models import Idea, IdeaStatus
@@ -109,6 +110,7 @@ def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@rate_limit("lookups")
 def idea_similar(request: HttpRequest, slug: str) -> HttpResponse:
     """Similar ideas for a title being typed (htmx); the form works without it."""
     community = selectors.get_readable_community(user=request.user, slug=slug)
@@ -134,6 +136,7 @@ def _idea_for(request: HttpRequest, slug: str, thread_id: int) -> Idea:
 
 @login_required
 @require_POST
+@rate_limit("votes")
 def idea_vote(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     idea = _idea_for(request, slug, thread_id)
     withdraw = request.POST.get("action") == "withdraw"

@@ -5,10 +5,12 @@ from django.shortcuts import render
 from django.urls import URLPattern, path
 
 from core import params
+from core.ratelimit import rate_limit
 from discussions.models import ThreadKind
 from discussions.selectors import search as selectors
 
 
+@rate_limit("search")
 def search(request: HttpRequest) -> HttpResponse:
     """The results page; an htmx request gets the results alone."""
     page = selectors.search(

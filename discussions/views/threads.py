@@ -21,6 +21,7 @@ from communities.models import Community
 from communities.selectors import community_categories, get_community_for
 from core import params
 from core.forms import add_service_errors
+from core.ratelimit import rate_limit
 from discussions import permissions
 from discussions.forms import (
     DeletePostForm,
@@ -254,6 +255,7 @@ def thread_reply(request: HttpRequest, slug: str, thread_id: int) -> HttpRespons
 
 @login_required
 @require_POST
+@rate_limit("follows")
 def thread_follow(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     _community, thread = _load(request, slug, thread_id)
     following = request.POST.get("following") == "1"
@@ -336,6 +338,7 @@ def post_delete(request: HttpRequest, slug: str, thread_id: int, post_id: int) -
 
 @login_required
 @require_POST
+@rate_limit("reactions")
 def post_react(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> HttpResponse:
     _community, thread = _load(request, slug, thread_id)
     post = selectors.get_post(thread=thread, post_id=post_id)
@@ -410,6 +413,7 @@ def _mention_response(request: HttpRequest, community: Community, url: str) -> H
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit("lookups", methods=("GET",))
 def thread_mentions(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     community, thread = _load(request, slug, thread_id)
     return _mention_response(
@@ -418,6 +422,7 @@ def thread_mentions(request: HttpRequest, slug: str, thread_id: int) -> HttpResp
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit("lookups", methods=("GET",))
 def community_mentions(request: HttpRequest, slug: str) -> HttpResponse:
     community = get_community_for(user=request.user, slug=slug)
     return _mention_response(request, community, reverse("community_mentions", args=[slug]))
