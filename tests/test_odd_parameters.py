@@ -1,9 +1,11 @@
 """Every page answers odd query parameters with a page, a redirect or a refusal, never a 500.
 
 The list of pages is checked against the URL patterns, so a new page must be added here
-(with the GET parameters it reads) before this module passes again. Each page gets the
-corpus below in each parameter it reads, then all of them at once, as a visitor, a
-member and the community's owner (who moderates and manages the purpose).
+(with the GET parameters it reads) before this module passes again. Each value of the
+corpus below goes into every parameter a page reads, one request per value, as a visitor
+and a member, and as the community's owner (who moderates and manages the purpose) where
+the page does more for them; rate limits are off, since the point is reading the values.
+Runs on SQLite and PostgreSQL alike (PostgreSQL refuses NUL in any text).
 """
 
 import datetime
