@@ -16,6 +16,7 @@ from communities.models import (
     JoinRequestStatus,
     Membership,
 )
+from core import params
 from core.expressions import column, json_rows, load_json_rows, table
 from core.pagination import Page, keyset_page
 from purposes.models import Purpose
@@ -205,6 +206,8 @@ def recent_invitations(*, community: Community, limit: int = 100) -> list[Invita
 
 
 def get_invitation(*, token: str) -> Invitation:
+    if params.NUL in token:  # PostgreSQL refuses it in any text; no token holds one
+        raise Http404
     invitation = Invitation.objects.select_related("community", "community__purpose").filter(
         token=token
     )

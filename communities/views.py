@@ -24,7 +24,9 @@ from communities.forms import (
     RoleForm,
 )
 from communities.models import Community
+from core import params
 from core.forms import add_service_errors
+from core.ratelimit import rate_limit
 from discussions.permissions import can_post
 from discussions.selectors.threads import latest_threads
 from purposes.models import Purpose
@@ -38,9 +40,9 @@ def _error_message(error: ValidationError) -> str:
 
 def community_list(request: HttpRequest) -> HttpResponse:
     filters = {
-        "purpose_slug": request.GET.get("purpose", ""),
+        "purpose_slug": params.text(request.GET.get("purpose", ""), 100),
         "open_to_me": request.GET.get("open_to_me") == "1",
-        "query": request.GET.get("q", "")[:80],
+        "query": params.text(request.GET.get("q", ""), 80),
     }
     page = selectors.community_directory(
         user=request.user, after=request.GET.get("after"), **filters
@@ -73,7 +75,7 @@ def community_create(request: HttpRequest) -> HttpResponse:
         "default_notification_level": "participating",
         "default_digest": "weekly",
     }
-    purpose_slug = request.GET.get("purpose")
+    purpose_slug = params.text(request.GET.get("purpose"), 100)
     if purpose_slug:
         initial["purpose"] = purposes.filter(slug=purpose_slug).first()
     form = CommunityForm(request.POST or None, initial=initial, purposes=purposes)
@@ -126,6 +128,7 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("joins")
 def community_join(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.get_community_for(user=request.user, slug=slug)
     try:
@@ -139,6 +142,7 @@ def community_join(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("joins")
 def community_request(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.get_community_for(user=request.user, slug=slug)
     form = JoinRequestForm(request.POST)
@@ -328,6 +332,7 @@ def join_request_decide(request: HttpRequest, slug: str, request_id: int, decisi
 
 @login_required
 @require_POST
+@rate_limit("invitations")
 def invite_emails(request: HttpRequest, slug: str) -> HttpResponse:
     community = _community_for_moderation(request, slug)
     form = InviteEmailsForm(request.POST, **_invite_form_options(request))
@@ -362,6 +367,7 @@ def invite_emails(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("invitations")
 def invite_link(request: HttpRequest, slug: str) -> HttpResponse:
     community = _community_for_moderation(request, slug)
     form = InviteLinkForm(request.POST, **_invite_form_options(request))

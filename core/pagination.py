@@ -6,8 +6,9 @@ last row shown, and the next page starts strictly after it.
 
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+
+from core import params
 
 
 @dataclass
@@ -19,19 +20,17 @@ class Page:
 def _after_cursor(queryset: QuerySet, field: str, after: str | None) -> Q | None:
     if not after:
         return None
-    raw_value, _sep, pk = after.rpartition("|")
-    if not pk.isdigit():
+    raw_value, _sep, raw_pk = after.rpartition("|")
+    pk = params.positive_int(raw_pk)
+    if pk is None:
         return None
-    try:
-        value = queryset.model._meta.get_field(field).to_python(raw_value)
-    except ValidationError:
-        return None
+    value = params.field_value(queryset.model._meta.get_field(field), raw_value)
     if value is None:
         return None
     # The redundant `field >= value` gives the index a range to seek to, instead of
     # reading and discarding every row before the cursor.
     return Q(**{f"{field}__gte": value}) & (
-        Q(**{f"{field}__gt": value}) | Q(**{field: value, "pk__gt": int(pk)})
+        Q(**{f"{field}__gt": value}) | Q(**{field: value, "pk__gt": pk})
     )
 
 

@@ -369,3 +369,15 @@ INVITATIONS_PER_HOUR = env_int("INVITATIONS_PER_HOUR", 200)
 POST_MAX_LENGTH = env_int("POST_MAX_LENGTH", 50000)
 # New threads and replies one person may write in a minute (counted in the cache).
 POSTS_PER_MINUTE = env_int("POSTS_PER_MINUTE", 10)
+# How often one person ("user") and one address ("ip") may repeat an action, in the syntax
+# of ACCOUNT_RATE_LIMITS, counted in the cache (core.ratelimit); "" switches one off. An
+# address counts everyone behind it (an office), hence its higher allowance.
+RATE_LIMITS = {
+    "votes": env("RATE_LIMIT_VOTES", "60/m/user,600/m/ip"),
+    "reactions": env("RATE_LIMIT_REACTIONS", "60/m/user,600/m/ip"),
+    "follows": env("RATE_LIMIT_FOLLOWS", "30/m/user,300/m/ip"),
+    "joins": env("RATE_LIMIT_JOINS", "10/m/user,100/m/ip"),
+    "invitations": env("RATE_LIMIT_INVITATIONS", "10/m/user,100/m/ip"),
+    "lookups": env("RATE_LIMIT_LOOKUPS", "120/m/user,1200/m/ip"),
+    "search": env("RATE_LIMIT_SEARCH", "30/m/user,300/m/ip"),
+}

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from communities import permissions as community_permissions
+from core import params
 from discussions import permissions
 from discussions.models import (
     Decision,
@@ -30,6 +31,8 @@ def get_decision_for(*, user: User, slug: str, thread_id: int) -> Decision:
 
     Anything else is a 404, exactly as if it did not exist.
     """
+    if params.positive_int(thread_id) is None:
+        raise Http404
     decision = (
         Decision.objects.filter(
             thread_id=thread_id,

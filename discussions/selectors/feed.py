@@ -23,11 +23,11 @@ from django.db import connection
 from django.db.models import Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
 from communities.models import Community
 from communities.permissions import communities_member_of
+from core import params
 from core.expressions import column, table
 from discussions.models import Activity, ActivityKind, Decision, IdeaStatus, Thread
 from purposes.models import Goal, Measurement
@@ -93,15 +93,10 @@ def parse_cursor(after: str | None) -> tuple[datetime.datetime, str, int] | None
     if len(parts) != 3:
         return None
     raw_at, source, raw_pk = parts
-    if source not in SOURCE_RANK or not raw_pk.isdigit():
+    at, pk = params.aware_datetime(raw_at), params.positive_int(raw_pk)
+    if source not in SOURCE_RANK or at is None or pk is None:
         return None
-    try:
-        at = parse_datetime(raw_at)
-    except ValueError:
-        return None
-    if at is None or timezone.is_naive(at):
-        return None
-    return at, source, int(raw_pk)
+    return at, source, pk
 
 
 def _after(cursor: tuple[datetime.datetime, str, int] | None, source: str) -> Q:

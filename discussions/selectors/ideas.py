@@ -5,7 +5,6 @@ lists are keyset-paginated on their sort key and the id, the viewer's votes for 
 are one query, and support by member type is counted by the database.
 """
 
-import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -13,7 +12,6 @@ from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import (
     Count,
@@ -35,6 +33,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import MemberType, User
 from communities import permissions as community_permissions
 from communities.models import Community
+from core import params
 from core.pagination import Page
 from discussions import permissions
 from discussions.models import GoalLink, Idea, IdeaStatus, IdeaStatusChange, IdeaVote, Tag, Thread
@@ -42,7 +41,6 @@ from purposes.models import Challenge, Goal, Purpose
 from purposes.selectors import purpose_shown_to
 
 IDEAS_PAGE_SIZE = 20
-MAX_BIGINT = 2**63 - 1
 SUPPORT_THRESHOLD = 5
 SIMILAR_CANDIDATES = 200
 SIMILAR_LIMIT = 5
@@ -81,7 +79,7 @@ STATUS_ORDER = (
 
 def get_idea(*, community: Community, thread_id: int) -> Idea:
     """An idea of a community the caller has checked is readable; 404 when there is none."""
-    if not _in_range(thread_id):
+    if params.positive_int(thread_id) is None:
         raise Http404
     idea = (
         Idea.objects.filter(community=community, thread_id=thread_id)
@@ -106,15 +104,6 @@ def _cursor_text(value) -> str:
     return str(value)
 
 
-def _in_range(value) -> bool:
-    """False for numbers no database column holds (a tampered cursor or address)."""
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, int):
-        return abs(value) <= MAX_BIGINT
-    return True
-
-
 def _descending_page(queryset: QuerySet, *, field: str, after: str | None, page_size: int) -> Page:
     """One page ordered by (`field`, pk) descending, starting after cursor "value|pk".
 
@@ -122,15 +111,13 @@ def _descending_page(queryset: QuerySet, *, field: str, after: str | None, page_
     """
     queryset = queryset.order_by(f"-{field}", "-pk")
     if after:
-        raw_value, _sep, pk = after.rpartition("|")
-        try:
-            value = queryset.model._meta.get_field(field).to_python(raw_value)
-        except ValidationError:
-            value = None
-        if value is not None and _in_range(value) and pk.isdigit() and _in_range(int(pk)):
+        raw_value, _sep, raw_pk = after.rpartition("|")
+        value = params.field_value(queryset.model._meta.get_field(field), raw_value)
+        pk = params.positive_int(raw_pk)
+        if value is not None and pk is not None:
             queryset = queryset.filter(
                 Q(**{f"{field}__lte": value})
-                & (Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": int(pk)}))
+                & (Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": pk}))
             )
     items = list(queryset[: page_size + 1])
     next_cursor = None
@@ -158,8 +145,8 @@ class IdeaFilters:
         return cls(
             sort=sort if sort in SORTS else DEFAULT_SORT,
             status=status if status in IdeaStatus.values else "",
-            challenge=int(challenge) if challenge.isdigit() and len(challenge) < 19 else None,
-            tag=query.get("tag", "").strip().lower()[:40],
+            challenge=params.positive_int(challenge),
+            tag=params.text(query.get("tag", "")).strip().lower()[:40],
         )
 
     @property

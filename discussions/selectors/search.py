@@ -48,11 +48,14 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
+from core import params
 from discussions.models import Post, ThreadKind
 from discussions.permissions import posts_visible_to
 
 PAGE_SIZE = 20
 MAX_CURSOR_LENGTH = 80
+# A result's number in the list, as far as anyone pages.
+MAX_POSITION = 999_999_999
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
 SEARCH_CONFIG = "english"
@@ -133,10 +136,9 @@ def parse_cursor(raw: str | None, *, full_text: bool) -> Cursor | None:
     parts = raw.split("|")
     if len(parts) != 3:
         return None
-    rank, post_id, position = parts
-    if not (post_id.isascii() and post_id.isdigit() and len(post_id) < 19):
-        return None
-    if not (position.isascii() and position.isdigit() and len(position) < 10):
+    rank, raw_post_id, raw_position = parts
+    post_id, position = params.positive_int(raw_post_id), params.positive_int(raw_position)
+    if post_id is None or position is None or position > MAX_POSITION:
         return None
     if full_text:
         if not _FLOAT_RANK.fullmatch(rank):
@@ -150,7 +152,7 @@ def parse_cursor(raw: str | None, *, full_text: bool) -> Cursor | None:
             rank = "0"  # "1e-999" reads as zero in Python, and is out of range in SQL.
     elif not (rank.isascii() and rank.isdigit() and len(rank) < 4):
         return None
-    return Cursor(rank, int(post_id), int(position))
+    return Cursor(rank, post_id, position)
 
 
 def _rank_text(rank) -> str:

@@ -17,6 +17,7 @@ from django.utils.text import Truncator
 from accounts.models import PersonName, User
 from communities import permissions as community_permissions
 from communities.models import Category, Community
+from core import params
 from core.expressions import column, json_rows, load_json_rows, row_value, table
 from core.pagination import Page, keyset_page
 from discussions import permissions
@@ -49,15 +50,12 @@ def _after_thread(after: str | None) -> Q | None:
     if not after:
         return None
     parts = after.split("|")
-    if len(parts) != 3 or parts[0] not in ("0", "1") or not parts[2].isdigit():
+    if len(parts) != 3 or parts[0] not in ("0", "1"):
         return None
-    try:
-        moment = datetime.datetime.fromisoformat(parts[1])
-    except ValueError:
+    moment, pk = params.aware_datetime(parts[1]), params.positive_int(parts[2])
+    if moment is None or pk is None:
         return None
-    if moment.tzinfo is None:
-        return None
-    pinned, pk = parts[0] == "1", int(parts[2])
+    pinned = parts[0] == "1"
     # The leading bound lets the index seek instead of reading the skipped rows.
     return Q(is_pinned__lte=pinned) & (
         Q(is_pinned__lt=pinned)
@@ -232,9 +230,10 @@ def latest_threads(*, user: User, community: Community, limit: int = LATEST_THRE
 
 
 def get_category(community: Community, category_id: str | None) -> Category | None:
-    if not category_id or not str(category_id).isdigit():
+    category_id = params.positive_int(category_id)
+    if category_id is None:
         return None
-    return community.categories.filter(pk=int(category_id)).first()
+    return community.categories.filter(pk=category_id).first()
 
 
 # -- one thread ---------------------------------------------------------------------------------
@@ -525,12 +524,13 @@ def mention_suggestions(
 
 def get_reader(*, community: Community, person_id: str | None) -> User | None:
     """The person with this id if the mention lookup may offer them in `community`."""
-    if not person_id or not str(person_id).isdigit() or len(str(person_id)) > 18:
+    person_id = params.positive_int(person_id)
+    if person_id is None:
         return None
     return (
         permissions.mention_audience(community)
         .exclude(display_name="")
-        .filter(pk=int(person_id))
+        .filter(pk=person_id)
         .first()
     )
 
@@ -557,9 +557,10 @@ def move_targets(*, user: User, thread: Thread, limit: int = 200) -> list[MoveTa
 
 
 def get_move_target(*, user: User, thread: Thread, community_id: str | None) -> Community | None:
-    if not community_id or not str(community_id).isdigit():
+    community_id = params.positive_int(community_id)
+    if community_id is None:
         return None
     for target in move_targets(user=user, thread=thread):
-        if target.community.pk == int(community_id):
+        if target.community.pk == community_id:
             return target.community
     return None

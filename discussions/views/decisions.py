@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from communities.selectors import get_readable_community
 from core.forms import add_service_errors
+from core.ratelimit import rate_limit
 from discussions import permissions
 from discussions.decision_forms import DecisionForm, GoalLinkForm, OutcomeForm, VoteForm
 from discussions.models import Decision
@@ -90,6 +91,7 @@ def decision_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("votes")
 def decision_vote(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     decision = selectors.get_decision_for(user=request.user, slug=slug, thread_id=thread_id)
     form = VoteForm(request.POST)

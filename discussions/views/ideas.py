@@ -15,7 +15,9 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from communities.selectors import get_readable_community
+from core import params
 from core.forms import add_service_errors
+from core.ratelimit import rate_limit
 from discussions import permissions
 from discussions.idea_forms import GoalLinkForm, IdeaForm, MergeForm, StatusForm
 from discussions.models import Idea, IdeaStatus
@@ -87,7 +89,7 @@ def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
         request.POST or None,
         challenges=selectors.community_challenges(user=request.user, community=community),
         open_challenges=selectors.open_challenges(user=request.user, community=community),
-        initial={"challenge": request.GET.get("challenge", "")},
+        initial={"challenge": params.positive_int(request.GET.get("challenge"))},
     )
     similar = []
     if request.method == "POST" and form.is_valid():
@@ -109,10 +111,11 @@ def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@rate_limit("lookups")
 def idea_similar(request: HttpRequest, slug: str) -> HttpResponse:
     """Similar ideas for a title being typed (htmx); the form works without it."""
     community = get_readable_community(user=request.user, slug=slug)
-    title = request.GET.get("title", "")[:200]
+    title = params.text(request.GET.get("title", ""), 200)
     return render(
         request,
         "discussions/ideas/_similar.html",
@@ -134,6 +137,7 @@ def _idea_for(request: HttpRequest, slug: str, thread_id: int) -> Idea:
 
 @login_required
 @require_POST
+@rate_limit("votes")
 def idea_vote(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     idea = _idea_for(request, slug, thread_id)
     withdraw = request.POST.get("action") == "withdraw"
@@ -206,7 +210,9 @@ def idea_merge(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     if idea.merged_into_id:
         messages.error(request, _("This idea has already been merged into another."))
         return redirect(idea.thread.get_absolute_url())
-    form = MergeForm(request.POST or None, initial={"original": request.GET.get("into")})
+    form = MergeForm(
+        request.POST or None, initial={"original": params.positive_int(request.GET.get("into"))}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             original = selectors.get_idea(

@@ -4,15 +4,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 
+from core import params
+from core.ratelimit import rate_limit
 from discussions.models import ThreadKind
 from discussions.selectors import search as selectors
 
 
+@rate_limit("search")
 def search(request: HttpRequest) -> HttpResponse:
     """The results page; an htmx request gets the results alone."""
     page = selectors.search(
         user=request.user,
-        query=request.GET.get("q", ""),
+        query=params.text(request.GET.get("q", ""), 1000),
         after=request.GET.get("after"),
         kind=request.GET.get("kind", ""),
     )

@@ -19,7 +19,9 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from communities.models import Community
 from communities.selectors import community_categories, get_community_for, get_readable_community
+from core import params
 from core.forms import add_service_errors
+from core.ratelimit import rate_limit
 from discussions import permissions
 from discussions.forms import (
     DeletePostForm,
@@ -47,10 +49,6 @@ def _messages_of(error: Exception) -> str:
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
     return str(error) or _("You may not do that here.")
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 def _load(request: HttpRequest, slug: str, thread_id: int) -> tuple[Community, Thread]:
@@ -154,18 +152,19 @@ def _thread_context(
     post_page = selectors.thread_posts(
         user=user,
         thread=thread,
-        after=_int(request.GET.get("after")),
-        before=_int(request.GET.get("before")),
+        after=params.positive_int(request.GET.get("after")),
+        before=params.positive_int(request.GET.get("before")),
     )
     quoted = None
     quote_id = request.GET.get("quote")
     if reply_form is not None and reply_form.is_bound:
         quote_id = reply_form.data.get("quoted_post")
-    if _int(quote_id):
-        quoted = next((post for post in post_page.items if post.pk == int(quote_id)), None)
+    quote_id = params.positive_int(quote_id)
+    if quote_id:
+        quoted = next((post for post in post_page.items if post.pk == quote_id), None)
         if quoted is None:
             try:
-                quoted = selectors.get_post(thread=thread, post_id=int(quote_id))
+                quoted = selectors.get_post(thread=thread, post_id=quote_id)
             except Http404:
                 quoted = None
         if quoted is not None and quoted.is_deleted:
@@ -256,6 +255,7 @@ def thread_reply(request: HttpRequest, slug: str, thread_id: int) -> HttpRespons
 
 @login_required
 @require_POST
+@rate_limit("follows")
 def thread_follow(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     _community, thread = _load(request, slug, thread_id)
     following = request.POST.get("following") == "1"
@@ -342,6 +342,7 @@ def post_delete(request: HttpRequest, slug: str, thread_id: int, post_id: int) -
 
 @login_required
 @require_POST
+@rate_limit("reactions")
 def post_react(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> HttpResponse:
     _community, thread = _load(request, slug, thread_id)
     post = selectors.get_post(thread=thread, post_id=post_id)
@@ -406,15 +407,17 @@ def _mention_response(request: HttpRequest, community: Community, url: str) -> H
             "discussions/threads/_mention_insert.html",
             {"field": form["body"]},
         )
-    people = selectors.mention_suggestions(community=community, query=request.GET.get("q", ""))
+    query = params.text(request.GET.get("q", ""))
+    people = selectors.mention_suggestions(community=community, query=query)
     return render(
         request,
         "discussions/threads/_mention_results.html",
-        {"people": people, "insert_url": url, "query": request.GET.get("q", "")},
+        {"people": people, "insert_url": url, "query": query},
     )
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit("lookups", methods=("GET",))
 def thread_mentions(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     community, thread = _load(request, slug, thread_id)
     return _mention_response(
@@ -423,6 +426,7 @@ def thread_mentions(request: HttpRequest, slug: str, thread_id: int) -> HttpResp
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit("lookups", methods=("GET",))
 def community_mentions(request: HttpRequest, slug: str) -> HttpResponse:
     community = get_community_for(user=request.user, slug=slug)
     return _mention_response(request, community, reverse("community_mentions", args=[slug]))
