@@ -1,12 +1,14 @@
 """Invitation emails, rendered in the inviter's words and sent through the queue."""
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from communities.models import Invitation
+from purposes.selectors import purpose_shown_to
 
 
 def send_invitation_emails(invitations: list[Invitation]) -> None:
@@ -15,6 +17,8 @@ def send_invitation_emails(invitations: list[Invitation]) -> None:
         context = {
             "invitation": invitation,
             "community": invitation.community,
+            # The person invited has no account yet: they see what a visitor sees.
+            "purpose": purpose_shown_to(user=AnonymousUser(), purpose=invitation.community.purpose),
             "inviter": invitation.invited_by,
             "url": settings.SITE_URL + reverse("invitation_detail", args=[invitation.token]),
             "site_name": settings.SITE_NAME,

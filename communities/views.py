@@ -483,6 +483,7 @@ def invitation_detail(request: HttpRequest, token: str) -> HttpResponse:
         {
             "invitation": invitation,
             "community": invitation.community,
+            "purpose": purpose_shown_to(user=request.user, purpose=invitation.community.purpose),
             "refusal": refusal,
             "already_member": already_member,
             "state": selectors.invitation_state(invitation, now),

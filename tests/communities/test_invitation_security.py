@@ -489,3 +489,26 @@ def test_the_services_refuse_a_member_type_from_a_moderator(
     }
     assert state() == before
     assert callbacks == []
+
+
+def test_an_invitation_to_a_draft_purposes_community_does_not_name_the_purpose(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    purpose = PurposeFactory(title="Unannounced merger plan", status="draft")
+    community = CommunityFactory(purpose=purpose, name="Integration team", visibility="public")
+    with django_capture_on_commit_callbacks(execute=True):
+        [invitation] = services.invite_by_email(
+            community=community, by=owner_of(community), emails=["new.person@example.org"]
+        )
+
+    [message] = mailoutbox
+    assert "Integration team" in message.body
+    assert "Unannounced merger plan" not in message.body
+    assert "Unannounced merger plan" not in message.alternatives[0][0]
+    page = client.get(invitation.get_absolute_url())
+    assert page.status_code == 200
+    assert "Integration team" in page.text
+    assert "Unannounced merger plan" not in page.text
+
+    client.force_login(AdministratorFactory())
+    assert "Unannounced merger plan" in client.get(invitation.get_absolute_url()).text
