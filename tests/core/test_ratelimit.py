@@ -38,6 +38,15 @@ def test_the_address_is_remote_addr_and_an_ipv6_address_stands_for_its_64():
     assert client_address(request) == "192.0.2.7"
 
 
+def test_behind_trusted_proxies_the_address_comes_from_the_forwarded_header(settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    behind_proxy = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.4, 203.0.113.9"
+    )
+    # One proxy of our own: the address it saw is the last one, the rest may be forged.
+    assert client_address(behind_proxy) == "203.0.113.9"
+
+
 @pytest.mark.django_db
 def test_a_person_is_counted_alone_and_a_refusal_is_not_counted(settings):
     settings.RATE_LIMITS = {"votes": "2/m/user,100/m/ip"}
