@@ -1,11 +1,13 @@
 """Administration of threads and posts: mostly for looking, since writes go through the
-pages, whose services keep counters, rendered text, revisions and mentions right.
+pages, whose services keep counters, rendered text, revisions and mentions right. The one
+change made here, a thread's moderation flags, goes through the same moderation service.
 
 Lists skip the full result count: with a million posts, counting them on every page view
 would cost more than the page itself.
 """
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from discussions.models import (
     Activity,
@@ -17,6 +19,9 @@ from discussions.models import (
     Thread,
     ThreadSubscription,
 )
+from discussions.services import threads as services
+
+MODERATION_FLAGS = {"is_pinned": "pinned", "is_locked": "locked", "is_closed": "closed"}
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -66,16 +71,28 @@ class ThreadAdmin(admin.ModelAdmin):
         "is_locked",
         "is_closed",
     ]
-    readonly_fields = [
-        field for field in fields if field not in ("is_pinned", "is_locked", "is_closed")
-    ]
+    readonly_fields = [field for field in fields if field not in MODERATION_FLAGS]
 
     def has_add_permission(self, request) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        # Deleting a thread here would skip the feed and counters; moderators delete posts.
-        return request.user.is_superuser
+        # No service deletes a thread: it would skip the feed and counters. Moderators
+        # delete posts on the pages.
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Thread, form, change: bool) -> None:
+        # Only the flags that changed, by `set_thread_state` as on the thread page: saving
+        # the whole row would put back counters that a reply moved since the row was read.
+        changes = {
+            MODERATION_FLAGS[field]: form.cleaned_data[field]
+            for field in form.changed_data
+            if field in MODERATION_FLAGS
+        }
+        if changes:
+            stored = Thread.objects.select_related("community").get(pk=obj.pk)
+            services.set_thread_state(by=request.user, thread=stored, **changes)
+        obj.refresh_from_db()
 
 
 class RevisionInline(admin.TabularInline):
@@ -111,11 +128,13 @@ class PostAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(ReadOnlyAdmin):
+    """Tags are made by the thread services, which keep them one short line, lower case and
+    unique per community; none renames or deletes one."""
+
     list_display = ["name", "community"]
     search_fields = ["name", "community__name"]
     list_select_related = ["community"]
-    raw_id_fields = ["community"]
 
 
 @admin.register(Reaction)
