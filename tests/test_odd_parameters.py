@@ -97,6 +97,8 @@ PAGES: dict[str, tuple[Callable[[dict], dict], tuple[str, ...]]] = {
     "person_detail": (lambda d: {"pk": d["member"].pk}, ()),
     "settings": (lambda d: {}, ()),
     "settings_profile": (lambda d: {}, ()),
+    "admin_login": (lambda d: {}, ("next",)),
+    "admin_logout": (lambda d: {}, ()),
     "purpose_list": (lambda d: {}, ("status", "after")),
     "purpose_create": (lambda d: {}, ()),
     "purpose_detail": (lambda d: {"slug": d["purpose"].slug}, ()),
