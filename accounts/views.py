@@ -11,6 +11,7 @@ from accounts import selectors, services
 from accounts.forms import ProfileForm
 from accounts.permissions import is_administrator
 from core.forms import add_service_errors
+from core.ratelimit import rate_limit
 from discussions.permissions import people_visible_to
 
 
@@ -25,6 +26,7 @@ def settings_index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@rate_limit("writes", methods=("POST",))
 def settings_profile(request: HttpRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":

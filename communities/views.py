@@ -61,6 +61,7 @@ def community_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@rate_limit("writes", methods=("POST",))
 def community_create(request: HttpRequest) -> HttpResponse:
     purposes = permissions.purposes_for_new_community(request.user).order_by("title")
     if not purposes.exists():
@@ -164,6 +165,7 @@ def community_request(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("writes", methods=("POST",))
 def community_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.get_community_for(user=request.user, slug=slug)
     if services.withdraw_join_request(user=request.user, community=community):
@@ -173,6 +175,7 @@ def community_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("writes", methods=("POST",))
 def community_leave(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.get_community_for(user=request.user, slug=slug)
     try:
@@ -193,6 +196,7 @@ def _fresh(community: Community) -> Community:
 
 @login_required
 @require_POST
+@rate_limit("writes", methods=("POST",))
 def membership_preferences(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.get_community_for(user=request.user, slug=slug)
     membership = selectors.viewer_membership(user=request.user, community=community)
@@ -244,6 +248,7 @@ def _community_for_moderation(request: HttpRequest, slug: str) -> Community:
 
 
 @login_required
+@rate_limit("writes", methods=("POST",))
 def community_settings(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.get_community_for(user=request.user, slug=slug)
     permissions.require_configure(request.user, community)
@@ -309,6 +314,7 @@ def moderation(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("writes", methods=("POST",))
 def join_request_decide(request: HttpRequest, slug: str, request_id: int, decision: str):
     if decision not in ("approve", "decline"):
         raise Http404
@@ -394,6 +400,7 @@ def invite_link(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("writes", methods=("POST",))
 def invitation_revoke(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
     community = _community_for_moderation(request, slug)
     invitation = community.invitations.filter(pk=invitation_id).first()
@@ -406,6 +413,7 @@ def invitation_revoke(request: HttpRequest, slug: str, invitation_id: int) -> Ht
 
 @login_required
 @require_POST
+@rate_limit("writes", methods=("POST",))
 def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
     community = _community_for_moderation(request, slug)
     membership = selectors.get_membership(community=community, membership_id=membership_id)
@@ -427,6 +435,7 @@ def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
 
 @login_required
 @require_POST
+@rate_limit("writes", methods=("POST",))
 def member_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
     community = selectors.get_community_for(user=request.user, slug=slug)
     permissions.require_configure(request.user, community)
@@ -446,6 +455,7 @@ def member_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResp
 
 @login_required
 @require_POST
+@rate_limit("writes", methods=("POST",))
 def member_unban(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
     community = _community_for_moderation(request, slug)
     ban = community.bans.filter(user_id=user_id).select_related("user").first()
@@ -456,6 +466,7 @@ def member_unban(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
     return redirect("community_moderation", slug=community.slug)
 
 
+@rate_limit("writes", methods=("POST",))
 def invitation_detail(request: HttpRequest, token: str) -> HttpResponse:
     invitation = selectors.get_invitation(token=token)
     now = timezone.now()
@@ -491,6 +502,7 @@ def invitation_detail(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@rate_limit("writes", methods=("POST",))
 def invitation_signup(request: HttpRequest, token: str) -> HttpResponse:
     """Start sign-up for a person new to the site, remembering the invitation they hold.
 

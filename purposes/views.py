@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from communities.selectors import communities_of_purpose
 from core.forms import add_service_errors
+from core.ratelimit import rate_limit
 from discussions.selectors.ideas import purpose_ideas
 from purposes import charts, permissions, selectors, services
 from purposes.forms import ChallengeForm, GoalForm, MeasurementForm, PurposeForm, PurposeStatusForm
@@ -35,6 +36,7 @@ def purpose_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@rate_limit("writes", methods=("POST",))
 def purpose_create(request: HttpRequest) -> HttpResponse:
     if not permissions.can_create_purpose(request.user):
         raise Http404
@@ -76,6 +78,7 @@ def _managed_purpose(request: HttpRequest, slug: str):
 
 
 @login_required
+@rate_limit("writes", methods=("POST",))
 def purpose_edit(request: HttpRequest, slug: str) -> HttpResponse:
     purpose = _managed_purpose(request, slug)
     initial = {
@@ -101,6 +104,7 @@ def purpose_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("writes", methods=("POST",))
 def purpose_status(request: HttpRequest, slug: str) -> HttpResponse:
     purpose = _managed_purpose(request, slug)
     form = PurposeStatusForm(request.POST)
@@ -119,6 +123,7 @@ def purpose_status(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@rate_limit("writes", methods=("POST",))
 def goal_create(request: HttpRequest, slug: str) -> HttpResponse:
     purpose = _managed_purpose(request, slug)
     form = GoalForm(request.POST or None)
@@ -136,6 +141,7 @@ def goal_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@rate_limit("writes", methods=("POST",))
 def goal_edit(request: HttpRequest, slug: str, goal_id: int) -> HttpResponse:
     purpose = _managed_purpose(request, slug)
     goal = selectors.get_goal(purpose=purpose, goal_id=goal_id)
@@ -161,6 +167,7 @@ def goal_edit(request: HttpRequest, slug: str, goal_id: int) -> HttpResponse:
 
 
 @login_required
+@rate_limit("writes", methods=("POST",))
 def measurement_create(request: HttpRequest, slug: str, goal_id: int) -> HttpResponse:
     purpose = _managed_purpose(request, slug)
     goal = selectors.get_goal(purpose=purpose, goal_id=goal_id)
@@ -179,6 +186,7 @@ def measurement_create(request: HttpRequest, slug: str, goal_id: int) -> HttpRes
 
 
 @login_required
+@rate_limit("writes", methods=("POST",))
 def challenge_create(request: HttpRequest, slug: str) -> HttpResponse:
     purpose = _managed_purpose(request, slug)
     form = ChallengeForm(request.POST or None)

@@ -12,14 +12,15 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import User
 from communities.models import Invitation, JoinRequest, Membership, Role
 from core import ratelimit
-from discussions.models import IdeaVote, Reaction, ThreadSubscription
+from discussions.models import IdeaVote, Post, Reaction, ThreadSubscription
 from discussions.services import ideas as idea_services
 from tests.accounts.factories import UserFactory
 from tests.communities.factories import CommunityFactory
 from tests.discussions.decisions_support import counts, open_decision, option
-from tests.discussions.factories import ThreadFactory, first_post, member_of
+from tests.discussions.factories import PostFactory, ThreadFactory, first_post, member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -126,6 +127,39 @@ ACTIONS = {
         ),
     ),
     "search": Action("search", lambda c, d, who, n: c.get(reverse("search"), {"q": "thread"})),
+    # Every other form that writes shares one ceiling ("writes"): a reply, an edit, the
+    # profile and a moderator's removal stand for the rest.
+    "reply": Action(
+        "writes",
+        lambda c, d, who, n: c.post(_thread_url("thread_reply", d), {"body": f"Reply {n}"}),
+        lambda d, who: Post.objects.filter(author=d[who]).count(),
+    ),
+    "post edit": Action(
+        "writes",
+        lambda c, d, who, n: c.post(
+            _thread_url("post_edit", d, post=d[f"{who}_post"].pk), {"body": f"Edited {n}"}
+        ),
+        lambda d, who: Post.objects.get(pk=d[f"{who}_post"].pk).body,
+    ),
+    "profile": Action(
+        "writes",
+        lambda c, d, who, n: c.post(
+            reverse("settings_profile"),
+            {"display_name": f"Name {n}", "bio": "", "timezone": "UTC", "language": "en"},
+        ),
+        lambda d, who: User.objects.get(pk=d[who].pk).display_name,
+    ),
+    "member removal": Action(
+        "writes",
+        lambda c, d, who, n: c.post(
+            reverse(
+                "community_member_remove",
+                args=[d["community"].slug, d[f"{who}_removable"][n].pk],
+            )
+        ),
+        lambda d, who: Membership.objects.filter(community=d["community"]).count(),
+        people="moderators",
+    ),
 }
 
 
@@ -153,6 +187,11 @@ def data() -> dict:
         author=owner, community=community, title="Night deliveries", description="Fewer trucks."
     ).thread
     d["decision"] = open_decision(community)
+    for name in ("ana", "bo"):
+        d[f"{name}_post"] = PostFactory(thread=d["thread"], author=d[name])
+        d[f"{name}_moderator_removable"] = [
+            Membership.objects.get(community=community, user=member_of(community)) for _ in range(3)
+        ]
     purpose = community.purpose
     d["open"] = [CommunityFactory(owner=owner, purpose=purpose) for _ in range(3)]
     d["on_request"] = [

@@ -379,6 +379,9 @@ POSTS_PER_MINUTE = env_int("POSTS_PER_MINUTE", 10)
 # address counts everyone behind it (an office), hence its higher allowance.
 RATE_LIMITS = {
     "votes": env("RATE_LIMIT_VOTES", "60/m/user,600/m/ip"),
+    # Every other form that writes (posting, editing, moderating, settings, goals): a
+    # ceiling no person reaches by hand, so a script is stopped without slowing anyone.
+    "writes": env("RATE_LIMIT_WRITES", "60/m/user,600/m/ip"),
     "reactions": env("RATE_LIMIT_REACTIONS", "60/m/user,600/m/ip"),
     "follows": env("RATE_LIMIT_FOLLOWS", "30/m/user,300/m/ip"),
     "joins": env("RATE_LIMIT_JOINS", "10/m/user,100/m/ip"),

@@ -56,6 +56,7 @@ def _refused(request: HttpRequest, decision: Decision, reason: str) -> HttpRespo
 
 
 @login_required
+@rate_limit("writes", methods=("POST",))
 def decision_create(request: HttpRequest, slug: str) -> HttpResponse:
     community = get_readable_community(user=request.user, slug=slug)
     refusal = permissions.post_refusal(request.user, community)
@@ -116,6 +117,7 @@ def decision_vote(request: HttpRequest, slug: str, thread_id: int) -> HttpRespon
 
 @login_required
 @require_POST
+@rate_limit("writes", methods=("POST",))
 def decision_close(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     decision = selectors.get_decision_for(user=request.user, slug=slug, thread_id=thread_id)
     refusal = permissions.close_refusal(request.user, decision)
@@ -131,6 +133,7 @@ def decision_close(request: HttpRequest, slug: str, thread_id: int) -> HttpRespo
 
 
 @login_required
+@rate_limit("writes", methods=("POST",))
 def decision_outcome(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     decision = selectors.get_decision_for(user=request.user, slug=slug, thread_id=thread_id)
     refusal = permissions.close_refusal(request.user, decision)
@@ -163,6 +166,7 @@ def _goal_of(decision: Decision, goal_id: int) -> Goal | None:
 
 @login_required
 @require_POST
+@rate_limit("writes", methods=("POST",))
 def decision_link_goal(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     decision = selectors.get_decision_for(user=request.user, slug=slug, thread_id=thread_id)
     if not permissions.can_manage_ideas(request.user, decision.thread.community):
@@ -189,6 +193,7 @@ def decision_link_goal(request: HttpRequest, slug: str, thread_id: int) -> HttpR
 
 @login_required
 @require_POST
+@rate_limit("writes", methods=("POST",))
 def decision_unlink_goal(
     request: HttpRequest, slug: str, thread_id: int, goal_id: int
 ) -> HttpResponse:

@@ -75,6 +75,7 @@ def idea_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@rate_limit("writes", methods=("POST",))
 def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
     community = get_readable_community(user=request.user, slug=slug)
     refusal = permissions.post_refusal(request.user, community)
@@ -182,6 +183,7 @@ def _managed_idea(request: HttpRequest, slug: str, thread_id: int) -> Idea:
 
 
 @login_required
+@rate_limit("writes", methods=("POST",))
 def idea_status(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     idea = _managed_idea(request, slug, thread_id)
     form = StatusForm(request.POST or None)
@@ -205,6 +207,7 @@ def idea_status(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse
 
 
 @login_required
+@rate_limit("writes", methods=("POST",))
 def idea_merge(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     idea = _managed_idea(request, slug, thread_id)
     if idea.merged_into_id:
@@ -251,6 +254,7 @@ def idea_merge(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("writes", methods=("POST",))
 def idea_link_goal(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     idea = _managed_idea(request, slug, thread_id)
     form = GoalLinkForm(request.POST, goals=selectors.community_goals(community=idea.community))
@@ -271,6 +275,7 @@ def idea_link_goal(request: HttpRequest, slug: str, thread_id: int) -> HttpRespo
 
 @login_required
 @require_POST
+@rate_limit("writes", methods=("POST",))
 def idea_unlink_goal(request: HttpRequest, slug: str, thread_id: int, goal_id: int) -> HttpResponse:
     idea = _managed_idea(request, slug, thread_id)
     goal = {goal.pk: goal for goal in selectors.community_goals(community=idea.community)}.get(

@@ -107,6 +107,7 @@ def thread_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@rate_limit("writes", methods=("POST",))
 def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
     community = get_community_for(user=request.user, slug=slug)
     refusal = permissions.post_refusal(request.user, community)
@@ -223,6 +224,7 @@ def thread_detail(request: HttpRequest, slug: str, thread_id: int) -> HttpRespon
 
 @login_required
 @require_POST
+@rate_limit("writes", methods=("POST",))
 def thread_reply(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     community, thread = _load(request, slug, thread_id)
     form = ReplyForm(request.POST)
@@ -275,6 +277,7 @@ def thread_follow(request: HttpRequest, slug: str, thread_id: int) -> HttpRespon
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limit("writes", methods=("POST",))
 def post_edit(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> HttpResponse:
     community, thread = _load(request, slug, thread_id)
     post = selectors.get_post(thread=thread, post_id=post_id)
@@ -324,6 +327,7 @@ def post_revisions(request: HttpRequest, slug: str, thread_id: int, post_id: int
 
 @login_required
 @require_POST
+@rate_limit("writes", methods=("POST",))
 def post_delete(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> HttpResponse:
     _community, thread = _load(request, slug, thread_id)
     post = selectors.get_post(thread=thread, post_id=post_id)
@@ -371,6 +375,7 @@ def post_react(request: HttpRequest, slug: str, thread_id: int, post_id: int) ->
 
 @login_required
 @require_POST
+@rate_limit("writes", methods=("POST",))
 def post_accept(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> HttpResponse:
     _community, thread = _load(request, slug, thread_id)
     post = selectors.get_post(thread=thread, post_id=post_id)
@@ -446,6 +451,7 @@ MODERATION_ACTIONS = {
 
 @login_required
 @require_POST
+@rate_limit("writes", methods=("POST",))
 def thread_moderate(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     community, thread = _load(request, slug, thread_id)
     if not permissions.can_moderate(request.user, community):
@@ -462,6 +468,7 @@ def thread_moderate(request: HttpRequest, slug: str, thread_id: int) -> HttpResp
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limit("writes", methods=("POST",))
 def thread_move(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     community, thread = _load(request, slug, thread_id)
     if not permissions.can_moderate(request.user, community):
