@@ -31,15 +31,28 @@ _NESTED = "mention_nested"
 
 
 def _candidates(words: str) -> list[str]:
-    """What an "@" may name, longest first: "Ada Lovelace." -> ..., "Ada Lovelace", "Ada"."""
+    """What an "@" may name, longest first: "Ada Lovelace." -> ..., "Ada Lovelace", "Ada".
+
+    Trailing punctuation and underscores are also tried without, so "_dear @Ada_" can
+    end its emphasis after the handle.
+    """
     parts = words.split(" ")
     found: list[str] = []
     for size in range(len(parts), 0, -1):
         text = " ".join(parts[:size])
-        for variant in (text, text.rstrip(".'-")):
+        for variant in (text, text.rstrip(".'-_")):
             if variant and variant not in found:
                 found.append(variant)
     return found
+
+
+def _starts_a_word(src: str, at: int) -> bool:
+    """Whether the "@" at `at` starts a word: not after a letter, digit, "@", "." or "/",
+    nor after underscores glued to a word ("_@Ada_" is emphasis, "ana_@x.org" is not)."""
+    before = at
+    while before > 0 and src[before - 1] == "_":
+        before -= 1
+    return before == 0 or not _NOT_AFTER.match(src[before - 1])
 
 
 def _mention_rule(state: StateInline, silent: bool) -> bool:
@@ -51,14 +64,15 @@ def _mention_rule(state: StateInline, silent: bool) -> bool:
     resolve, collect = env.get(_RESOLVE), env.get(_COLLECT)
     if resolve is None and collect is None:
         return False
-    if start > 0 and _NOT_AFTER.match(state.src[start - 1]):
+    if collect is not None and len(collect) >= env[_COLLECT_LIMIT]:
+        return False
+    if not _starts_a_word(state.src, start):
         return False
     match = _HANDLE.match(state.src, start + 1, state.posMax)
     if match is None:
         return False
     if collect is not None:
-        if len(collect) < env[_COLLECT_LIMIT]:
-            collect.append(_candidates(match.group()))
+        collect.append(_candidates(match.group()))
         return False
     for handle in _candidates(match.group()):
         found = resolve(handle)

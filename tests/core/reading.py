@@ -10,6 +10,7 @@ class Link:
     text: str
     classes: tuple[str, ...]
     rel: str | None
+    attributes: tuple[str, ...]
 
 
 class _Reader(HTMLParser):
@@ -34,6 +35,7 @@ class _Reader(HTMLParser):
                     text="".join(text),
                     classes=tuple((attrs.get("class") or "").split()),
                     rel=attrs.get("rel"),
+                    attributes=tuple(attrs),
                 )
             )
 
