@@ -1,13 +1,120 @@
-"""User Markdown becomes safe HTML here, once, when it is saved; pages show the stored result."""
+"""User Markdown becomes safe HTML here, once, when it is saved; pages show the stored result.
 
+@mentions are an inline rule of the Markdown parser, so they follow its reading of the
+text: never inside code, links, autolinks or image descriptions, never after a backslash.
+Who a handle names is the caller's business (core knows no people): it passes a resolver
+and gets the links back inside the HTML, which nh3 then sanitises like any other link.
+"""
+
+import re
+from collections.abc import Callable
 from urllib.parse import unquote, urlparse
 
 import nh3
 from django.conf import settings
 from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline, image, link
 
-_parser = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable(
-    ["table", "strikethrough"]
+MentionResolver = Callable[[str], tuple[str, str] | None]
+"""`resolve(handle) -> (url, label)` for a handle that names someone, else None."""
+
+MENTION_CLASS = "mention"
+# Up to four words of letters, digits and . ' - after the "@".
+_HANDLE = re.compile(r"\w[\w.'-]*(?: \w[\w.'-]*){0,3}")
+# An "@" after these is part of a word, an email address or a path, not a mention.
+_NOT_AFTER = re.compile(r"[\w@./]")
+# Keys of the parser's per-call env.
+_RESOLVE = "mention_resolve"
+_COLLECT = "mention_collect"
+_COLLECT_LIMIT = "mention_collect_limit"
+_NESTED = "mention_nested"
+
+
+def _candidates(words: str) -> list[str]:
+    """What an "@" may name, longest first: "Ada Lovelace." -> ..., "Ada Lovelace", "Ada".
+
+    Trailing punctuation and underscores are also tried without, so "_dear @Ada_" can
+    end its emphasis after the handle.
+    """
+    parts = words.split(" ")
+    found: list[str] = []
+    for size in range(len(parts), 0, -1):
+        text = " ".join(parts[:size])
+        for variant in (text, text.rstrip(".'-_")):
+            if variant and variant not in found:
+                found.append(variant)
+    return found
+
+
+def _starts_a_word(src: str, at: int) -> bool:
+    """Whether the "@" at `at` starts a word: not after a letter, digit, "@", "." or "/",
+    nor after underscores glued to a word ("_@Ada_" is emphasis, "ana_@x.org" is not)."""
+    before = at
+    while before > 0 and src[before - 1] == "_":
+        before -= 1
+    return before == 0 or not _NOT_AFTER.match(src[before - 1])
+
+
+def _mention_rule(state: StateInline, silent: bool) -> bool:
+    env = state.env
+    start = state.pos
+    if state.src[start] != "@" or env.get(_NESTED) or silent:
+        # `silent` is only the link rule measuring its text, where mentions never are.
+        return False
+    resolve, collect = env.get(_RESOLVE), env.get(_COLLECT)
+    if resolve is None and collect is None:
+        return False
+    if collect is not None and len(collect) >= env[_COLLECT_LIMIT]:
+        return False
+    if not _starts_a_word(state.src, start):
+        return False
+    match = _HANDLE.match(state.src, start + 1, state.posMax)
+    if match is None:
+        return False
+    if collect is not None:
+        collect.append(_candidates(match.group()))
+        return False
+    for handle in _candidates(match.group()):
+        found = resolve(handle)
+        if found is None:
+            continue
+        url, label = found
+        token = state.push("link_open", "a", 1)
+        token.attrs = {"class": MENTION_CLASS, "href": url}
+        token.markup = "mention"
+        token = state.push("text", "", 0)
+        token.content = label
+        token = state.push("link_close", "a", -1)
+        token.markup = "mention"
+        state.pos = start + 1 + len(handle)
+        return True
+    return False
+
+
+def _no_mentions_within(rule):
+    """`rule` (links, images) with mentions switched off in the text it parses: a link
+    inside a link is not allowed, and an image's description becomes its alt text."""
+
+    def wrapped(state: StateInline, silent: bool) -> bool:
+        state.env[_NESTED] = state.env.get(_NESTED, 0) + 1
+        try:
+            return rule(state, silent)
+        finally:
+            state.env[_NESTED] -= 1
+
+    return wrapped
+
+
+def mentions_plugin(md: MarkdownIt) -> None:
+    md.inline.ruler.at("link", _no_mentions_within(link))
+    md.inline.ruler.at("image", _no_mentions_within(image))
+    md.inline.ruler.push("mention", _mention_rule)
+
+
+_parser = (
+    MarkdownIt("commonmark", {"html": False, "breaks": True})
+    .enable(["table", "strikethrough"])
+    .use(mentions_plugin)
 )
 
 ALLOWED_TAGS = {
@@ -16,7 +123,7 @@ ALLOWED_TAGS = {
     "ul",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
+    "a": {"href", "title", "class"},
     "img": {"src", "alt", "title"},
     "code": {"class"},
     "th": {"align"},
@@ -60,14 +167,34 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
         return None
     if tag == "code" and attribute == "class" and not value.startswith("language-"):
         return None
+    if tag == "a" and attribute == "class" and value != MENTION_CLASS:
+        return None
     return value
 
 
-def render_markdown(source: str) -> str:
-    """Markdown to HTML with only an allow-list of tags, attributes and URL schemes kept."""
+def mention_handles(source: str, *, limit: int) -> set[str]:
+    """Every handle the first `limit` "@"s of `source` may name (each "@" offers its
+    longest reading and the shorter ones), for resolving them all at once before
+    `render_markdown`."""
+    if "@" not in source:
+        return set()
+    found: list[list[str]] = []
+    _parser.parse(source, {_COLLECT: found, _COLLECT_LIMIT: limit})
+    return {handle for candidates in found for handle in candidates}
+
+
+def render_markdown(source: str, *, mention: MentionResolver | None = None) -> str:
+    """Markdown to HTML with only an allow-list of tags, attributes and URL schemes kept.
+
+    With `mention`, each "@" that starts a word is offered its handles longest first
+    ("@Ada Lovelace." asks "Ada Lovelace.", "Ada Lovelace", "Ada"); the first one
+    `mention` answers becomes a link `<a class="mention">` to the url with the label as
+    its text (every answer is linked, so the resolver may note whom it answered). Handles
+    it does not answer stay plain text.
+    """
     if not source:
         return ""
-    html = _parser.render(source)
+    html = _parser.render(source, {_RESOLVE: mention} if mention is not None else {})
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

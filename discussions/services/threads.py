@@ -6,8 +6,6 @@ transaction. Markdown is rendered once, here, when a post is saved; pages show t
 HTML. Counters on `Thread` change with single `F()` updates, never read-modify-write.
 """
 
-import html
-import re
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -18,14 +16,13 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
 from communities import permissions as community_permissions
 from communities.models import Category, Community
-from core.markdown import render_markdown
+from core.markdown import mention_handles, render_markdown
 from core.text import require_single_line
 from discussions import permissions
 from discussions.models import (
@@ -130,43 +127,7 @@ def _check_post_rate(user: User) -> None:
 
 # -- mentions -------------------------------------------------------------------------------
 
-# "@" at the start of a word (not inside an email address), then up to four words.
-_MENTION = re.compile(r"(?<![\w@.])@(\w[\w.'-]*(?: \w[\w.'-]*){0,3})")
-# A tag, with quoted attribute values that may themselves contain ">".
-_TAG = re.compile(r"""(<(?:[^>"']|"[^"]*"|'[^']*')*>)""")
-_TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9]+)")
-# Text inside these elements is never turned into a mention.
-_NO_MENTION_IN = {"a", "code", "pre"}
 MAX_MENTIONS_PER_POST = 30
-
-
-def _candidates(words: str) -> list[str]:
-    """What an "@" may name, longest first: "Ada Lovelace." -> "ada lovelace", "ada"."""
-    parts = words.split(" ")
-    found: list[str] = []
-    for size in range(len(parts), 0, -1):
-        text = " ".join(parts[:size])
-        for variant in (text, text.rstrip(".'-")):
-            if variant and variant not in found:
-                found.append(variant)
-    return found
-
-
-def _text_parts(rendered: str) -> list[tuple[str, bool]]:
-    """The HTML split into (piece, is_text_outside_links_and_code)."""
-    pieces = _TAG.split(rendered)
-    depth = 0
-    result: list[tuple[str, bool]] = []
-    for index, piece in enumerate(pieces):
-        if index % 2:
-            match = _TAG_NAME.match(piece)
-            if match and match.group(2).lower() in _NO_MENTION_IN and not piece.endswith("/>"):
-                depth += -1 if match.group(1) else 1
-                depth = max(depth, 0)
-            result.append((piece, False))
-        else:
-            result.append((piece, depth == 0))
-    return result
 
 
 def _resolve_names(candidates: set[str], readers) -> dict[str, User]:
@@ -211,47 +172,24 @@ def render_post(body: str, community: Community) -> tuple[str, set[int]]:
     """The post's safe HTML with @mentions linked, and the ids of the people mentioned.
 
     A mention names someone only when they may read the community's content
-    (`communities.permissions.audience_for`); anything else stays plain text.
+    (`communities.permissions.audience_for`); anything else stays plain text. The
+    handles of the first MAX_MENTIONS_PER_POST "@"s are looked up in one query.
     """
-    rendered = render_markdown(body)
-    parts = _text_parts(rendered)
-    wanted: set[str] = set()
-    seen = 0
-    for piece, is_text in parts:
-        if not is_text or "@" not in piece:
-            continue
-        for match in _MENTION.finditer(html.unescape(piece)):
-            seen += 1
-            if seen > MAX_MENTIONS_PER_POST:
-                break
-            wanted.update(candidate.lower() for candidate in _candidates(match.group(1)))
-    if not wanted:
-        return rendered, set()
-    resolved = _resolve_names(wanted, community_permissions.audience_for(community))
-    if not resolved:
-        return rendered, set()
+    handles = mention_handles(body, limit=MAX_MENTIONS_PER_POST)
+    people = _resolve_names(
+        {handle.lower() for handle in handles}, community_permissions.audience_for(community)
+    )
     mentioned: set[int] = set()
-    output: list[str] = []
-    for piece, is_text in parts:
-        if not is_text or "@" not in piece:
-            output.append(piece)
-            continue
-        text = html.unescape(piece)
-        position = 0
-        for match in _MENTION.finditer(text):
-            for candidate in _candidates(match.group(1)):
-                person = resolved.get(candidate.lower())
-                if person is not None:
-                    break
-            else:
-                continue
-            output.append(escape(text[position : match.start()]))
-            url = reverse("person_detail", args=[person.pk])
-            output.append(f'<a class="mention" href="{url}">@{escape(candidate)}</a>')
-            position = match.start(1) + len(candidate)
-            mentioned.add(person.pk)
-        output.append(escape(text[position:]))
-    return "".join(output), mentioned
+
+    def link(handle: str) -> tuple[str, str] | None:
+        person = people.get(handle.lower())
+        if person is None:
+            return None
+        # The renderer links every handle this answers: everyone added here is shown.
+        mentioned.add(person.pk)
+        return reverse("person_detail", args=[person.pk]), f"@{handle}"
+
+    return render_markdown(body, mention=link), mentioned
 
 
 def _save_mentions(post: Post, people: set[int], *, replace: bool = False) -> None:
