@@ -77,7 +77,9 @@ def user_display(user: Any) -> str:
 
 def environment(**options: Any) -> Environment:
     options["extensions"] = [*options.get("extensions", []), *EXTENSIONS]
-    env = Environment(**options)
+    # Escaping is never a per-engine choice: text templates turn it off in the template.
+    options.pop("autoescape", None)
+    env = Environment(autoescape=True, **options)
     env.policies["ext.i18n.trimmed"] = TRIMMED
     env.install_gettext_callables(  # type: ignore[attr-defined]
         translation.gettext,

@@ -116,9 +116,11 @@ TEMPLATES = [
             "environment": "core.jinja2.environment",
             "autoescape": True,
             # The backend adds `request`, `csrf_input` and `csrf_token` itself; these
-            # run only for templates rendered with a request.
+            # run only for templates rendered with a request. Unlike Django's engine, it
+            # lets them overwrite the caller's values (in the caller's own dict, which
+            # allauth reuses for the text part of an email), so none may offer a name a
+            # caller passes: no `user` (auth's processor), templates read `request.user`.
             "context_processors": [
-                "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
