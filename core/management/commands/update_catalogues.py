@@ -111,6 +111,7 @@ class Command(makemessages.Command):
         if options["compile"]:
             require("msgfmt")
         self.base_dir = base_dir
+        self.written: list[Path] = []
         previous = os.getcwd()
         # makemessages reads the folder it runs in.
         os.chdir(base_dir)
@@ -119,7 +120,7 @@ class Command(makemessages.Command):
         finally:
             os.chdir(previous)
         if options["compile"]:
-            self.compile(options["locale"])
+            self.compile()
 
     def build_potfiles(self) -> list[str]:
         potfiles = super().build_potfiles()
@@ -141,11 +142,17 @@ class Command(makemessages.Command):
             potfiles.append(potfile)
         return potfiles
 
-    def compile(self, locales: list[str]) -> None:
-        default = Path(self.default_locale_path)
-        for locale in locales or [path.name for path in default.iterdir() if path.is_dir()]:
-            pofile = default / locale / "LC_MESSAGES" / "django.po"
-            if pofile.exists():
-                run(["msgfmt", "--check-format", "-o", str(pofile.with_suffix(".mo")), str(pofile)])
-                if self.verbosity > 0:
-                    self.stdout.write(f"compiled {pofile.with_suffix('.mo')}")
+    def write_po_file(self, potfile: str, locale: str) -> None:
+        super().write_po_file(potfile, locale)
+        pofile = Path(potfile).parent / locale / "LC_MESSAGES" / f"{self.domain}.po"
+        # makemessages lists ./locale twice when LOCALE_PATHS names it too.
+        if pofile not in self.written:
+            self.written.append(pofile)
+
+    def compile(self) -> None:
+        """What compilemessages does, for the catalogues this run wrote only."""
+        for pofile in self.written:
+            mofile = pofile.with_suffix(".mo")
+            run(["msgfmt", "--check-format", "-o", str(mofile), str(pofile)])
+            if self.verbosity > 0:
+                self.stdout.write(f"compiled {mofile}")
