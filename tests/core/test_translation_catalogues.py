@@ -4,7 +4,7 @@ translated Jinja2 string shows in the email once compiled."""
 
 import pytest
 from babel.messages.pofile import read_po, write_po
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import translation
 from django.utils.translation import trans_real
 
@@ -98,3 +98,14 @@ def test_a_translated_jinja2_string_survives_the_next_run_and_shows_in_the_email
     assert "Ce message vous parvient car une personne vous invite sur Commons." in html
     assert "Pour accepter : http://127.0.0.1:8000/invitations/" in message.body
     assert JINJA2_TEXT not in message.body
+
+
+def test_without_gettext_the_command_says_what_to_install(locale_dir, monkeypatch, tmp_path):
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+
+    with pytest.raises(CommandError, match=r"sudo apt-get install gettext"):
+        call_command("update_catalogues", locale=["fr"], verbosity=0)
+
+    assert not (locale_dir / "fr").exists()
