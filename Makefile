@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install install-test worker migrate seed bench clean
+.PHONY: run test lint format install install-test worker migrate seed bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,7 @@ test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-gettext.sh
 	$(BIN)/pytest
 
 ## Load the main pages under gunicorn (production settings plus the bench's yardstick page)
@@ -53,6 +54,12 @@ test: install-test
 bench: install
 	bash scripts/ensure-wrk.sh
 	$(BIN)/python scripts/bench.py
+
+## Strings from Python, Django and Jinja2 templates into locale/<language>/LC_MESSAGES/django.po
+## for every language of the site, translations kept, then compiled.
+messages: install
+	bash scripts/ensure-gettext.sh
+	$(BIN)/python manage.py update_catalogues --compile
 
 format: install-test
 	$(BIN)/ruff check --fix .

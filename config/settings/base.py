@@ -106,6 +106,30 @@ TEMPLATES = [
             ],
         },
     },
+    # Pages move from the Django templates above to Jinja2 by moving into `jinja2/`; a name
+    # is rendered by the first engine that has it. Emails are already there.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "core.jinja2.environment",
+            "autoescape": True,
+            # The backend adds `request`, `csrf_input` and `csrf_token` itself; these
+            # run only for templates rendered with a request. Unlike Django's engine, it
+            # lets them overwrite the caller's values (in the caller's own dict, which
+            # allauth reuses for the text part of an email), so none may offer a name a
+            # caller passes: no `user` (auth's processor), templates read `request.user`.
+            "context_processors": [
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
+                "core.context_processors.site",
+                "core.context_processors.csp_nonce",
+                "accounts.context_processors.administrator",
+            ],
+        },
+    },
 ]
 
 DATABASES = {

@@ -1,0 +1,112 @@
+"""The Jinja2 environment behind the second template engine (templates in `jinja2/`).
+
+Templates get here what Django's template language gives them through tags and context
+processors: addresses, static files, translation, dates in the reader's time zone and the
+site's name. The backend itself adds `request`, `csrf_input` and `csrf_token` whenever a
+template is rendered with a request.
+"""
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.functional import lazy
+from django.utils.timesince import timesince, timeuntil
+from jinja2 import Environment
+
+# The same parser settings serve rendering and extracting strings for translation
+# (`update_catalogues`), so a message id is the same text in both.
+EXTENSIONS = ["jinja2.ext.i18n"]
+TRIMMED = True
+EXTRACT_OPTIONS = {
+    "extensions": ",".join(EXTENSIONS),
+    "trimmed": str(TRIMMED),
+    "newstyle_gettext": "true",
+    # A template the extractor cannot parse must stop the run, not lose its strings.
+    "silent": "false",
+}
+
+
+def url(viewname: str, *args: Any, **kwargs: Any) -> str:
+    """`url("thread_detail", thread.pk)` or `url("invitation_detail", token=token)`."""
+    return reverse(viewname, args=args or None, kwargs=kwargs or None)
+
+
+def _in_reader_zone(value: Any) -> Any:
+    # Django's date filters get aware values in the active time zone; so do these.
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value)
+    return value
+
+
+def localtime(value: Any) -> Any:
+    return _in_reader_zone(value)
+
+
+def date(value: Any, format: str = "DATE_FORMAT") -> str:
+    """`{{ when|date }}`, `{{ when|date("DATETIME_FORMAT") }}` or `{{ when|date("c") }}`:
+    a setting's name or a format string, in the active language and time zone."""
+    if value in (None, ""):
+        return ""
+    return formats.date_format(_in_reader_zone(value), format)
+
+
+def time(value: Any, format: str = "TIME_FORMAT") -> str:
+    if value in (None, ""):
+        return ""
+    return formats.time_format(_in_reader_zone(value), format)
+
+
+def since(value: Any, now: Any = None) -> str:
+    return timesince(value, now) if value else ""
+
+
+def until(value: Any, now: Any = None) -> str:
+    return timeuntil(value, now) if value else ""
+
+
+def user_display(user: Any) -> str:
+    """What allauth's `{% user_display %}` tag shows for a person."""
+    from allauth.account.utils import user_display as allauth_user_display
+
+    return allauth_user_display(user)
+
+
+def environment(**options: Any) -> Environment:
+    options["extensions"] = [*options.get("extensions", []), *EXTENSIONS]
+    # Escaping is never a per-engine choice: text templates turn it off in the template.
+    options.pop("autoescape", None)
+    env = Environment(autoescape=True, **options)
+    env.policies["ext.i18n.trimmed"] = TRIMMED
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        translation.gettext,
+        translation.ngettext,
+        newstyle=True,
+        pgettext=translation.pgettext,
+        npgettext=translation.npgettext,
+    )
+    env.globals.update(
+        {
+            "url": url,
+            "static": static,
+            # Read at render time so a changed setting shows in the next page; pages
+            # rendered with a request also get it from the context processor.
+            "site_name": lazy(lambda: settings.SITE_NAME, str)(),
+            "get_current_language": translation.get_language,
+            "get_current_timezone": timezone.get_current_timezone_name,
+            "user_display": user_display,
+        }
+    )
+    env.filters.update(
+        {
+            "date": date,
+            "time": time,
+            "localtime": localtime,
+            "timesince": since,
+            "timeuntil": until,
+        }
+    )
+    return env

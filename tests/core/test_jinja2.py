@@ -1,0 +1,126 @@
+"""The Jinja2 engine: found after the Django templates, escaping on, and the helpers a page
+needs (addresses, static files, the CSRF field, translation, dates in the reader's zone)."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.template import engines
+from django.template.loader import get_template
+from django.test import RequestFactory
+from django.utils import timezone, translation
+
+from tests.accounts.factories import UserFactory
+
+NEW_YEAR_UTC = datetime.datetime(2030, 1, 1, 1, 30, tzinfo=datetime.UTC)
+
+
+def render(source: str, context: dict | None = None, request=None) -> str:
+    return engines["jinja2"].from_string(source).render(context or {}, request=request)
+
+
+def test_a_template_in_the_jinja2_folder_is_found_by_django_loader_after_the_django_ones():
+    assert get_template("email/base.html").backend is engines["jinja2"]
+    assert get_template("base.html").backend is engines["django"]
+
+
+def test_values_are_escaped_unless_a_text_template_turns_escaping_off():
+    hostile = '<script>alert("x")</script> & co'
+
+    assert render("{{ value }}", {"value": hostile}) == (
+        "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; co"
+    )
+    assert render("{% autoescape false %}{{ value }}{% endautoescape %}", {"value": hostile}) == (
+        hostile
+    )
+
+
+def test_translated_strings_escape_their_values_but_not_their_own_markup():
+    source = (
+        "{% trans name=name %}Hello <strong>{{ name }}</strong>{% endtrans %}"
+        '|{{ _("Hi %(name)s", name=name) }}'
+    )
+
+    assert render(source, {"name": "<b>Ana</b>"}) == (
+        "Hello <strong>&lt;b&gt;Ana&lt;/b&gt;</strong>|Hi &lt;b&gt;Ana&lt;/b&gt;"
+    )
+
+
+def test_url_and_static_globals():
+    source = '{{ url("invitation_detail", token="a b") }}|{{ url("home") }}|{{ static("x.css") }}'
+
+    assert render(source) == "/invitations/a%20b/|/|/static/x.css"
+
+
+def test_csrf_field_request_and_request_context_come_with_a_request():
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    request.csp_nonce = "n0nce"
+
+    html = render(
+        "{{ csrf_input }}|{{ request.path }}|{{ request.user.is_authenticated }}|{{ csp_nonce }}",
+        request=request,
+    )
+
+    field, path, authenticated, nonce = html.split("|")
+    assert field.startswith('<input type="hidden" name="csrfmiddlewaretoken" value="')
+    assert (path, authenticated, nonce) == ("/", "False", "n0nce")
+
+
+def test_gettext_and_plurals_follow_the_active_language():
+    source = (
+        '{{ _("Yes") }}|{% trans count=n %}{{ count }} day{% pluralize %}'
+        "{{ count }} days{% endtrans %}"
+    )
+
+    assert render(source, {"n": 1}) == "Yes|1 day"
+    assert render(source, {"n": 3}) == "Yes|3 days"
+    with translation.override("fr"):
+        assert render(source, {"n": 3}) == "Oui|3 days"
+
+
+def test_dates_and_times_show_in_the_active_time_zone_and_language():
+    source = '{{ when|date }}|{{ when|date("c") }}|{{ when|time("H:i") }}|{{ nothing|date }}'
+
+    with timezone.override("America/New_York"):
+        assert render(source, {"when": NEW_YEAR_UTC, "nothing": None}) == (
+            "Dec. 31, 2029|2029-12-31T20:30:00-05:00|20:30|"
+        )
+        with translation.override("fr"):
+            assert render("{{ when|date }}", {"when": NEW_YEAR_UTC}) == "31 décembre 2029"
+    with timezone.override("Asia/Tokyo"):
+        assert render('{{ when|date("DATETIME_FORMAT") }}', {"when": NEW_YEAR_UTC}) == (
+            "Jan. 1, 2030, 10:30 a.m."
+        )
+
+
+def test_time_since_and_until():
+    later = NEW_YEAR_UTC + datetime.timedelta(days=2, hours=1)
+
+    assert render("{{ a|timesince(b) }}|{{ b|timeuntil(a) }}", {"a": NEW_YEAR_UTC, "b": later}) == (
+        "2\xa0days, 1\xa0hour|2\xa0days, 1\xa0hour"
+    )
+
+
+def test_site_name_is_read_when_the_template_renders(settings):
+    settings.SITE_NAME = "Northwind <Commons>"
+
+    assert render("{{ site_name }}") == "Northwind &lt;Commons&gt;"
+
+
+@pytest.mark.django_db
+def test_user_display_shows_what_allauth_shows():
+    user = UserFactory(display_name="Ana <Lima>")
+
+    assert render("{{ user_display(user) }}", {"user": user}) == "Ana &lt;Lima&gt;"
+
+
+def test_context_processors_leave_the_callers_values_alone():
+    # The backend lets processors overwrite the caller's dict; allauth passes `user` (the
+    # person an email is about) while the request's user is someone else or nobody.
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    context = {"user": "Ana"}
+
+    assert render("{{ user }}", context, request=request) == "Ana"
+    assert context["user"] == "Ana"
