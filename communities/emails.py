@@ -20,7 +20,7 @@ def send_invitation_emails(invitations: list[Invitation]) -> None:
             # The person invited has no account yet: they see what a visitor sees.
             "purpose": purpose_shown_to(user=AnonymousUser(), purpose=invitation.community.purpose),
             "inviter": invitation.invited_by,
-            "url": settings.SITE_URL + reverse("invitation_detail", args=[invitation.token]),
+            "accept_url": settings.SITE_URL + reverse("invitation_detail", args=[invitation.token]),
             "site_name": settings.SITE_NAME,
         }
         subject = _("%(name)s invites you to %(community)s on %(site)s") % {
