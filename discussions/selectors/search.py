@@ -307,7 +307,7 @@ def _full_text_candidates(posts: QuerySet[Post], query: str) -> QuerySet:
     )
 
 
-def _fallback_candidates(posts: QuerySet[Post], wanted: list[str], unwanted: list[str]):
+def _fallback_candidates(posts: QuerySet[Post], wanted: list[str], unwanted: list[str]) -> QuerySet:
     """Visible matches as (id, rank) rows: the rank counts the words in the title."""
     for term in wanted:
         posts = posts.filter(search_text__icontains=term)
@@ -349,9 +349,8 @@ def _ranked_page(
     if cursor is not None:
         candidates = candidates.filter(id__lte=cursor.newest)
     # One more than the limit, to tell whether matches were left out.
-    candidates_sql, candidates_params = candidates.order_by("-id")[
-        : CANDIDATE_LIMIT + 1
-    ].query.sql_with_params()
+    newest_first = candidates.order_by("-id")[: CANDIDATE_LIMIT + 1]
+    candidates_sql, candidates_params = newest_first.query.sql_with_params()
     if full_text:
         rank_sql = "ts_rank(basis, websearch_to_tsquery(%s::regconfig, %s))"
         rank_params = [SEARCH_CONFIG, query]
@@ -398,7 +397,9 @@ def _shown(posts: QuerySet[Post], ranked: list[Ranked]) -> list[Post]:
     return shown
 
 
-def _full_text_results(posts: QuerySet[Post], query: str, ranked: list[Ranked]):
+def _full_text_results(
+    posts: QuerySet[Post], query: str, ranked: list[Ranked]
+) -> list[SearchResult]:
     search_query = _search_query(query)
     annotated = posts.annotate(
         snippet=SearchHeadline(
@@ -431,7 +432,9 @@ def _full_text_results(posts: QuerySet[Post], query: str, ranked: list[Ranked]):
     ]
 
 
-def _fallback_results(posts: QuerySet[Post], wanted: list[str], ranked: list[Ranked]):
+def _fallback_results(
+    posts: QuerySet[Post], wanted: list[str], ranked: list[Ranked]
+) -> list[SearchResult]:
     return [
         SearchResult(
             post=post,
