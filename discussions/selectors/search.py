@@ -4,20 +4,35 @@ Only `discussions.permissions.posts_visible_to` decides what can be found: the
 community's access rule, with deleted posts left out. A thread's title is part of its
 first post's search text, so titles, posts and ideas (idea threads) are found alike.
 
-On PostgreSQL: `websearch_to_tsquery` (quotes, `or`, `-word`), ranked with `ts_rank`,
-snippets from `ts_headline`, matched and ranked against each post's stored
-`to_tsvector('english', search_text)` (the `search_document` column with its GIN index,
-made by migration 0004). Elsewhere (SQLite): every word must
-appear (`icontains`), titles that contain the words rank first, and the snippet is cut
-and highlighted in Python.
+On PostgreSQL: `websearch_to_tsquery` (quotes, `or`, `-word`) matched against each post's
+stored `to_tsvector('english', search_text)` (the `search_document` column with its GIN
+index, made by migration 0004), ranked with `ts_rank`, snippets from `ts_headline`.
+Elsewhere (SQLite): every word must appear (`icontains`), titles that contain the words
+rank first, and the snippet is cut in Python.
+
+Ranking is bounded. A search ranks at most `CANDIDATE_LIMIT` matches, the most recent
+ones (highest ids: ids grow as posts are written), so a word found in half the posts
+costs what one found in a few thousand does: PostgreSQL reads the posts newest first
+through the primary key and stops at the limit, and for a rare word, whose matches would
+not fill the limit, answers from the GIN index instead (the planner chooses, from the
+document column's statistics). Scoring every match, as before, took about 600 ms for a
+word in 83,000 posts. When the limit cut the matches short, the page says so.
 
 Results are keyset-paginated like every other list, ordered by (rank, id) descending:
-the cursor (`?after=`) is "rank|id|position" of the last result shown, and the next
-page starts strictly after it, so a deep page costs what the first does. One SQL query
-per page; no total is counted. On PostgreSQL the rank is `ts_rank`'s `real` (float4):
-the cursor's rank is compared as `real` in SQL (`Real`), never as a Python float sent
-as double precision, which would not equal the rank it was read from. An unreadable
-cursor starts from the first page.
+the cursor (`?after=`) is "rank|id|position|newest" of the last result shown, and the
+next page starts strictly after it, so a deep page costs what the first does. `newest`
+is the id of the newest match the first page ranked: later pages choose their candidates
+among matches up to it, so a post written meanwhile does not push an unseen match out of
+the set. Two SQL queries per page (the ranked ids, then those posts with their
+snippets); no total is counted. On PostgreSQL the rank is `ts_rank`'s `real` (float4):
+the cursor's rank is compared as `real` in SQL, never as a double precision number,
+which would not equal the rank it was read from. An unreadable cursor starts from the
+first page.
+
+Highlights are never HTML here: the database (or the fallback) wraps each match in two
+private-use characters, taken out of the text beforehand so no post can forge them, and
+`marked_pieces` turns that into (text, is_match) pieces which the template escapes,
+putting the matches in <mark>.
 """
 
 import math
@@ -25,17 +40,12 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.contrib.postgres.search import (
-    SearchHeadline,
-    SearchQuery,
-    SearchRank,
-    SearchVectorField,
-)
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchVectorField
 from django.db import connection
 from django.db.models import (
     Case,
     Expression,
-    FloatField,
+    F,
     Func,
     IntegerField,
     Q,
@@ -44,8 +54,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
 from core import params
@@ -53,20 +61,26 @@ from discussions.models import Post, ThreadKind
 from discussions.permissions import posts_visible_to
 
 PAGE_SIZE = 20
-MAX_CURSOR_LENGTH = 80
+# How many of the most recent matches are ranked, at most.
+CANDIDATE_LIMIT = 2000
+MAX_CURSOR_LENGTH = 90
 # A result's number in the list, as far as anyone pages.
 MAX_POSITION = 999_999_999
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
 SEARCH_CONFIG = "english"
 SEARCH_DOCUMENT_COLUMN = "search_document"
+# The SQL type the cursor's rank is read as on PostgreSQL: `ts_rank` returns `real`.
+RANK_TYPE = "real"
 SNIPPET_LENGTH = 240
 SNIPPET_LEAD = 80
-# Private-use characters mark highlights inside the database's headline, so the whole
-# headline can be escaped first and only these markers become <mark> afterwards.
+# Private-use characters, which no keyboard types and no search word contains, mark
+# the start and end of each match; they are removed from the text before marking.
 MARK_START = "\ue000"
 MARK_STOP = "\ue001"
-_MARKED = re.compile(f"{MARK_START}(.*?){MARK_STOP}", re.DOTALL)
+MARKERS = MARK_START + MARK_STOP
+_UNMARK = str.maketrans("", "", MARKERS)
+_MARKED = re.compile(f"{MARK_START}([^{MARKERS}]*){MARK_STOP}")
 _TERM = re.compile(r'(-?)(?:"([^"]*)"|([\w\'’]+))')
 # A rank as `repr(float)` writes it ("0.0607927", "1e-20"): nothing PostgreSQL would
 # read as NaN or infinity, no sign, no spaces.
@@ -93,6 +107,9 @@ RESULT_FIELDS = (
     "author__avatar",
 )
 
+# A stretch of text, and whether it is a match to highlight.
+Piece = tuple[str, bool]
+
 
 class SearchDocument(Expression):
     """The post's stored `search_document` (PostgreSQL only): `to_tsvector('english',
@@ -107,38 +124,38 @@ class SearchDocument(Expression):
         return f"{posts}.{connection.ops.quote_name(SEARCH_DOCUMENT_COLUMN)}", []
 
 
-class Real(Func):
-    """`<text>::real`: a cursor's rank read by PostgreSQL as the float4 `ts_rank` returns.
+class WithoutMarkers(Func):
+    """The text with the highlight markers taken out (PostgreSQL's `translate` drops the
+    characters that have no replacement), so that only `ts_headline` places them."""
 
-    Compared as `real`, the rank written into a cursor equals the rank it was read from;
-    compared as double precision (a Python float parameter), it would not.
-    """
+    function = "translate"
+    output_field = TextField()
 
-    template = "%(expressions)s::real"
-    output_field = FloatField()
-
-    def __init__(self, text: str) -> None:
-        super().__init__(Value(text, output_field=TextField()))
+    def __init__(self, expression) -> None:
+        super().__init__(expression, Value(MARKERS), Value(""))
 
 
 class Cursor(NamedTuple):
-    """Where a page starts: strictly after the result with this rank and id."""
+    """Where a page starts: strictly after the result with this rank and id, among the
+    matches up to `newest`."""
 
     rank: str
     post_id: int
     position: int
+    newest: int
 
 
 def parse_cursor(raw: str | None, *, full_text: bool) -> Cursor | None:
-    """The cursor in `raw` ("rank|id|position"), or None when it cannot be read."""
+    """The cursor in `raw` ("rank|id|position|newest"), or None when it cannot be read."""
     if not raw or len(raw) > MAX_CURSOR_LENGTH:
         return None
     parts = raw.split("|")
-    if len(parts) != 3:
+    if len(parts) != 4:
         return None
-    rank, raw_post_id, raw_position = parts
+    rank, raw_post_id, raw_position, raw_newest = parts
     post_id, position = params.positive_int(raw_post_id), params.positive_int(raw_position)
-    if post_id is None or position is None or position > MAX_POSITION:
+    newest = params.positive_int(raw_newest)
+    if post_id is None or position is None or newest is None or position > MAX_POSITION:
         return None
     if full_text:
         if not _FLOAT_RANK.fullmatch(rank):
@@ -152,7 +169,7 @@ def parse_cursor(raw: str | None, *, full_text: bool) -> Cursor | None:
             rank = "0"  # "1e-999" reads as zero in Python, and is out of range in SQL.
     elif not (rank.isascii() and rank.isdigit() and len(rank) < 4):
         return None
-    return Cursor(rank, post_id, position)
+    return Cursor(rank, post_id, position, newest)
 
 
 def _rank_text(rank) -> str:
@@ -163,8 +180,8 @@ def _rank_text(rank) -> str:
 @dataclass
 class SearchResult:
     post: Post
-    title_html: SafeString
-    snippet_html: SafeString
+    title: list[Piece]
+    snippet: list[Piece]
 
     @property
     def thread(self):
@@ -187,6 +204,9 @@ class SearchPage:
     next_cursor: str | None = None
     first_number: int = 1
     """The position of the first result of this page in the whole list."""
+    limited: bool = False
+    """More than `candidate_limit` posts matched: only the most recent were ranked."""
+    candidate_limit: int = CANDIDATE_LIMIT
 
     @property
     def has_next(self) -> bool:
@@ -201,11 +221,29 @@ def clean_query(raw: str) -> str:
     return " ".join(raw.split())[:MAX_QUERY_LENGTH]
 
 
-def _marked_to_html(text: str) -> SafeString:
-    """Escape `text` entirely, then turn the marker pairs into <mark> elements."""
-    escaped = escape(text)
-    html = _MARKED.sub(r"<mark>\1</mark>", escaped)
-    return mark_safe(html.replace(MARK_START, "").replace(MARK_STOP, ""))  # noqa: S308
+def without_markers(text: str) -> str:
+    return text.translate(_UNMARK)
+
+
+def marked_pieces(marked: str) -> list[Piece]:
+    """`marked` (matches between MARK_START and MARK_STOP) as (text, is_match) pieces.
+
+    A marker without its pair is dropped; empty pieces are left out.
+    """
+    pieces: list[Piece] = []
+
+    def add(text: str, is_match: bool) -> None:
+        text = without_markers(text)
+        if text:
+            pieces.append((text, is_match))
+
+    position = 0
+    for match in _MARKED.finditer(marked):
+        add(marked[position : match.start()], False)
+        add(match.group(1), True)
+        position = match.end()
+    add(marked[position:], False)
+    return pieces
 
 
 def parse_terms(query: str) -> tuple[list[str], list[str]]:
@@ -221,13 +259,13 @@ def parse_terms(query: str) -> tuple[list[str], list[str]]:
     return wanted[:MAX_TERMS], unwanted[:MAX_TERMS]
 
 
-def highlight(text: str, terms: list[str], *, window: bool) -> SafeString:
-    """`text` escaped with every occurrence of `terms` wrapped in <mark>.
+def highlight(text: str, terms: list[str], *, window: bool) -> list[Piece]:
+    """`text` as pieces, every occurrence of `terms` a match (the fallback's headline).
 
     With `window`, only a stretch of about `SNIPPET_LENGTH` characters around the first
     occurrence is kept, cut at spaces, with ellipses where text was left out.
     """
-    text = " ".join(text.split())
+    text = " ".join(without_markers(text).split())
     pattern = (
         re.compile("|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)), re.I)
         if terms
@@ -244,16 +282,9 @@ def highlight(text: str, terms: list[str], *, window: bool) -> SafeString:
             space = text.rfind(" ", start, end)
             end = space if space > start + SNIPPET_LENGTH // 2 else end
         text = ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
-    if pattern is None:
-        return mark_safe(escape(text))  # noqa: S308
-    pieces = []
-    position = 0
-    for match in pattern.finditer(text):
-        pieces.append(escape(text[position : match.start()]))
-        pieces.append(f"<mark>{escape(match.group(0))}</mark>")
-        position = match.end()
-    pieces.append(escape(text[position:]))
-    return mark_safe("".join(pieces))  # noqa: S308
+    if pattern is not None:
+        text = pattern.sub(lambda match: f"{MARK_START}{match.group(0)}{MARK_STOP}", text)
+    return marked_pieces(text)
 
 
 def _base(user: User, kind: str) -> QuerySet[Post]:
@@ -263,60 +294,21 @@ def _base(user: User, kind: str) -> QuerySet[Post]:
     return posts
 
 
-def _after(cursor: Cursor | None, *, full_text: bool) -> Q:
-    """Rows strictly after `cursor` in (rank, id) descending order: filters `rank`."""
-    if cursor is None:
-        return Q()
-    rank = Real(cursor.rank) if full_text else int(cursor.rank)
-    return Q(rank__lt=rank) | Q(rank=rank, id__lt=cursor.post_id)
+def _search_query(query: str) -> SearchQuery:
+    return SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
 
 
-def _full_text_page(posts: QuerySet[Post], query: str, cursor: Cursor | None) -> list[SearchResult]:
-    search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-    document = SearchDocument()
-    rows = list(
-        posts.alias(document=document)
-        .filter(document=search_query)
-        .annotate(
-            rank=SearchRank(document, search_query),
-            snippet=SearchHeadline(
-                "body",
-                search_query,
-                config=SEARCH_CONFIG,
-                start_sel=MARK_START,
-                stop_sel=MARK_STOP,
-                # One stretch around the best match, with the words before it for
-                # context (fragment mode would start every snippet at the match).
-                max_words=40,
-                min_words=15,
-            ),
-            title_marked=SearchHeadline(
-                "thread__title",
-                search_query,
-                config=SEARCH_CONFIG,
-                start_sel=MARK_START,
-                stop_sel=MARK_STOP,
-                highlight_all=True,
-            ),
-        )
-        .filter(_after(cursor, full_text=True))
-        .only(*RESULT_FIELDS)
-        .order_by("-rank", "-id")[: PAGE_SIZE + 1]
+def _full_text_candidates(posts: QuerySet[Post], query: str) -> QuerySet:
+    """Visible matches as (id, document) rows."""
+    return (
+        posts.annotate(document=SearchDocument())
+        .filter(document=_search_query(query))
+        .values_list("id", "document")
     )
-    return [
-        SearchResult(
-            post=post,
-            title_html=_marked_to_html(post.title_marked),
-            snippet_html=_marked_to_html(post.snippet),
-        )
-        for post in rows
-    ]
 
 
-def _fallback_page(posts: QuerySet[Post], query: str, cursor: Cursor | None) -> list[SearchResult]:
-    wanted, unwanted = parse_terms(query)
-    if not wanted:
-        return []
+def _fallback_candidates(posts: QuerySet[Post], wanted: list[str], unwanted: list[str]) -> QuerySet:
+    """Visible matches as (id, rank) rows: the rank counts the words in the title."""
     for term in wanted:
         posts = posts.filter(search_text__icontains=term)
     for term in unwanted:
@@ -332,32 +324,138 @@ def _fallback_page(posts: QuerySet[Post], query: str, cursor: Cursor | None) -> 
         ),
         start=Value(0),
     )
-    rows = list(
-        posts.annotate(rank=title_hits)
-        .filter(_after(cursor, full_text=False))
-        .only(*RESULT_FIELDS, "body")
-        .order_by("-rank", "-id")[: PAGE_SIZE + 1]
+    return posts.annotate(title_hits=title_hits).values_list("id", "title_hits")
+
+
+class Ranked(NamedTuple):
+    post_id: int
+    rank: float | int
+    candidates: int
+    newest: int
+
+
+def _ranked_page(
+    candidates: QuerySet, cursor: Cursor | None, *, full_text: bool, query: str
+) -> list[Ranked]:
+    """The next `PAGE_SIZE + 1` results after `cursor`, ranked among the
+    `CANDIDATE_LIMIT` most recent of `candidates` ((id, basis) rows, where basis is the
+    document on PostgreSQL and the rank elsewhere), each with the number of candidates
+    (one more than the limit when matches were left out) and the newest candidate's id.
+
+    Written as SQL around the compiled queryset because the candidates are read once and
+    used three times (ranked, counted, their newest id), which a CTE says and the ORM
+    cannot.
+    """
+    if cursor is not None:
+        candidates = candidates.filter(id__lte=cursor.newest)
+    # One more than the limit, to tell whether matches were left out.
+    newest_first = candidates.order_by("-id")[: CANDIDATE_LIMIT + 1]
+    candidates_sql, candidates_params = newest_first.query.sql_with_params()
+    if full_text:
+        rank_sql = "ts_rank(basis, websearch_to_tsquery(%s::regconfig, %s))"
+        rank_params = [SEARCH_CONFIG, query]
+        cast = RANK_TYPE
+    else:
+        rank_sql, rank_params, cast = "basis", [], "integer"
+    after_sql, after_params = "", []
+    if cursor is not None:
+        after_sql = (
+            f" WHERE search_rank < CAST(%s AS {cast})"
+            f" OR (search_rank = CAST(%s AS {cast}) AND id < %s)"
+        )
+        after_params = [cursor.rank, cursor.rank, cursor.post_id]
+    sql = (
+        f"WITH search_candidate (id, basis) AS ({candidates_sql}), "  # noqa: S608 - compiled queryset and fixed SQL; values as parameters
+        f"search_ranked AS (SELECT id, {rank_sql} AS search_rank FROM ("
+        "SELECT id, basis FROM search_candidate ORDER BY id DESC LIMIT %s"
+        ") AS search_recent) "
+        "SELECT id, search_rank, (SELECT COUNT(*) FROM search_candidate), "
+        "(SELECT MAX(id) FROM search_candidate) "
+        f"FROM search_ranked{after_sql} ORDER BY search_rank DESC, id DESC LIMIT %s"
     )
+    values = [
+        *candidates_params,
+        *rank_params,
+        CANDIDATE_LIMIT,
+        *after_params,
+        PAGE_SIZE + 1,
+    ]
+    with connection.cursor() as db:
+        db.execute(sql, values)
+        return [Ranked(*row) for row in db.fetchall()]
+
+
+def _shown(posts: QuerySet[Post], ranked: list[Ranked]) -> list[Post]:
+    """The ranked posts, in their order, each with its `rank`."""
+    by_id = {post.pk: post for post in posts.filter(pk__in=[row.post_id for row in ranked])}
+    shown = []
+    for row in ranked:
+        post = by_id.get(row.post_id)
+        if post is not None:  # Deleted or hidden between the two queries.
+            post.rank = row.rank
+            shown.append(post)
+    return shown
+
+
+def _full_text_results(
+    posts: QuerySet[Post], query: str, ranked: list[Ranked]
+) -> list[SearchResult]:
+    search_query = _search_query(query)
+    annotated = posts.annotate(
+        snippet=SearchHeadline(
+            WithoutMarkers(F("body")),
+            search_query,
+            config=SEARCH_CONFIG,
+            start_sel=MARK_START,
+            stop_sel=MARK_STOP,
+            # One stretch around the best match, with the words before it for
+            # context (fragment mode would start every snippet at the match).
+            max_words=40,
+            min_words=15,
+        ),
+        title_marked=SearchHeadline(
+            WithoutMarkers(F("thread__title")),
+            search_query,
+            config=SEARCH_CONFIG,
+            start_sel=MARK_START,
+            stop_sel=MARK_STOP,
+            highlight_all=True,
+        ),
+    ).only(*RESULT_FIELDS)
     return [
         SearchResult(
             post=post,
-            title_html=highlight(post.thread.title, wanted, window=False),
-            snippet_html=highlight(post.body, wanted, window=True),
+            title=marked_pieces(post.title_marked),
+            snippet=marked_pieces(post.snippet),
         )
-        for post in rows
+        for post in _shown(annotated, ranked)
+    ]
+
+
+def _fallback_results(
+    posts: QuerySet[Post], wanted: list[str], ranked: list[Ranked]
+) -> list[SearchResult]:
+    return [
+        SearchResult(
+            post=post,
+            title=highlight(post.thread.title, wanted, window=False),
+            snippet=highlight(post.body, wanted, window=True),
+        )
+        for post in _shown(posts.only(*RESULT_FIELDS, "body"), ranked)
     ]
 
 
 def search(*, user: User, query: str, after: str | None = None, kind: str = "") -> SearchPage:
-    """One page of what `user` may read matching `query`, best match first.
+    """One page of what `user` may read matching `query`, best match first, among the
+    `CANDIDATE_LIMIT` most recent matches (`limited` says when there were more).
 
     `after` is the `next_cursor` of the page before (an unreadable one is the first
-    page); `kind` narrows to one kind of thread. One SQL query per call, whatever the
-    page.
+    page); `kind` narrows to one kind of thread. Two SQL queries per call whatever the
+    page (one when nothing is found).
     """
     query = clean_query(query)
     kind = kind if kind in ThreadKind.values else ""
-    result = SearchPage(query=query, kind=kind)
+    result = SearchPage(query=query, kind=kind, candidate_limit=CANDIDATE_LIMIT)
     if not query:
         return result
     posts = _base(user, kind)
@@ -366,12 +464,23 @@ def search(*, user: User, query: str, after: str | None = None, kind: str = "") 
     if cursor is not None:
         result.first_number = cursor.position + 1
     if full_text:
-        results = _full_text_page(posts, query, cursor)
+        candidates = _full_text_candidates(posts, query)
     else:
-        results = _fallback_page(posts, query, cursor)
-    result.results = results[:PAGE_SIZE]
-    if len(results) > PAGE_SIZE:
-        last = result.results[-1].post
+        wanted, unwanted = parse_terms(query)
+        if not wanted:
+            return result
+        candidates = _fallback_candidates(posts, wanted, unwanted)
+    ranked = _ranked_page(candidates, cursor, full_text=full_text, query=query)
+    if not ranked:
+        return result
+    result.limited = ranked[0].candidates > CANDIDATE_LIMIT
+    if full_text:
+        results = _full_text_results(posts, query, ranked[:PAGE_SIZE])
+    else:
+        results = _fallback_results(posts, wanted, ranked[:PAGE_SIZE])
+    result.results = results
+    if len(ranked) > PAGE_SIZE:
+        last = ranked[PAGE_SIZE - 1]
         position = result.first_number + PAGE_SIZE - 1
-        result.next_cursor = f"{_rank_text(last.rank)}|{last.pk}|{position}"
+        result.next_cursor = f"{_rank_text(last.rank)}|{last.post_id}|{position}|{last.newest}"
     return result

@@ -201,3 +201,78 @@ def test_a_visitor_search_writes_nothing(client):
     assert response.status_code == 200
     assert not [q for q in queries if q["sql"].lstrip().upper().startswith(WRITES)]
     assert not response.cookies
+
+
+def results_section(html: str) -> str:
+    """The list of results, from its opening tag to its end."""
+    start = html.index('<ol class="search-results"')
+    return html[start : html.index("</ol>", start)]
+
+
+def test_hostile_text_is_escaped_and_cannot_forge_a_mark(client):
+    """Markup, ampersands, quotes and the highlight markers themselves, in a title and a
+    post, reach the page as text: the only <mark> is the one around the word searched."""
+    forged = f"{selectors.MARK_START}forged{selectors.MARK_STOP}"
+    community = CommunityFactory(visibility="public")
+    thread = ThreadFactory(
+        community=community, title=f'Tom & "Jerry\'s" <i>tools</i> {forged}', body="Opening."
+    )
+    PostFactory(
+        thread=thread,
+        body=f"<script>alert('x')</script> onions & 'quotes' \"double\" {forged} "
+        f"<mark>fake</mark> {selectors.MARK_START}end",
+    )
+
+    response = client.get(reverse("search"), {"q": "onions"})
+
+    results = results_section(response.text)
+    assert results.count("<mark>") == results.count("</mark>") == 1
+    assert "<mark>onions</mark>" in results
+    assert "Tom &amp; &quot;Jerry&#x27;s&quot; &lt;i&gt;tools&lt;/i&gt; forged</a>" in results
+    assert "&amp; &#x27;quotes&#x27; &quot;double&quot; forged" in results
+    assert "<script" not in results
+    assert "<i>" not in results
+    assert selectors.MARK_START not in response.text
+    assert selectors.MARK_STOP not in response.text
+
+
+def test_words_in_titles_and_snippets_are_each_marked(client):
+    community = CommunityFactory(visibility="public")
+    ThreadFactory(community=community, title="Heat pumps in depots", body="Our heat pumps work.")
+
+    results = results_section(client.get(reverse("search"), {"q": "heat pumps"}).text)
+
+    assert "Our <mark>heat</mark> <mark>pumps</mark> work." in results
+    assert "<mark>Heat</mark> <mark>pumps</mark> in depots</a>" in results
+
+
+LIMITED = "Showing the best of the 3 most recent matches."
+
+
+def test_the_page_says_when_only_the_most_recent_matches_were_ranked(client, monkeypatch):
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    monkeypatch.setattr(selectors, "CANDIDATE_LIMIT", 3)
+    community = CommunityFactory(visibility="public")
+    thread = ThreadFactory(community=community, body="Opening.")
+    replies = [PostFactory(thread=thread, body=f"Quince note {n}.").pk for n in range(5)]
+
+    first = client.get(reverse("search"), {"q": "quince"}).text
+    second = client.get(reverse("search") + next_link(first)).text
+
+    assert LIMITED in first and LIMITED in second
+    links = result_links(first) + result_links(second)
+    assert [int(link.rsplit("-", 1)[1]) for link in links] == replies[:1:-1]
+    assert next_link(second) is None
+
+
+def test_no_notice_when_every_match_was_ranked(client, monkeypatch):
+    monkeypatch.setattr(selectors, "CANDIDATE_LIMIT", 3)
+    community = CommunityFactory(visibility="public")
+    thread = ThreadFactory(community=community, body="Opening.")
+    for n in range(3):
+        PostFactory(thread=thread, body=f"Quince note {n}.")
+
+    response = client.get(reverse("search"), {"q": "quince"})
+
+    assert response.text.count('class="search-result"') == 3
+    assert "most recent matches" not in response.text
