@@ -6,6 +6,7 @@ from django.urls import reverse
 from accounts import services
 from accounts.models import MemberType, MemberTypeChange, Organisation, User
 from tests.accounts.factories import OrganisationDomainFactory, OrganisationFactory, UserFactory
+from tests.admin_support import change_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -21,32 +22,6 @@ def admin_user():
 def admin_client(client, admin_user):
     client.force_login(admin_user)
     return client
-
-
-def change_form_data(response) -> dict:
-    """The change form's current values as the browser would post them back."""
-    form = response.context["adminform"].form
-    data = {}
-    for name, field in form.fields.items():
-        if field.disabled:
-            continue
-        value = form[name].value()
-        if value is None or value is False:
-            continue
-        if value is True:
-            data[name] = "on"
-        elif isinstance(value, list | tuple):
-            data[name] = [str(item) for item in value]
-        else:
-            data[name] = str(value)
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        for key, value in formset.management_form.initial.items():
-            data[f"{formset.prefix}-{key}"] = value
-        for index, inline_form in enumerate(formset.initial_forms):
-            data[f"{formset.prefix}-{index}-id"] = str(inline_form.instance.pk)
-            data[f"{formset.prefix}-{index}-user"] = str(inline_form.instance.user_id)
-    return data
 
 
 def user_change_url(user: User) -> str:

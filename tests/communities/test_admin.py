@@ -2,13 +2,12 @@
 communities services: a ban removes the membership, an approval creates it, counters hold."""
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from communities import services
 from communities.models import Ban, Community, JoinRequest, Membership
 from tests.accounts.factories import UserFactory
-from tests.accounts.test_admin import change_form_data
+from tests.admin_support import change_form_data, flashed
 from tests.communities.factories import (
     CommunityFactory,
     MembershipFactory,
@@ -26,10 +25,6 @@ pytestmark = pytest.mark.django_db
 def admin_client(client):
     client.force_login(AdministratorFactory(is_superuser=True))
     return client
-
-
-def flashed(response) -> list[tuple[str, str]]:
-    return [(message.level_tag, str(message)) for message in get_messages(response.wsgi_request)]
 
 
 def offered_actions(response) -> list[str]:
