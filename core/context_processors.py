@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 
 
@@ -12,3 +13,11 @@ def site(request: HttpRequest) -> dict:
 def csp_nonce(request: HttpRequest) -> dict:
     """The response's CSP nonce under the name django-htmx's script tag looks for."""
     return {"csp_nonce": getattr(request, "csp_nonce", None)}
+
+
+def viewer(request: HttpRequest) -> dict:
+    """The person reading (`AnonymousUser` for a visitor) as `viewer` for Jinja2 templates.
+
+    Not `user`: the Jinja2 backend lets processors overwrite what a caller passed, and
+    allauth passes its own `user` to email templates."""
+    return {"viewer": getattr(request, "user", None) or AnonymousUser()}

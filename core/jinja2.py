@@ -7,15 +7,22 @@ template is rendered with a request.
 """
 
 import datetime
+from functools import lru_cache
 from typing import Any
 
+from django import forms
 from django.conf import settings
+from django.http import HttpRequest
+from django.template.defaultfilters import linebreaksbr
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import formats, timezone, translation
 from django.utils.functional import lazy
 from django.utils.timesince import timesince, timeuntil
+from django_htmx.jinja import htmx_script
 from jinja2 import Environment
+
+from core import formatting
 
 # The same parser settings serve rendering and extracting strings for translation
 # (`update_catalogues`), so a message id is the same text in both.
@@ -30,9 +37,39 @@ EXTRACT_OPTIONS = {
 }
 
 
+@lru_cache(maxsize=8192)
+def _reverse(prefix: str, viewname: str, args: tuple, kwargs: tuple) -> str:
+    return reverse(viewname, args=args or None, kwargs=dict(kwargs) or None)
+
+
 def url(viewname: str, *args: Any, **kwargs: Any) -> str:
-    """`url("thread_detail", thread.pk)` or `url("invitation_detail", token=token)`."""
-    return reverse(viewname, args=args or None, kwargs=kwargs or None)
+    """`url("thread_detail", thread.pk)` or `url("invitation_detail", token=token)`.
+
+    Kept per address: a list page names the same profiles and threads row after row."""
+    return _reverse(get_script_prefix(), viewname, args, tuple(sorted(kwargs.items())))
+
+
+def page_url(request: HttpRequest, **changes: Any) -> str:
+    """The current address's query with its filters kept and `changes` applied (a value of
+    None drops the parameter): `page_url(request, after=cursor)`."""
+    params = request.GET.copy()
+    for name, value in changes.items():
+        if value is None:
+            params.pop(name, None)
+        else:
+            params[name] = value
+    return "?" + params.urlencode()
+
+
+def filter_control(bound: forms.BoundField) -> str:
+    """ "select" or "text" for the filter fields `macros/forms.html` writes itself, "" for
+    any other field (rendered by Django's form templates)."""
+    field = bound.field
+    if isinstance(field, forms.ChoiceField) and type(field.widget) is forms.Select:
+        return "select"
+    if isinstance(field, forms.CharField) and type(field.widget) is forms.TextInput:
+        return "text"
+    return ""
 
 
 def _in_reader_zone(value: Any) -> Any:
@@ -40,6 +77,11 @@ def _in_reader_zone(value: Any) -> Any:
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         return timezone.localtime(value)
     return value
+
+
+def moment_parts(value: Any, format: str = "DATETIME_FORMAT") -> tuple[str, str]:
+    """(ISO 8601, localised text) of a moment in the reader's time zone and language."""
+    return formatting.moment(value, format)
 
 
 def localtime(value: Any) -> Any:
@@ -51,7 +93,7 @@ def date(value: Any, format: str = "DATE_FORMAT") -> str:
     a setting's name or a format string, in the active language and time zone."""
     if value in (None, ""):
         return ""
-    return formats.date_format(_in_reader_zone(value), format)
+    return formatting.date(value, format)
 
 
 def time(value: Any, format: str = "TIME_FORMAT") -> str:
@@ -98,6 +140,10 @@ def environment(**options: Any) -> Environment:
             "get_current_language": translation.get_language,
             "get_current_timezone": timezone.get_current_timezone_name,
             "user_display": user_display,
+            "htmx_script": htmx_script,
+            "page_url": page_url,
+            "filter_control": filter_control,
+            "moment_parts": moment_parts,
         }
     )
     env.filters.update(
@@ -107,6 +153,8 @@ def environment(**options: Any) -> Environment:
             "localtime": localtime,
             "timesince": since,
             "timeuntil": until,
+            "number": formatting.number,
+            "linebreaksbr": lambda value: linebreaksbr(value, autoescape=True),
         }
     )
     return env

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.sites",
     "django.contrib.staticfiles",
+    "django.forms",
     "django_htmx",
     "csp",
     "rest_framework",
@@ -89,6 +90,34 @@ ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
+    # Our pages, partials and emails are Jinja2 templates in `jinja2/`; a name is rendered
+    # by the first engine that has it, so these override allauth's pages. Django's own
+    # form templates come from django.forms' `jinja2/` folder (APP_DIRS).
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "environment": "config.jinja2.environment",
+            "autoescape": True,
+            # The backend adds `request`, `csrf_input` and `csrf_token` itself; these
+            # run only for templates rendered with a request. Unlike Django's engine, it
+            # lets them overwrite the caller's values (in the caller's own dict, which
+            # allauth reuses for the text part of an email), so none may offer a name a
+            # caller passes: no `user` (auth's processor); templates read `viewer`.
+            "context_processors": [
+                "core.context_processors.viewer",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
+                "core.context_processors.site",
+                "core.context_processors.csp_nonce",
+                "accounts.context_processors.administrator",
+            ],
+        },
+    },
+    # The Django admin's templates, allauth's pages we have not replaced and its email
+    # subjects and text parts, and the bench's yardstick page.
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
@@ -106,31 +135,9 @@ TEMPLATES = [
             ],
         },
     },
-    # Pages move from the Django templates above to Jinja2 by moving into `jinja2/`; a name
-    # is rendered by the first engine that has it. Emails are already there.
-    {
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
-        "DIRS": [BASE_DIR / "jinja2"],
-        "APP_DIRS": False,
-        "OPTIONS": {
-            "environment": "core.jinja2.environment",
-            "autoescape": True,
-            # The backend adds `request`, `csrf_input` and `csrf_token` itself; these
-            # run only for templates rendered with a request. Unlike Django's engine, it
-            # lets them overwrite the caller's values (in the caller's own dict, which
-            # allauth reuses for the text part of an email), so none may offer a name a
-            # caller passes: no `user` (auth's processor), templates read `request.user`.
-            "context_processors": [
-                "django.contrib.messages.context_processors.messages",
-                "django.template.context_processors.i18n",
-                "django.template.context_processors.tz",
-                "core.context_processors.site",
-                "core.context_processors.csp_nonce",
-                "accounts.context_processors.administrator",
-            ],
-        },
-    },
 ]
+# Widgets and fields render through the engines above (Jinja2 first), not a private engine.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {
     "default": dj_database_url.parse(

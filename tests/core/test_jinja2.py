@@ -1,4 +1,4 @@
-"""The Jinja2 engine: found after the Django templates, escaping on, and the helpers a page
+"""The Jinja2 engine: found before the Django templates, escaping on, and the helpers a page
 needs (addresses, static files, the CSRF field, translation, dates in the reader's zone)."""
 
 import datetime
@@ -19,9 +19,12 @@ def render(source: str, context: dict | None = None, request=None) -> str:
     return engines["jinja2"].from_string(source).render(context or {}, request=request)
 
 
-def test_a_template_in_the_jinja2_folder_is_found_by_django_loader_after_the_django_ones():
+def test_our_pages_come_from_jinja2_and_the_admin_keeps_its_django_templates():
     assert get_template("email/base.html").backend is engines["jinja2"]
-    assert get_template("base.html").backend is engines["django"]
+    assert get_template("base.html").backend is engines["jinja2"]
+    assert get_template("admin/index.html").backend is engines["django"]
+    # Django's form templates come in both dialects; forms render through the Jinja2 ones.
+    assert get_template("django/forms/widgets/input.html").backend is engines["jinja2"]
 
 
 def test_values_are_escaped_unless_a_text_template_turns_escaping_off():

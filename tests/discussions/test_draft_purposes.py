@@ -11,6 +11,7 @@ from discussions.models import Idea
 from discussions.services import ideas as idea_services
 from purposes.models import PurposeStatus
 from tests.communities.factories import CommunityFactory, owner_of
+from tests.core.reading import visible_text
 from tests.discussions.factories import member_of
 from tests.discussions.test_ideas_factories import challenge_of
 from tests.purposes.factories import AdministratorFactory, PurposeFactory
@@ -89,7 +90,8 @@ def test_the_new_idea_form_offers_no_challenge_of_a_draft_purpose(client, draft)
     _assert_hidden(form.content.decode(), challenge)
     assert posted.status_code == 200
     _assert_hidden(posted.content.decode(), challenge)
-    assert "Choose a challenge of this community&#x27;s purpose." in posted.content.decode()
+    refusal = "Choose a challenge of this community's purpose."
+    assert refusal in visible_text(posted.content.decode())
     assert Idea.objects.count() == before
 
 
