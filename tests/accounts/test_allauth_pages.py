@@ -20,7 +20,8 @@ from tests.core.reading import links, visible_text
 
 pytestmark = pytest.mark.django_db
 
-# Every allauth page a person can reach with our settings.
+# Every allauth page a person can reach with our settings, and the text templates of the
+# emails it sends.
 ALLAUTH_TEMPLATES = [
     "account/login.html",
     "account/signup.html",
@@ -51,6 +52,17 @@ ALLAUTH_TEMPLATES = [
     "socialaccount/login_cancelled.html",
     "socialaccount/authentication_error.html",
     "accounts/settings_profile.html",
+    *(
+        f"account/email/{prefix}_{part}.txt"
+        for prefix in (
+            "email_confirmation",
+            "email_confirmation_signup",
+            "password_reset_key",
+            "unknown_account",
+            "account_already_exists",
+        )
+        for part in ("subject", "message")
+    ),
 ]
 
 
@@ -262,3 +274,43 @@ def test_settings_menu_marks_the_current_page(client):
     assert_our_layout(response, "Change Password")
     assert '<a href="/accounts/password/change/" aria-current="page">' in response.text
     assert response.text.count('aria-current="page"') == 1
+
+
+# Emails: subjects on one line, text parts as typed (no HTML escaping), allauth's wording.
+
+
+def test_password_reset_email_subject_and_text(client, mailoutbox):
+    UserFactory(email="ana@example.org")
+
+    client.post(reverse("account_reset_password"), {"email": "ana@example.org"})
+
+    [message] = mailoutbox
+    site = Site.objects.get_current()
+    assert message.subject == "[Commons] Password Reset Email"
+    link = re.search(r"https?://\S+/accounts/password/reset/key/\S+/", message.body).group(0)
+    assert message.body == (
+        f"Hello from {site.name}!\n\n"
+        "You're receiving this email because you or someone else has requested a password "
+        "reset for your user account.\nIt can be safely ignored if you did not request a "
+        "password reset. Click the link below to reset your password.\n\n"
+        f"{link}\n\n"
+        f"Thank you for using {site.name}!\n{site.domain}"
+    )
+
+
+def test_sign_up_confirmation_email_text_keeps_the_name_as_typed(client, mailoutbox):
+    client.post(
+        reverse("account_signup"),
+        {
+            "email": "rui@example.org",
+            "display_name": "Rui & <Costa>",
+            "password1": "a-long-and-unusual-passphrase-7",
+            "password2": "a-long-and-unusual-passphrase-7",
+        },
+    )
+
+    [message] = mailoutbox
+    assert message.subject == "[Commons] Please Confirm Your Email Address"
+    assert "because user Rui & <Costa> has given your email address" in message.body
+    assert re.search(r"To confirm this is correct, go to https?://\S+/confirm-email/", message.body)
+    assert "&amp;" not in message.body and "&lt;" not in message.body

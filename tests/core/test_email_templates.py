@@ -1,6 +1,6 @@
 """Emails render from the Jinja2 templates: hostile names are escaped in the HTML part and
 left as typed in the plain text part, dates show in the reader's time zone, and allauth
-finds our HTML versions next to its own text ones."""
+finds our versions of its emails (HTML and text parts, subjects)."""
 
 import datetime
 import re
@@ -32,6 +32,10 @@ HOSTILE_PURPOSE = "Cut <b>CO2</b> & more"
         "account/email/email_confirmation_message.html",
         "account/email/email_confirmation_signup_message.html",
         "account/email/password_reset_key_message.html",
+        "account/email/email_confirmation_subject.txt",
+        "account/email/email_confirmation_message.txt",
+        "account/email/password_reset_key_subject.txt",
+        "account/email/password_reset_key_message.txt",
     ],
 )
 def test_every_email_template_of_ours_is_a_jinja2_one(name):
@@ -79,7 +83,7 @@ def test_invitation_email_escapes_names_in_html_and_keeps_them_as_typed_in_text(
     assert "You received this email because someone invited you to Commons." in html
 
 
-def test_sign_up_confirmation_has_our_html_part_and_allauths_text_part(client, mailoutbox):
+def test_sign_up_confirmation_has_our_html_and_text_parts(client, mailoutbox):
     client.post(
         reverse("account_signup"),
         {
@@ -98,8 +102,8 @@ def test_sign_up_confirmation_has_our_html_part_and_allauths_text_part(client, m
     assert "Hello Rui &lt;b&gt;Costa&lt;/b&gt;, please confirm this email address" in html
     assert ">Confirm my email address</a>" in html
     assert "<b>" not in html
-    # allauth's own text part (a Django template) reads the same context after the HTML
-    # part was rendered: still the person who signed up, unescaped.
+    # The text part reads the same context after the HTML part was rendered: still the
+    # person who signed up, unescaped.
     assert "because user Rui <b>Costa</b> has given your email address" in message.body
 
 
