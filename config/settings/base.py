@@ -116,8 +116,8 @@ TEMPLATES = [
             ],
         },
     },
-    # The Django admin's templates, allauth's pages we have not replaced and its email
-    # subjects and text parts, and the bench's yardstick page.
+    # The Django admin's templates, allauth's flash message texts and the pages of its
+    # features turned off here (sign-in codes, passkeys, ...), and the bench's yardstick page.
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
