@@ -13,7 +13,7 @@ class CommunityForm(forms.Form):
     slug = forms.SlugField(
         label=_("Address"),
         max_length=80,
-        help_text=_("Used in the page address: /communities/<address>/."),
+        help_text=_("Used in the page address, after /communities/."),
     )
     description = forms.CharField(
         label=_("Description"),

@@ -69,3 +69,101 @@ def mentions(html: str) -> list[tuple[str | None, str]]:
 def tags(html: str) -> list[str]:
     """Every element's name, in order of appearance."""
     return read(html).tags
+
+
+class _FormReader(HTMLParser):
+    """Error lists and form controls, for `form_errors` and `field_values`."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.error_lists: dict[str, list[str]] = {}
+        self.describers: list[tuple[str, str | None]] = []
+        self.values: dict[str, list[str]] = {}
+        self._list: list[str] | None = None
+        self._item: list[str] | None = None
+        self._fieldset_refs: list[str] = []
+        self._textarea: tuple[str, list[str]] | None = None
+        self._select: str | None = None
+        self._unnamed = 0
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        classes = (attributes.get("class") or "").split()
+        name = attributes.get("name")
+        refs = (attributes.get("aria-describedby") or "").split()
+        if tag == "ul" and "errorlist" in classes:
+            if "nonfield" in classes:
+                key = "#nonfield"
+            else:
+                key = attributes.get("id") or f"#unnamed-{self._unnamed}"
+                self._unnamed += 1
+            self._list = self.error_lists.setdefault(key, [])
+        elif tag == "li" and self._list is not None:
+            self._item = []
+        elif tag == "fieldset":
+            self._fieldset_refs = refs
+        if tag in ("input", "select", "textarea") and name:
+            for ref in [*refs, *self._fieldset_refs]:
+                self.describers.append((ref, name))
+            self._fieldset_refs = []
+            if tag == "textarea":
+                self._textarea = (name, [])
+            elif tag == "select":
+                self._select = name
+                self.values.setdefault(name, [])
+            elif attributes.get("type") in ("checkbox", "radio"):
+                values = self.values.setdefault(name, [])
+                if "checked" in attributes:
+                    values.append(attributes.get("value") or "on")
+            elif attributes.get("type") not in ("submit", "button", "reset"):
+                self.values.setdefault(name, []).append(attributes.get("value") or "")
+        elif tag == "option" and self._select is not None and "selected" in attributes:
+            self.values[self._select].append(attributes.get("value") or "")
+
+    def handle_endtag(self, tag):
+        if tag == "li" and self._item is not None and self._list is not None:
+            self._list.append(" ".join("".join(self._item).split()))
+            self._item = None
+        elif tag == "ul":
+            self._list = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea" and self._textarea is not None:
+            name, text = self._textarea
+            # A line break right after <textarea> belongs to the markup, not the value.
+            self.values.setdefault(name, []).append("".join(text).removeprefix("\n"))
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._item is not None:
+            self._item.append(data)
+        if self._textarea is not None:
+            self._textarea[1].append(data)
+
+
+def _read_form(html: str) -> _FormReader:
+    reader = _FormReader()
+    reader.feed(html)
+    reader.close()
+    return reader
+
+
+def form_errors(html: str) -> dict[str, list[str]]:
+    """The error messages a page's forms show, under the name of the field each list
+    describes (through the control's aria-describedby), "__all__" for a form's own."""
+    reader = _read_form(html)
+    owners = dict(reversed(reader.describers))
+    errors: dict[str, list[str]] = {}
+    for key, messages in reader.error_lists.items():
+        if key == "#nonfield":
+            name = "__all__"
+        else:
+            name = owners.get(key) or key.removeprefix("id_").removesuffix("_error")
+        errors.setdefault(name, []).extend(messages)
+    return errors
+
+
+def field_values(html: str) -> dict[str, list[str]]:
+    """What each named control shows: an input's value, a textarea's text, the selected
+    options and the ticked boxes (a list per name, as a form would send them)."""
+    return _read_form(html).values
