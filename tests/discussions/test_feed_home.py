@@ -251,7 +251,7 @@ def test_hostile_names_in_the_feed_are_shown_as_text(client):
     MembershipFactory(community=mine, user=ana)
     ThreadFactory(community=mine, title=f"Title {HOSTILE}")
     open_decision(mine, title=f"Vote {HOSTILE}", closes_in=datetime.timedelta(hours=3))
-    record(GoalFactory(purpose=purpose, metric=f"Metric {HOSTILE}", unit=f"<u>{HOSTILE}"), "7")
+    record(GoalFactory(purpose=purpose, metric=f"Metric {HOSTILE}", unit='<u>"k\'g" &'), "7")
     client.force_login(ana)
 
     page = client.get(reverse("home")).text
@@ -262,7 +262,7 @@ def test_hostile_names_in_the_feed_are_shown_as_text(client):
         f"Title {HOSTILE}",
         f"Vote {HOSTILE}",
         f"Fleet {HOSTILE}",
-        f"measured Metric {HOSTILE}: 7 <u>{HOSTILE} on",
+        f'measured Metric {HOSTILE}: 7 <u>"k\'g" & on',
         f"Purpose {HOSTILE}",
     ):
         assert shown in text, shown
