@@ -12,11 +12,14 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from discussions.models import Activity, ActivityKind
+from discussions.services import decisions as decision_services
+from discussions.services import ideas as idea_services
 from tests.accounts.factories import UserFactory
 from tests.communities.factories import CommunityFactory, MembershipFactory, owner_of
 from tests.core.reading import Link, element, elements, links, visible_text
 from tests.discussions.decisions_support import open_decision
 from tests.discussions.factories import ThreadFactory
+from tests.discussions.test_ideas_factories import idea_in, open_community
 from tests.purposes.factories import AdministratorFactory, GoalFactory, PurposeFactory, record
 from tests.query_budgets import MEMBER_BUDGET, VISITOR_BUDGET
 
@@ -269,3 +272,30 @@ def test_hostile_names_in_the_feed_are_shown_as_text(client):
     assert "<script>" not in page
     assert "<u>" not in page
     assert '"Tom"' not in page
+
+
+def test_idea_status_changes_and_closed_decisions_read_as_sentences(client):
+    ana = UserFactory(member_type="employee", display_name="Ana")
+    mine = open_community(name="Green Fleet")
+    MembershipFactory(community=mine, user=ana)
+    manager = owner_of(mine)
+    idea = idea_in(mine, title="Cargo bikes")
+    idea_services.change_status(idea=idea, by=manager, status="planned", response="Soon.")
+    decision = open_decision(mine, title="Van colour")
+    decision_services.close_decision(by=manager, decision=decision)
+    decision_services.record_outcome(
+        by=manager, decision=decision, outcome="**Green** <script>alert(1)</script>"
+    )
+    client.force_login(ana)
+
+    page = client.get(reverse("home")).text
+    closed, opened, planned, posted = elements(page, "li", "feed-item")[:4]
+
+    assert closed.text.startswith(
+        f"{manager.name} closed voting on a decision Van colour Outcome: Green"
+    )
+    assert [strong.text for strong in elements(closed.html, "strong")] == ["Outcome:", "Green"]
+    assert "<script>" not in closed.html
+    assert opened.text.startswith(f"{manager.name} opened a decision Van colour")
+    assert planned.text.startswith(f"{manager.name} moved an idea to “Planned” Cargo bikes")
+    assert posted.text.startswith(f"{manager.name} posted an idea Cargo bikes")
