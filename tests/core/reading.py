@@ -167,3 +167,111 @@ def field_values(html: str) -> dict[str, list[str]]:
     """What each named control shows: an input's value, a textarea's text, the selected
     options and the ticked boxes (a list per name, as a form would send them)."""
     return _read_form(html).values
+
+
+# -- Elements of a page, by tag and class (added with the purpose, feed and search pages) --
+
+VOID_ELEMENTS = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
+    | {"track", "wbr"}
+)
+
+
+@dataclass(frozen=True)
+class Element:
+    tag: str
+    attributes: dict[str, str | None]
+    html: str  # its source, from its start tag to its end tag
+
+    @property
+    def text(self) -> str:
+        """What a reader sees of it, whitespace runs as one space."""
+        return visible_text(self.html)
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return tuple((self.attributes.get("class") or "").split())
+
+
+class _Finder(HTMLParser):
+    def __init__(self, source: str, tag: str, class_: str | None, attributes: dict) -> None:
+        super().__init__(convert_charrefs=True)
+        self.source = source
+        self.wanted = (tag, class_, attributes)
+        self.found: list[tuple[int, Element]] = []
+        self._line_starts = [0]
+        for number, character in enumerate(source):
+            if character == "\n":
+                self._line_starts.append(number + 1)
+        # Each open element of the wanted tag: (its start offset and attributes, or None
+        # when it is not one of those wanted).
+        self._open: list[tuple[int, dict[str, str | None]] | None] = []
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self._line_starts[line - 1] + column
+
+    def _matches(self, tag: str, attrs: dict[str, str | None]) -> bool:
+        wanted_tag, class_, attributes = self.wanted
+        if tag != wanted_tag:
+            return False
+        if class_ is not None and class_ not in (attrs.get("class") or "").split():
+            return False
+        return all(attrs.get(name) == value for name, value in attributes.items())
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag != self.wanted[0]:
+            return
+        start = self._offset()
+        if tag in VOID_ELEMENTS:
+            if self._matches(tag, attributes):
+                end = self.source.index(">", start) + 1
+                self.found.append((start, Element(tag, attributes, self.source[start:end])))
+            return
+        self._open.append((start, attributes) if self._matches(tag, attributes) else None)
+
+    def handle_startendtag(self, tag, attrs):
+        if tag == self.wanted[0] and self._matches(tag, dict(attrs)):
+            start = self._offset()
+            end = self.source.index(">", start) + 1
+            self.found.append((start, Element(tag, dict(attrs), self.source[start:end])))
+
+    def handle_endtag(self, tag):
+        if tag != self.wanted[0] or not self._open:
+            return
+        opened = self._open.pop()
+        if opened is not None:
+            start, attributes = opened
+            end = self.source.index(">", self._offset()) + 1
+            self.found.append((start, Element(tag, attributes, self.source[start:end])))
+
+
+def elements(html: str, tag: str, class_: str | None = None, **attributes: str) -> list[Element]:
+    """Every `tag` element (with the class `class_` and the attribute values given, if any),
+    in the page's order: `elements(page, "article", "goal")`,
+    `elements(page, "section", **{"aria-labelledby": "goals-heading"})`."""
+    finder = _Finder(html, tag, class_, attributes)
+    finder.feed(html)
+    finder.close()
+    return [found for _start, found in sorted(finder.found, key=lambda pair: pair[0])]
+
+
+def element(html: str, tag: str, class_: str | None = None, **attributes: str) -> Element:
+    """The one element `elements` finds; fails when there is none or several."""
+    found = elements(html, tag, class_, **attributes)
+    assert len(found) == 1, (tag, class_, attributes, len(found))
+    return found[0]
+
+
+def field_errors(html: str) -> dict[str, list[str]]:
+    """The errors a form shows, by field name ("__all__" for those of the whole form), as
+    Django's form templates write them (`<ul class="errorlist" id="id_<name>_error">`)."""
+    shown: dict[str, list[str]] = {}
+    for errors in elements(html, "ul", "errorlist"):
+        if "nonfield" in errors.classes:
+            name = "__all__"
+        else:
+            name = (errors.attributes.get("id") or "").removeprefix("id_").removesuffix("_error")
+        shown.setdefault(name, []).extend(item.text for item in elements(errors.html, "li"))
+    return shown

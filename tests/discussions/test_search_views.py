@@ -1,8 +1,5 @@
 """The search page: its states, htmx partial, paging links and query budget."""
 
-import re
-from html import unescape
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -10,6 +7,7 @@ from django.urls import reverse
 
 from discussions.selectors import search as selectors
 from tests.communities.factories import CommunityFactory
+from tests.core.reading import element, elements, links, visible_text
 from tests.discussions.factories import PostFactory, ThreadFactory, member_of
 from tests.query_budgets import MEMBER_BUDGET, VISITOR_BUDGET
 
@@ -22,13 +20,13 @@ def test_the_empty_page_invites_a_query(client):
     response = client.get(reverse("search"))
 
     assert response.status_code == 200
-    assert "Type a word or a phrase to search" in response.text
+    assert "Type a word or a phrase to search" in visible_text(response.text)
 
 
 def test_no_results_say_so(client):
     response = client.get(reverse("search"), {"q": "nothing-like-this"})
 
-    assert "No results for “nothing-like-this”" in response.text
+    assert "No results for “nothing-like-this”" in visible_text(response.text)
 
 
 def test_results_link_to_posts_with_the_words_marked(client):
@@ -38,11 +36,15 @@ def test_results_link_to_posts_with_the_words_marked(client):
 
     response = client.get(reverse("search"), {"q": "bicycles"})
 
-    assert f'href="{thread.get_absolute_url()}?after={reply.pk - 1}#post-{reply.pk}"' in (
-        response.text
-    )
-    assert "<mark>bicycles</mark>" in response.text
-    assert "Fleet" in response.text
+    (result,) = results(response.text)
+    assert result_links(response.text) == [
+        f"{thread.get_absolute_url()}?after={reply.pk - 1}#post-{reply.pk}"
+    ]
+    assert result.text.startswith("Bike sheds Discussion Fleet · reply by ")
+    assert marked(result.html) == ["bicycles"]
+    snippet = element(result.html, "p", "search-snippet")
+    assert "Covered parking for" in snippet.text and "at every depot." in snippet.text
+    assert marked(snippet.html) == ["bicycles"]
 
 
 def test_htmx_gets_the_results_alone(client):
@@ -51,18 +53,45 @@ def test_htmx_gets_the_results_alone(client):
 
     response = client.get(reverse("search"), {"q": "compost"}, headers={"HX-Request": "true"})
 
-    assert "Compost" in response.text
+    assert [result.text.split(" Discussion")[0] for result in results(response.text)] == [
+        "Compost bins"
+    ]
     assert "<html" not in response.text
 
 
 def next_link(html: str) -> str | None:
-    """The address of the page's "Next page" link, unescaped, or None."""
-    match = re.search(r'<a class="button button-secondary" href="([^"]*)" rel="next">', html)
-    return unescape(match.group(1)) if match else None
+    """The address of the page's "Next page" link, or None."""
+    found = [link.href for link in links(html) if link.rel == "next"]
+    assert found in ([], [found[0] if found else None])
+    return found[0] if found else None
+
+
+def first_page_link(html: str) -> str | None:
+    found = [link.href for link in links(html) if link.text == "← First page"]
+    return found[0] if found else None
+
+
+def results(html: str) -> list:
+    return elements(html, "li", "search-result")
 
 
 def result_links(html: str) -> list[str]:
-    return re.findall(r'<h3 class="search-result-title"><a href="([^"]*)">', html)
+    """Where each result's title leads."""
+    return [
+        link.href
+        for title in elements(html, "h3", "search-result-title")
+        for link in links(title.html)
+    ]
+
+
+def first_number(html: str) -> str:
+    """The number the list of results starts at."""
+    return element(html, "ol", "search-results").attributes["start"]
+
+
+def marked(html: str) -> list[str]:
+    """The words the page marks as matches."""
+    return [mark.text for mark in elements(html, "mark")]
 
 
 def test_paging_links_keep_the_query_and_kind(client):
@@ -73,15 +102,15 @@ def test_paging_links_keep_the_query_and_kind(client):
 
     first = client.get(reverse("search"), {"q": "plum", "kind": "discussion"}).text
     url = next_link(first)
-    assert "Next page" in first and "First page" not in first and "Previous page" not in first
+    assert first_page_link(first) is None and "Previous page" not in visible_text(first)
     assert url.startswith("?q=plum&kind=discussion&after=")
     assert "page=" not in url
     second = client.get(reverse("search") + url).text
 
-    assert second.count('class="search-result"') == 1
-    assert '<ol class="search-results" start="21">' in second
+    assert len(results(second)) == 1
+    assert first_number(second) == "21"
     assert next_link(second) is None
-    assert 'href="?q=plum&amp;kind=discussion&amp;">← First page</a>' in second
+    assert first_page_link(second) == "?q=plum&kind=discussion"
     assert not set(result_links(first)) & set(result_links(second))
 
 
@@ -108,7 +137,7 @@ def test_following_next_links_shows_every_result_once(client):
     while url and len(starts) < 10:
         html = client.get(reverse("search") + url).text
         seen += result_links(html)
-        starts += re.findall(r'<ol class="search-results" start="(\d+)">', html)
+        starts.append(first_number(html))
         url = next_link(html)
 
     assert starts == ["1", "21", "41"]
@@ -129,7 +158,7 @@ def test_an_unreadable_cursor_shows_the_first_page(client, after):
 
     assert response.status_code == 200
     assert result_links(response.text) == result_links(first)
-    assert '<ol class="search-results" start="1">' in response.text
+    assert first_number(response.text) == "1"
 
 
 @pytest.mark.parametrize("after", ["1e-999|3|1", "0|1|5", "3|999999|40"])
@@ -140,7 +169,7 @@ def test_an_odd_but_readable_cursor_never_fails(client, after):
     response = client.get(reverse("search"), {"q": "rowan", "after": after})
 
     assert response.status_code == 200
-    assert "First page" in response.text
+    assert first_page_link(response.text) == "?q=rowan"
 
 
 def _grow(community, thread, total: int) -> None:
@@ -161,7 +190,7 @@ def test_search_runs_a_constant_number_of_queries(client, viewer):
         client.get(reverse("search"), {"q": "cherry"})
         with CaptureQueriesContext(connection) as queries:
             response = client.get(reverse("search"), {"q": "cherry"})
-        assert response.text.count('class="search-result"') == min(total, 20)
+        assert len(results(response.text)) == min(total, 20)
         counts.append(len(queries))
 
     assert counts[0] == counts[1] <= budget
@@ -183,7 +212,7 @@ def test_a_deep_page_runs_the_queries_of_the_first(
     while url:
         with django_assert_max_num_queries(budget) as queries:
             response = client.get(reverse("search") + url)
-        assert response.text.count('class="search-result"') in (1, 2)
+        assert len(results(response.text)) in (1, 2)
         counts.append(len(queries))
         url = next_link(response.text)
 
@@ -203,17 +232,11 @@ def test_a_visitor_search_writes_nothing(client):
     assert not response.cookies
 
 
-def results_section(html: str) -> str:
-    """The list of results, from its opening tag to its end."""
-    start = html.index('<ol class="search-results"')
-    return html[start : html.index("</ol>", start)]
-
-
 def test_hostile_text_is_escaped_and_cannot_forge_a_mark(client):
     """Markup, ampersands, quotes and the highlight markers themselves, in a title and a
     post, reach the page as text: the only <mark> is the one around the word searched."""
     forged = f"{selectors.MARK_START}forged{selectors.MARK_STOP}"
-    community = CommunityFactory(visibility="public")
+    community = CommunityFactory(visibility="public", name="<b>Crew</b> & co")
     thread = ThreadFactory(
         community=community, title=f'Tom & "Jerry\'s" <i>tools</i> {forged}', body="Opening."
     )
@@ -225,25 +248,40 @@ def test_hostile_text_is_escaped_and_cannot_forge_a_mark(client):
 
     response = client.get(reverse("search"), {"q": "onions"})
 
-    results = results_section(response.text)
-    assert results.count("<mark>") == results.count("</mark>") == 1
-    assert "<mark>onions</mark>" in results
-    assert "Tom &amp; &quot;Jerry&#x27;s&quot; &lt;i&gt;tools&lt;/i&gt; forged</a>" in results
-    assert "&amp; &#x27;quotes&#x27; &quot;double&quot; forged" in results
-    assert "<script" not in results
-    assert "<i>" not in results
+    (result,) = results(response.text)
+    assert marked(result.html) == ["onions"]
+    title = element(result.html, "h3", "search-result-title")
+    assert title.text == 'Tom & "Jerry\'s" <i>tools</i> forged'
+    assert "<b>Crew</b> & co ·" in result.text
+    snippet = element(result.html, "p", "search-snippet").text
+    assert "onions & 'quotes' \"double\" forged" in snippet
+    assert "<script" not in result.html
+    assert "<i>" not in result.html and "<b>" not in result.html
     assert selectors.MARK_START not in response.text
     assert selectors.MARK_STOP not in response.text
+
+
+def test_a_hostile_query_is_shown_as_text(client):
+    query = "<script>alert(\"q\")</script> & 'quoted'"
+
+    page = client.get(reverse("search"), {"q": query}).text
+
+    assert f"No results for “{query}”" in visible_text(page)
+    assert element(page, "input", id="search-q").attributes["value"] == query
+    assert element(page, "title").text.startswith(f"Search: {query} ·")
+    assert "<script>alert" not in page
 
 
 def test_words_in_titles_and_snippets_are_each_marked(client):
     community = CommunityFactory(visibility="public")
     ThreadFactory(community=community, title="Heat pumps in depots", body="Our heat pumps work.")
 
-    results = results_section(client.get(reverse("search"), {"q": "heat pumps"}).text)
+    (result,) = results(client.get(reverse("search"), {"q": "heat pumps"}).text)
 
-    assert "Our <mark>heat</mark> <mark>pumps</mark> work." in results
-    assert "<mark>Heat</mark> <mark>pumps</mark> in depots</a>" in results
+    title = element(result.html, "h3", "search-result-title")
+    snippet = element(result.html, "p", "search-snippet")
+    assert (title.text, marked(title.html)) == ("Heat pumps in depots", ["Heat", "pumps"])
+    assert (snippet.text, marked(snippet.html)) == ("Our heat pumps work.", ["heat", "pumps"])
 
 
 LIMITED = "Showing the best of the 3 most recent matches."
@@ -259,7 +297,7 @@ def test_the_page_says_when_only_the_most_recent_matches_were_ranked(client, mon
     first = client.get(reverse("search"), {"q": "quince"}).text
     second = client.get(reverse("search") + next_link(first)).text
 
-    assert LIMITED in first and LIMITED in second
+    assert LIMITED in visible_text(first) and LIMITED in visible_text(second)
     links = result_links(first) + result_links(second)
     assert [int(link.rsplit("-", 1)[1]) for link in links] == replies[:1:-1]
     assert next_link(second) is None
@@ -274,5 +312,5 @@ def test_no_notice_when_every_match_was_ranked(client, monkeypatch):
 
     response = client.get(reverse("search"), {"q": "quince"})
 
-    assert response.text.count('class="search-result"') == 3
-    assert "most recent matches" not in response.text
+    assert len(results(response.text)) == 3
+    assert "most recent matches" not in visible_text(response.text)
