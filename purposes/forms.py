@@ -29,7 +29,7 @@ class PurposeForm(forms.Form):
     slug = forms.SlugField(
         label=_("Address"),
         max_length=80,
-        help_text=_("Used in the page address: /purposes/<address>/. Letters, digits, hyphens."),
+        help_text=_("Used in the page address, after /purposes/. Letters, digits, hyphens."),
     )
     statement = forms.CharField(
         label=_("Statement"),
