@@ -298,3 +298,22 @@ def test_the_outcome_form_says_when_voting_is_still_open(client, community):
     assert page.one("p", cls="eyebrow").text == f"Pick {SCRIPT}"
     assert "Voting is still open. Close it before recording the outcome." in page.text
     assert SCRIPT not in html
+
+
+def test_the_panel_renders_from_what_the_selector_prepared(community, django_assert_num_queries):
+    author = owner_of(community)
+    decision = hostile_decision(community, author=author)
+    link_goal(thread=decision.thread, goal=GoalFactory(purpose=community.purpose), by=author)
+    services.close_decision(by=author, decision=decision)
+    services.record_outcome(by=author, decision=decision, outcome="Done.")
+    request = RequestFactory().get(decision.thread.get_absolute_url())
+    request.user = author
+    thread = Thread.objects.get(pk=decision.thread_id)
+    thread.community = get_community_for(user=author, slug=community.slug)
+    context = decision_panel_context(user=author, thread=thread)
+    template = engines["jinja2"].get_template("discussions/decisions/_panel.html")
+
+    with django_assert_num_queries(0):
+        html = template.render(context, request)
+
+    assert "Done." in html

@@ -542,3 +542,36 @@ def test_linked_ideas_are_grouped_by_status_with_votes_and_goals(client, scene):
             f'· {scene.community.name} · 2 votes · CO2 <b>"t"</b>, Riders'
         )
         assert "<script>alert" not in html and "<b>" not in html
+
+
+# -- templates read no database -------------------------------------------------------------------
+
+
+def test_the_partials_render_from_what_the_selectors_prepared(scene, django_assert_num_queries):
+    from discussions.selectors import ideas as selectors
+
+    goal = goal_of(scene.community, metric="Riders")
+    for idea in (scene.first, scene.third):
+        services.link_goal(thread=idea.thread, goal=goal, by=scene.owner)
+    manager = member_of(scene.community, role=Role.MODERATOR)
+    services.vote(user=manager, idea=scene.first)
+    request = RequestFactory().get(scene.list_url)
+    request.user = manager
+    community = get_community_for(user=manager, slug=scene.community.slug)
+    thread = Thread.objects.get(pk=scene.third.thread_id)
+    thread.community = community
+    filters = selectors.IdeaFilters.from_query({})
+    page = selectors.idea_page(user=manager, community=community, filters=filters)
+    linked = selectors.purpose_ideas(
+        user=manager, purpose=community.purpose, goals=list(community.purpose.goals.all())
+    )
+    renders = [
+        ("discussions/ideas/_idea_rows.html", {"page": page, "filters": filters}),
+        ("discussions/ideas/_panel.html", idea_panel_context(user=manager, thread=thread)),
+        ("discussions/ideas/_purpose_ideas.html", {"purpose_ideas": linked}),
+    ]
+    for name, context in renders:
+        template = engines["jinja2"].get_template(name)
+        with django_assert_num_queries(0):
+            html = template.render(context, request)
+        assert "Bike lanes" in html, name
