@@ -253,6 +253,12 @@ class Idea(models.Model):
     def __str__(self) -> str:
         return f"Idea {self.thread_id}"
 
+    @property
+    def status_label(self) -> str:
+        # The enum's label, not get_status_display(), which rebuilds (and hashes every
+        # translated label of) the choices for each call: the list shows one per row.
+        return IdeaStatus(self.status).label
+
 
 class IdeaVote(models.Model):
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="votes")

@@ -9,6 +9,22 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.cache import cache
+from django.template.backends import jinja2 as jinja2_backend
+from django.test.signals import template_rendered
+
+
+def _render_and_report(self, context=None, request=None):
+    """Jinja2 pages give the test client `response.context` and `response.templates` as
+    Django's own templates do (Django instruments only its template language)."""
+    context = {} if context is None else context
+    html = _jinja2_render(self, context, request)
+    # The backend fills the caller's dict (request, CSRF, context processors).
+    template_rendered.send(sender=self.template, template=self.template, context=context)
+    return html
+
+
+_jinja2_render = jinja2_backend.Template.render
+jinja2_backend.Template.render = _render_and_report
 
 
 @pytest.fixture(autouse=True)
