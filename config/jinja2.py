@@ -8,7 +8,7 @@ from jinja2 import Environment
 
 from core.jinja2 import environment as core_environment
 
-TEMPLATING_MODULES = ["accounts.templating"]
+TEMPLATING_MODULES = ["accounts.templating", "discussions.templating"]
 
 
 def environment(**options: Any) -> Environment:

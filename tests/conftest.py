@@ -9,6 +9,8 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.cache import cache
+from django.template.backends import jinja2 as jinja2_backend
+from django.test.signals import template_rendered
 
 
 @pytest.fixture(autouse=True)
@@ -17,6 +19,24 @@ def clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def jinja2_pages_report_their_context():
+    """The test client reads `response.context` and `response.templates` from the
+    `template_rendered` signal, which only Django's own engine sends under test; pages
+    rendered from Jinja2 templates send it too."""
+    original = jinja2_backend.Template.render
+
+    def render(self, context=None, request=None):
+        context = {} if context is None else context
+        rendered = original(self, context, request)  # adds the request's values to `context`
+        template_rendered.send(sender=self, template=self.template, context=context)
+        return rendered
+
+    jinja2_backend.Template.render = render
+    yield
+    jinja2_backend.Template.render = original
 
 
 class Mailbox:
