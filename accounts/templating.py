@@ -2,20 +2,27 @@
 providers one can sign in with (allauth's pages)."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest
+from django.utils.translation import get_language
 
 from accounts.models import MemberType
 
 AVATAR_PALETTE_SIZE = 8
 
 
-def member_type_label(member_type: str) -> str:
+@lru_cache(maxsize=64)
+def _member_type_label(member_type: str, language: str | None) -> str:
     # The enum's label, not get_member_type_display(), which rebuilds a dict per call;
     # MemberType() also refuses anything that is not one of the known types.
     return str(MemberType(member_type).label)
+
+
+def member_type_label(member_type: str) -> str:
+    return _member_type_label(member_type, get_language())
 
 
 def avatar_palette(person: Any) -> int:

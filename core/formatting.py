@@ -55,19 +55,3 @@ def date(value: datetime.date, format: str = "DATE_FORMAT") -> str:
     if isinstance(value, datetime.datetime):
         return moment(value, format)[1]
     return _date(value, get_language(), format)
-
-
-# Transitional: the Python row builders still in `*/templatetags/` use these until their
-# pages move to Jinja2 macros; they go with them.
-def time_element(value: datetime.datetime) -> str:
-    from django.utils.html import escape
-
-    iso, text = moment(value)
-    return f'<time datetime="{iso}">{escape(text)}</time>'
-
-
-def date_element(value: datetime.datetime) -> str:
-    from django.utils.html import escape
-
-    iso, text = moment(value, "DATE_FORMAT")
-    return f'<time datetime="{iso}">{escape(text)}</time>'

@@ -20,9 +20,7 @@ from django.utils import formats, timezone, translation
 from django.utils.functional import lazy
 from django.utils.timesince import timesince, timeuntil
 from django_htmx.jinja import htmx_script
-from jinja2 import Environment, pass_context
-from jinja2.runtime import Context
-from markupsafe import Markup
+from jinja2 import Environment
 
 from core import formatting
 
@@ -119,17 +117,6 @@ def user_display(user: Any) -> str:
     return allauth_user_display(user)
 
 
-@pass_context
-def dtl_include(context: Context, name: str, **extra: Any) -> Markup:
-    """TRANSITIONAL, while pages move: a Django-template partial inside a Jinja2 page, with
-    the page's context. Goes once every partial is a Jinja2 template."""
-    from django.template import engines
-
-    values = {**context.get_all(), **extra}
-    rendered = engines["django"].get_template(name).render(values, values.get("request"))
-    return Markup(rendered)  # noqa: S704 - Django's engine escaped it
-
-
 def environment(**options: Any) -> Environment:
     options["extensions"] = [*options.get("extensions", []), *EXTENSIONS]
     # Escaping is never a per-engine choice: text templates turn it off in the template.
@@ -157,7 +144,6 @@ def environment(**options: Any) -> Environment:
             "page_url": page_url,
             "filter_control": filter_control,
             "moment_parts": moment_parts,
-            "dtl_include": dtl_include,
         }
     )
     env.filters.update(

@@ -13,26 +13,30 @@ from django.template.backends import jinja2 as jinja2_backend
 from django.test.signals import template_rendered
 
 
-def _render_and_report(self, context=None, request=None):
-    """Jinja2 pages give the test client `response.context` and `response.templates` as
-    Django's own templates do (Django instruments only its template language)."""
-    context = {} if context is None else context
-    html = _jinja2_render(self, context, request)
-    # The backend fills the caller's dict (request, CSRF, context processors).
-    template_rendered.send(sender=self.template, template=self.template, context=context)
-    return html
-
-
-_jinja2_render = jinja2_backend.Template.render
-jinja2_backend.Template.render = _render_and_report
-
-
 @pytest.fixture(autouse=True)
 def clear_cache():
     """allauth keeps its rate-limit counters in the cache: every test starts from zero."""
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def jinja2_pages_report_their_context():
+    """The test client reads `response.context` and `response.templates` from the
+    `template_rendered` signal, which only Django's own engine sends under test; pages
+    rendered from Jinja2 templates send it too."""
+    original = jinja2_backend.Template.render
+
+    def render(self, context=None, request=None):
+        context = {} if context is None else context
+        rendered = original(self, context, request)  # adds the request's values to `context`
+        template_rendered.send(sender=self, template=self.template, context=context)
+        return rendered
+
+    jinja2_backend.Template.render = render
+    yield
+    jinja2_backend.Template.render = original
 
 
 class Mailbox:

@@ -15,7 +15,16 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["accounts", "communities", "discussions", "purposes", "core", "config", "templates"]
+APPS = [
+    "accounts",
+    "communities",
+    "discussions",
+    "purposes",
+    "core",
+    "config",
+    "templates",
+    "jinja2",
+]
 
 ACCESS_MODULES = {
     "accounts/permissions.py",
@@ -61,7 +70,7 @@ ALLOWED = {
         "communities/selectors.py",
         "return Membership.objects.filter(community=community, user=user)",
     ): ("the viewer's own membership row, for their notification settings"),
-    ("templates/communities/community_detail.html", 'membership.role == "owner"'): (
+    ("jinja2/communities/community_detail.html", 'membership.role == "owner"'): (
         "display: which sentence tells the person their role"
     ),
 }
