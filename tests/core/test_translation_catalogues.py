@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 # Each exists in one kind of source only.
 JINJA2_HTML = "You received this email because someone invited you to %(site_name)s."
 JINJA2_TEXT = "Accept the invitation:"
-DJANGO_TEMPLATE = "Skip to main content"
+DJANGO_TEMPLATE = "Django administration"  # the admin keeps its Django templates
 PYTHON = "%(name)s invites you to %(community)s on %(site)s"
 
 FRENCH = {
@@ -56,7 +56,7 @@ def test_strings_from_python_django_and_jinja2_templates_land_in_one_catalogue(l
     assert [path.name for path in locale_dir.iterdir()] == ["fr"]
     assert files_of(catalogue[JINJA2_HTML]) == {"jinja2/communities/email/invitation.html"}
     assert files_of(catalogue[JINJA2_TEXT]) == {"jinja2/communities/email/invitation.txt"}
-    assert files_of(catalogue[DJANGO_TEMPLATE]) == {"templates/base.html"}
+    assert files_of(catalogue[DJANGO_TEMPLATE]) == {"templates/admin/base_site.html"}
     assert files_of(catalogue[PYTHON]) == {"communities/emails.py"}
     assert "python-format" in catalogue[JINJA2_HTML].flags
     # French plural rules, as makemessages writes them for a new catalogue.

@@ -365,15 +365,6 @@ def test_deleted_posts_show_details_only_to_moderators(client, community):
     assert "Rude words" in moderator_page
 
 
-def test_idea_and_decision_threads_include_their_panels(client, community):
-    for kind in (ThreadKind.IDEA, ThreadKind.DECISION):
-        thread = ThreadFactory(community=community, kind=kind)
-        response = client.get(thread.get_absolute_url())
-        assert response.status_code == 200
-        names = [template.name for template in response.templates]
-        assert f"discussions/{kind}s/_panel.html" in names
-
-
 # -- replying and quoting ---------------------------------------------------------------------
 
 
