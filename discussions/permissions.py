@@ -40,6 +40,7 @@ def posts_visible_to(user: User, *, probe_threads: bool = False) -> QuerySet[Pos
     into a join. For queries that keep few posts out of many threads (search): as a
     join, PostgreSQL hashes every readable thread first (30,000 of them for a visitor at
     a million posts, most of a rare word's search time), however few posts it checks.
+    PostgreSQL only; elsewhere (SQLite, development) the plain join is kept.
     """
     readable = community_permissions.communities_readable_by(user).values("pk")
     if not (probe_threads and connection.vendor == "postgresql"):
