@@ -221,7 +221,7 @@ def _connect(url: str):
     if parts.scheme == "sqlite":
         import sqlite3
 
-        return sqlite3.connect(parts.path)
+        return sqlite3.connect(url.removeprefix("sqlite:///"))
     import psycopg2
 
     return psycopg2.connect(
