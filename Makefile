@@ -46,11 +46,13 @@ test: install-test
 	$(BIN)/pytest
 
 ## Load the main pages under gunicorn (production settings plus the bench's yardstick page)
-## on a seed_scale dataset (a million posts; BENCH_LIGHT=1 for a tenth) and print
-## requests/s, p50, p99 and SQL queries per page, and the thread list's share of the
-## yardstick's requests/s. Pages still answering 404 show as "not built". PostgreSQL when
-## DATABASE_URL is set (in a separate <name>_bench database), else SQLite under var/bench/.
-## About 7 to 10 minutes.
+## on a seed_scale dataset (a million posts; BENCH_LIGHT=1 for a tenth) and print a Markdown
+## table: per page and viewer (visitor, member) requests/s, its share of the yardstick's
+## (alternating rounds), the aim from issue 9, p50, p99, SQL queries, errors, and a mark on
+## each line that misses its aim or budget. Pages still answering 404 show as "not built".
+## PostgreSQL when DATABASE_URL is set (in a separate <name>_bench database), else SQLite
+## under var/bench/. BENCH_REUSE=1 reuses a bench database already seeded with the same
+## sizes (no drop, no seed): about 8 minutes instead of about 15.
 bench: install
 	bash scripts/ensure-wrk.sh
 	$(BIN)/python scripts/bench.py

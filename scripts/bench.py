@@ -1,27 +1,38 @@
 """`make bench`: load the main pages under gunicorn on a scale dataset and print a table.
 
-Steps: a fresh benchmark database (PostgreSQL `<name>_bench` next to DATABASE_URL's when
-it is set, else SQLite under var/bench/), migrate, collect static files, `seed_scale`
-(with its million posts), gunicorn with the
-bench's settings (`benchyard.settings`: production plus the yardstick page) with 2
-workers on a free loopback port, then for each page as a visitor and as a signed-in
-member: the SQL query count of one request (measured in-process with the test client
-against the same database) and a bounded wrk run. The discussion pages are still being
-built: one answering 404 shows as "not built" (another status, as "HTTP <code>") in its
-row and the run goes on. The yardstick is a bare page listing 30 threads with their
-community, loaded as a visitor and as the member; each thread list's requests/s are
-printed as a share of the yardstick's for the same viewer, measured in alternating short
-runs of the two (the member's also as a share of the visitor's yardstick).
-Gunicorn is always stopped, whatever fails. Traffic never leaves 127.0.0.1.
+Steps: the benchmark database (PostgreSQL `<name>_bench` next to DATABASE_URL's when it
+is set, else SQLite under var/bench/), migrate, collect static files, `seed_scale` (with
+its million posts), gunicorn with the bench's settings (`benchyard.settings`: production
+plus the yardstick page) with 2 workers on a free loopback port, then for each page as a
+visitor and as a signed-in member: the SQL query count of one request (measured
+in-process with the test client against the same database) and bounded wrk runs. A page
+answering 404 shows as "not built" (another status, as "HTTP <code>") and the run goes
+on. Gunicorn is always stopped, whatever fails. Traffic never leaves 127.0.0.1.
 
-Environment knobs: BENCH_DURATION (seconds per page, default 10), BENCH_CONNECTIONS (8),
-BENCH_THREADS (2), BENCH_MEMBERS / BENCH_COMMUNITIES / BENCH_PURPOSES and
-BENCH_DISCUSSION_THREADS / BENCH_POSTS / BENCH_IDEAS / BENCH_VOTES / BENCH_DECISIONS /
-BENCH_REACTIONS (seed_scale sizes), BENCH_LIGHT=1 (a tenth of the discussion sizes, for
-a quicker run), BENCH_DEEP_PAGE (how many member-list pages deep, default 100),
-BENCH_COMPARISON_ROUNDS (9) and BENCH_COMPARISON_SECONDS (2): the thread list and the
-yardstick are also measured in alternating short runs, so that a machine busy with other
-work slows both alike and their ratio stays meaningful.
+The yardstick is a bare Django-template page listing 30 threads with their community,
+loaded as a visitor and as the member. Every page is measured in rounds alternating with
+the yardstick as the same viewer (yardstick then page, page then yardstick, ...), so that
+a machine busy with other work slows both alike: a page's share is the median of its
+rounds' (page requests/s ÷ yardstick requests/s). The table also gives the share by the
+server's CPU time per request (gunicorn and the bench database's PostgreSQL backends),
+which other work on the machine changes much less. Each line is checked against the
+issue's aims (the share of the yardstick for the same viewer, a deep page against the
+first, the common-word search's median, no errors, p99 at most 3 times p50, and the
+query budgets: 8 for a visitor, 12 for a member); a line that misses one says which.
+The table is Markdown, to paste as it is.
+
+Environment knobs: BENCH_REUSE=1 reuses the benchmark database when an earlier run
+seeded it with the same sizes (no drop, no seed: migrate and collectstatic still run,
+they take seconds when nothing changed and apply what a merged branch added), so a run
+takes minutes instead of a quarter of an hour. BENCH_DURATION (seconds of load per
+page, default 8, split into BENCH_ROUNDS rounds, default 2, each paired with as long a
+run of the yardstick), BENCH_CONNECTIONS (8), BENCH_THREADS (2), BENCH_MEMBERS /
+BENCH_COMMUNITIES / BENCH_PURPOSES and BENCH_DISCUSSION_THREADS / BENCH_POSTS /
+BENCH_IDEAS / BENCH_VOTES / BENCH_DECISIONS / BENCH_REACTIONS (seed_scale sizes),
+BENCH_LIGHT=1 (a tenth of the discussion sizes, for a quicker run), BENCH_DEEP_PAGE (how
+many pages deep the member list, the thread list and the busiest thread are loaded,
+default 100; the thread goes as deep as it has pages), BENCH_COMMON_WORD (the word
+matching a large share of the posts, default "measure").
 """
 
 import http.client
@@ -46,8 +57,11 @@ SQLITE_PATH = BENCH_DIR / "commons-bench.sqlite3"
 GUNICORN_LOG = BENCH_DIR / "gunicorn.log"
 RESULTS = BENCH_DIR / "last-results.txt"
 WORKERS = 2
-YARDSTICK_AIM = 2 / 3  # the thread list should serve at least this share of its req/s
 YARDSTICK_PATH = "/bench/yardstick/"
+# The table a seeded database carries, naming the seed_scale arguments it was seeded with.
+SEED_MARKER_TABLE = "bench_seeded"
+QUERY_BUDGETS = {"visitor": 8, "member": 12}
+TAIL_AIM = 3  # every page's p99 at most this many times its p50
 
 
 def setting(name: str, default: int) -> int:
@@ -55,12 +69,14 @@ def setting(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-DURATION = setting("BENCH_DURATION", 10)
+DURATION = setting("BENCH_DURATION", 8)
+ROUNDS = max(1, setting("BENCH_ROUNDS", 2))
+ROUND_SECONDS = max(1, round(DURATION / ROUNDS))
 CONNECTIONS = setting("BENCH_CONNECTIONS", 8)
 THREADS = setting("BENCH_THREADS", 2)
 DEEP_PAGE = setting("BENCH_DEEP_PAGE", 100)
-COMPARISON_ROUNDS = setting("BENCH_COMPARISON_ROUNDS", 9)
-COMPARISON_SECONDS = setting("BENCH_COMPARISON_SECONDS", 2)
+REUSE = bool(setting("BENCH_REUSE", 0))
+COMMON_WORD = os.environ.get("BENCH_COMMON_WORD") or "measure"
 DISCUSSION_KNOBS = {
     "threads": "BENCH_DISCUSSION_THREADS",  # BENCH_THREADS is wrk's threads
     "posts": "BENCH_POSTS",
@@ -75,53 +91,197 @@ class BenchError(Exception):
     """A step failed; the message says which and why."""
 
 
+@dataclass(frozen=True)
+class Aim:
+    """What issue 9 asks of a page: a share of the yardstick for the same viewer, or of
+    another page's share (`of_page`, a key), or a median latency."""
+
+    share: float | None = None
+    of_page: str = ""
+    median_ms: float | None = None
+
+    def describe(self) -> str:
+        if self.median_ms is not None:
+            return f"p50<{self.median_ms:.0f}ms"
+        if self.share is None:
+            return "-"
+        return f"≥{self.share:.1f}× {self.of_page}" if self.of_page else f"≥{self.share:.1f}×"
+
+
+NO_AIM = Aim()
+
+
+@dataclass
+class Round:
+    """One run of a page and the yardstick's run beside it (as the same viewer)."""
+
+    page_rate: float
+    yardstick_rate: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    page_cpu: float | None = None  # server CPU seconds per request; None without /proc
+    yardstick_cpu: float | None = None
+
+
 @dataclass
 class Target:
     page: str
     viewer: str
     path: str
     cookie: str = ""
+    key: str = ""  # how aims refer to the page ("thread list" for "of thread list")
+    aim: Aim = NO_AIM
     queries: int | None = None
-    requests_per_second: float | None = None
-    p50_ms: float | None = None
-    p99_ms: float | None = None
-    errors: int = 0
     optional: bool = False  # a page still being built: it may answer 404 for now
     skipped: str = ""  # why an optional page was not loaded ("not built", "HTTP 302")
-    # Measured in alternation with the yardstick, one per round.
-    paired_rounds: list["PairedRound"] = field(default_factory=list)
+    rounds: list[Round] = field(default_factory=list)
+    # The yardstick's own runs (each also counted in its pages' rounds).
+    runs: list[Round] = field(default_factory=list)
 
+    @property
+    def is_yardstick(self) -> bool:
+        return self.path == YARDSTICK_PATH
 
-@dataclass
-class PairedRound:
-    """One round of a page against the yardstick: requests per second of each, and the
-    server's CPU seconds per request of each (gunicorn and PostgreSQL together; None
-    where /proc cannot tell)."""
+    @property
+    def measured(self) -> list[Round]:
+        return self.runs if self.is_yardstick else self.rounds
 
-    page_rate: float
-    yardstick_rate: float
-    page_cpu: float | None = None
-    yardstick_cpu: float | None = None
+    @property
+    def requests_per_second(self) -> float | None:
+        runs = self.measured
+        return statistics.fmean(r.page_rate for r in runs) if runs else None
+
+    @property
+    def p50_ms(self) -> float | None:
+        runs = self.measured
+        return statistics.median(r.p50_ms for r in runs) if runs else None
+
+    @property
+    def p99_ms(self) -> float | None:
+        runs = self.measured
+        return statistics.median(r.p99_ms for r in runs) if runs else None
+
+    @property
+    def errors(self) -> int:
+        return sum(r.errors for r in self.measured)
+
+    @property
+    def share(self) -> float | None:
+        """Median of the rounds' requests/s against the yardstick's beside them."""
+        if self.is_yardstick:
+            return 1.0 if self.runs else None
+        rounds = [r for r in self.rounds if r.yardstick_rate]
+        if not rounds:
+            return None
+        return statistics.median(r.page_rate / r.yardstick_rate for r in rounds)
+
+    @property
+    def cpu_share(self) -> float | None:
+        """Median of the rounds' yardstick CPU per request ÷ the page's."""
+        if self.is_yardstick:
+            return 1.0 if self.runs else None
+        measured = [r for r in self.rounds if r.page_cpu and r.yardstick_cpu]
+        if not measured:
+            return None
+        return statistics.median(r.yardstick_cpu / r.page_cpu for r in measured)
 
 
 # -- the benchmark database ------------------------------------------------------------------
 
 
-def bench_database_url() -> str:
-    """A URL for a throwaway database, created empty; never the one DATABASE_URL names."""
+def bench_database_url(seed_arguments: list[str]) -> tuple[str, bool]:
+    """A URL for the benchmark database, never the one DATABASE_URL names, and whether it
+    is already seeded: with BENCH_REUSE=1, one an earlier run seeded with the same
+    `seed_arguments` is kept; otherwise it is created empty."""
     url = os.environ.get("DATABASE_URL", "")
     if not url:
         BENCH_DIR.mkdir(parents=True, exist_ok=True)
+        sqlite_url = f"sqlite:///{SQLITE_PATH}"
+        if REUSE and SQLITE_PATH.exists() and seeded_with(sqlite_url) == seed_arguments:
+            return sqlite_url, True
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{SQLITE_PATH}"
+        return sqlite_url, False
     parts = urlparse(url)
     if not parts.scheme.startswith("postgres"):
         raise BenchError(f"DATABASE_URL must be PostgreSQL or unset (SQLite), not {parts.scheme}.")
     name = parts.path.lstrip("/") or "commons"
     bench_name = name if name.endswith("_bench") else f"{name}_bench"
+    bench_url = parts._replace(path=f"/{bench_name}").geturl()
+    if REUSE and seeded_with(bench_url) == seed_arguments:
+        return bench_url, True
     recreate_postgres_database(parts, bench_name)
-    return parts._replace(path=f"/{bench_name}").geturl()
+    return bench_url, False
+
+
+def _connect(url: str):
+    """A DB-API connection to the benchmark database at `url` (SQLite or PostgreSQL)."""
+    parts = urlparse(url)
+    if parts.scheme == "sqlite":
+        import sqlite3
+
+        return sqlite3.connect(url.removeprefix("sqlite:///"))
+    import psycopg2
+
+    return psycopg2.connect(
+        dbname=parts.path.lstrip("/"),
+        user=parts.username,
+        password=parts.password,
+        host=parts.hostname,
+        port=parts.port or 5432,
+    )
+
+
+def seeded_with(url: str) -> list[str] | None:
+    """The seed_scale arguments the database at `url` was seeded with, or None when it
+    is missing, unseeded, or its seeding did not finish."""
+    try:
+        connection = _connect(url)
+    except Exception:  # noqa: BLE001 - a missing database is simply not seeded
+        return None
+    try:
+        cursor = connection.cursor()
+        cursor.execute(f"SELECT arguments FROM {SEED_MARKER_TABLE}")  # noqa: S608 - a constant
+        row = cursor.fetchone()
+        return row[0].split() if row else None
+    except Exception:  # noqa: BLE001 - no marker table: not seeded by a finished run
+        return None
+    finally:
+        connection.close()
+
+
+def mark_seeded(url: str, seed_arguments: list[str]) -> None:
+    """Remember in the database itself that seeding with `seed_arguments` finished."""
+    connection = _connect(url)
+    try:
+        cursor = connection.cursor()
+        cursor.execute(f"DROP TABLE IF EXISTS {SEED_MARKER_TABLE}")
+        cursor.execute(f"CREATE TABLE {SEED_MARKER_TABLE} (arguments text NOT NULL)")
+        placeholder = "?" if urlparse(url).scheme == "sqlite" else "%s"
+        cursor.execute(
+            f"INSERT INTO {SEED_MARKER_TABLE} (arguments) VALUES ({placeholder})",  # noqa: S608 - constants
+            [" ".join(seed_arguments)],
+        )
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def seed_arguments() -> list[str]:
+    """seed_scale's arguments from the size knobs."""
+    sizes = [
+        f"--members={setting('BENCH_MEMBERS', 10_000)}",
+        f"--communities={setting('BENCH_COMMUNITIES', 200)}",
+        f"--purposes={setting('BENCH_PURPOSES', 50)}",
+    ]
+    # Discussion sizes: seed_scale's own defaults (a million posts) unless overridden.
+    for option, knob in DISCUSSION_KNOBS.items():
+        if os.environ.get(knob):
+            sizes.append(f"--{option}={setting(knob, 0)}")
+    if setting("BENCH_LIGHT", 0):
+        sizes.append("--light")
+    return sizes
 
 
 def recreate_postgres_database(parts, name: str) -> None:
@@ -197,6 +357,7 @@ def prepare_targets() -> list[Target]:
     django.setup()
     from django.conf import settings
     from django.contrib.auth import login
+    from django.contrib.auth.models import AnonymousUser
     from django.db import connection
     from django.http import HttpRequest
     from django.test import Client
@@ -205,7 +366,9 @@ def prepare_targets() -> list[Target]:
     from communities import selectors
     from communities.models import Community, Role, Visibility
     from discussions.management.commands.seed_discussions_scale import SAMPLE_SEARCH_WORD
-    from discussions.models import Thread
+    from discussions.models import Post, Thread, ThreadKind
+    from discussions.selectors import threads as thread_selectors
+    from discussions.selectors.threads import POSTS_PAGE_SIZE
 
     community = (
         Community.objects.filter(visibility=Visibility.PUBLIC, slug__startswith="scale-")
@@ -223,13 +386,21 @@ def prepare_targets() -> list[Target]:
         .user
     )
 
-    # Follow the member list's own cursors, exactly as "Next page" links do.
+    # Follow the lists' own cursors, exactly as "Next page" links do.
     cursor, depth = None, 0
     for _ in range(DEEP_PAGE - 1):
         page = selectors.member_page(community=community, after=cursor)
         if page.next_cursor is None:
             break
         cursor, depth = page.next_cursor, depth + 1
+    thread_cursor, thread_depth = None, 0
+    for _ in range(DEEP_PAGE - 1):
+        page = thread_selectors.thread_page(
+            user=AnonymousUser(), community=community, after=thread_cursor
+        )
+        if page.next_cursor is None:
+            break
+        thread_cursor, thread_depth = page.next_cursor, thread_depth + 1
 
     request = HttpRequest()
     request.session = import_module(settings.SESSION_ENGINE).SessionStore()
@@ -239,38 +410,82 @@ def prepare_targets() -> list[Target]:
 
     members = f"/communities/{community.slug}/members/"
     pages = [
-        ("directory", "/communities/"),
-        ("purpose page", purpose.get_absolute_url()),
-        ("community home", community.get_absolute_url()),
-        (f"member list ({community.member_count})", members),
-        (f"members, page {depth + 1}", f"{members}?{urlencode({'after': cursor or ''})}"),
+        ("directory", "/communities/", Aim(0.8)),
+        ("purpose page", purpose.get_absolute_url(), Aim(0.6)),
+        ("community home", community.get_absolute_url(), Aim(0.8)),
+        (f"member list ({community.member_count})", members, NO_AIM),
+        (
+            f"members, page {depth + 1}",
+            f"{members}?{urlencode({'after': cursor or ''})}",
+            NO_AIM,
+        ),
     ]
     # The discussion pages (404 until they are built), on the community's busiest thread.
     threads = f"/communities/{community.slug}/threads/"
     thread = Thread.objects.filter(community=community).order_by("-post_count", "id").first()
     thread_count = Thread.objects.filter(community=community).count()
-    discussion_pages = [(f"thread list ({thread_count})", threads)]
+    discussion_pages = [
+        (f"thread list ({thread_count})", threads, Aim(0.9), "thread list"),
+        (
+            f"thread list, page {thread_depth + 1}",
+            f"{threads}?{urlencode({'after': thread_cursor or ''})}",
+            Aim(0.9, of_page="thread list"),
+            "",
+        ),
+    ]
     if thread is not None:
-        discussion_pages.append(
-            (f"thread page ({thread.post_count} posts)", f"{threads}{thread.pk}/")
+        post_ids = list(
+            Post.objects.filter(thread=thread).order_by("pk").values_list("pk", flat=True)
         )
+        last_page = max(1, -(-len(post_ids) // POSTS_PAGE_SIZE))
+        deep = min(DEEP_PAGE, last_page)
+        # The thread page's keyset: the posts after the last one of the page before.
+        after_post = post_ids[(deep - 1) * POSTS_PAGE_SIZE - 1] if deep > 1 else 0
+        discussion_pages += [
+            (f"thread page ({thread.post_count} posts)", f"{threads}{thread.pk}/", Aim(0.8), ""),
+            (
+                f"thread page {deep} of {last_page}",
+                f"{threads}{thread.pk}/?{urlencode({'after': after_post})}",
+                Aim(0.8),
+                "",
+            ),
+        ]
+    common = count_matches(COMMON_WORD)
+    common_ideas = count_matches(COMMON_WORD, ThreadKind.IDEA)
     discussion_pages += [
-        ("idea list", f"/communities/{community.slug}/ideas/"),
-        (f"search {SAMPLE_SEARCH_WORD!r}", f"/search/?{urlencode({'q': SAMPLE_SEARCH_WORD})}"),
+        ("idea list", f"/communities/{community.slug}/ideas/", Aim(0.8), ""),
+        (
+            f"search {SAMPLE_SEARCH_WORD!r} ({count_matches(SAMPLE_SEARCH_WORD):,} posts)",
+            f"/search/?{urlencode({'q': SAMPLE_SEARCH_WORD})}",
+            Aim(0.6),
+            "",
+        ),
+        (
+            f"search {COMMON_WORD!r} ({common:,} posts)",
+            f"/search/?{urlencode({'q': COMMON_WORD})}",
+            Aim(median_ms=100),
+            "",
+        ),
+        (
+            f"search {COMMON_WORD!r}, ideas ({common_ideas:,})",
+            f"/search/?{urlencode({'q': COMMON_WORD, 'kind': ThreadKind.IDEA})}",
+            Aim(median_ms=100),
+            "",
+        ),
     ]
     # The yardstick for each viewer: a member's bare page pays for their session and
-    # account too, so each thread list is compared with the yardstick seen the same way.
+    # account too, so each page is compared with the yardstick seen the same way.
     targets = [
-        Target("yardstick: 30 threads + join", "visitor", YARDSTICK_PATH),
-        Target("yardstick: 30 threads + join", "member", YARDSTICK_PATH, cookie),
+        Target("yardstick: 30 threads + join", "visitor", YARDSTICK_PATH, key="yardstick"),
+        Target("yardstick: 30 threads + join", "member", YARDSTICK_PATH, cookie, key="yardstick"),
     ]
     for viewer in ("visitor", "member"):
         session = cookie if viewer == "member" else ""
-        for page, path in pages:
-            targets.append(Target(page, viewer, path, session))
-        for page, path in discussion_pages:
-            targets.append(Target(page, viewer, path, session, optional=True))
-    targets.append(Target("feed (home)", "member", "/", cookie, optional=True))
+        for page, path, aim in pages:
+            targets.append(Target(page, viewer, path, session, aim=aim))
+        for page, path, aim, key in discussion_pages:
+            targets.append(Target(page, viewer, path, session, key=key, aim=aim, optional=True))
+    targets.append(Target("feed (home)", "member", "/", cookie, aim=Aim(0.6), optional=True))
 
     for target in targets:
         client = Client()
@@ -293,6 +508,18 @@ def prepare_targets() -> list[Target]:
         f"{purpose.title!r}, member {member.email}"
     )
     return targets
+
+
+def count_matches(word: str, kind: str = "") -> int:
+    """How many posts a visitor's search for `word` matches (of `kind` threads)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from discussions.selectors import search
+
+    posts = search._base(AnonymousUser(), kind)
+    if search.uses_full_text():
+        return search._full_text_candidates(posts, word).count()
+    return search._fallback_candidates(posts, [word], []).count()
 
 
 def session_rows() -> int:
@@ -405,59 +632,23 @@ def wrk(port: int, target: Target, seconds: int) -> tuple[str, float]:
     return result.stdout, float(rate.group(1))
 
 
-def run_wrk(port: int, target: Target) -> None:
-    output, target.requests_per_second = wrk(port, target, DURATION)
+def latencies(output: str, path: str) -> tuple[float, float, int]:
+    """p50 and p99 in ms, and errors (non-2xx answers, socket errors and timeouts), from
+    wrk's report."""
     p50 = re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE)
     p99 = re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE)
     if not (p50 and p99):
-        raise BenchError(f"Could not read wrk's latencies for {target.path}:\n{output}")
-    target.p50_ms, target.p99_ms = to_ms(p50.group(1)), to_ms(p99.group(1))
+        raise BenchError(f"Could not read wrk's latencies for {path}:\n{output}")
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     socket_errors = re.search(r"Socket errors:.*?(\d+).*?(\d+).*?(\d+).*?(\d+)", output)
-    target.errors = int(non_2xx.group(1)) if non_2xx else 0
+    errors = int(non_2xx.group(1)) if non_2xx else 0
     if socket_errors:
-        target.errors += sum(int(value) for value in socket_errors.groups())
-
-
-def table(targets: list[Target], engine: str) -> str:
-    header = ("page", "viewer", "req/s", "p50 ms", "p99 ms", "queries", "errors")
-    rows = [
-        (
-            (
-                t.page,
-                t.viewer,
-                f"{t.requests_per_second:.1f}",
-                f"{t.p50_ms:.1f}",
-                f"{t.p99_ms:.1f}",
-                str(t.queries),
-                str(t.errors),
-            )
-            if not t.skipped
-            else (t.page, t.viewer, t.skipped, "-", "-", "-", "-")
-        )
-        for t in targets
-    ]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-
-    def line(cells) -> str:
-        left = [cell.ljust(width) for cell, width in zip(cells[:2], widths, strict=False)]
-        right = [cell.rjust(width) for cell, width in zip(cells[2:], widths[2:], strict=True)]
-        return "  ".join(left + right)
-
-    title = (
-        f"Commons bench: {engine}, gunicorn {WORKERS} workers, "
-        f"wrk -t{THREADS} -c{CONNECTIONS} -d{DURATION}s, {time.strftime('%Y-%m-%d %H:%M')}"
-    )
-    separator = "  ".join("-" * width for width in widths)
-    return "\n".join([title, line(header), separator, *(line(row) for row in rows)])
-
-
-def compared_targets(targets: list[Target]) -> list[Target]:
-    return [t for t in targets if t.page.startswith("thread list")]
+        errors += sum(int(value) for value in socket_errors.groups())
+    return to_ms(p50.group(1)), to_ms(p99.group(1)), errors
 
 
 def yardstick_for(targets: list[Target], viewer: str) -> Target:
-    return next(t for t in targets if t.path == YARDSTICK_PATH and t.viewer == viewer)
+    return next(t for t in targets if t.is_yardstick and t.viewer == viewer)
 
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -475,13 +666,25 @@ def _process_cpu(pid: str) -> tuple[str, int, int] | None:
     return name, int(fields[1]), int(fields[11]) + int(fields[12])
 
 
-def server_cpu_seconds(gunicorn_pid: int) -> float | None:
-    """CPU seconds used so far by gunicorn (its master and workers) and by every
-    PostgreSQL process of this machine; None without /proc."""
+def _serves_database(pid: str, database: str) -> bool:
+    """Whether a PostgreSQL process is a backend connected to `database` (its title reads
+    "postgres: <user> <database> <client> <state>"): other people's tests on the same
+    server are not the bench's cost."""
+    try:
+        title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return False
+    return f" {database} " in title
+
+
+def server_cpu_ticks(gunicorn_pid: int, database: str) -> dict[int, int] | None:
+    """CPU ticks used so far by each process serving the bench: gunicorn (its master and
+    workers) and the PostgreSQL backends connected to the benchmark `database` ("" for
+    SQLite); None without /proc."""
     proc = Path("/proc")
     if not (proc / str(gunicorn_pid) / "stat").exists():
         return None
-    ticks = 0
+    ticks = {}
     for entry in proc.iterdir():
         if not entry.name.isdigit():
             continue
@@ -489,108 +692,181 @@ def server_cpu_seconds(gunicorn_pid: int) -> float | None:
         if found is None:
             continue
         name, parent, used = found
-        if gunicorn_pid in (int(entry.name), parent) or name == "postgres":
-            ticks += used
-    return ticks / CLOCK_TICKS
+        if gunicorn_pid in (int(entry.name), parent) or (
+            database and name == "postgres" and _serves_database(entry.name, database)
+        ):
+            ticks[int(entry.name)] = used
+    return ticks
 
 
-def measure_against_yardstick(port: int, gunicorn_pid: int, targets: list[Target]) -> None:
-    """Alternate short runs of the yardstick and each thread list (as the same viewer), so
-    both see the same machine: a background job slowing one 10-second run would otherwise
-    skew the share. Each run also records the server's CPU time per request, which other
-    work on a shared (virtual) machine does not change."""
-    for target in compared_targets(targets):
-        if target.skipped:
+def cpu_seconds_between(before: dict[int, int], after: dict[int, int]) -> float:
+    """CPU seconds the processes used between two snapshots, per process: a backend that
+    ended or started meanwhile would otherwise take its whole life's ticks with it."""
+    return sum(used - before.get(pid, 0) for pid, used in after.items()) / CLOCK_TICKS
+
+
+@dataclass
+class Run:
+    rate: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    cpu: float | None  # server CPU seconds per request
+
+
+def load(port: int, gunicorn_pid: int, database: str, target: Target) -> Run:
+    """One wrk run of ROUND_SECONDS on the target."""
+    before = server_cpu_ticks(gunicorn_pid, database)
+    output, rate = wrk(port, target, ROUND_SECONDS)
+    after = server_cpu_ticks(gunicorn_pid, database)
+    served = re.search(r"(\d+) requests in", output)
+    cpu = None
+    if None not in (before, after) and served and int(served.group(1)):
+        cpu = cpu_seconds_between(before, after) / int(served.group(1))
+    return Run(rate, *latencies(output, target.path), cpu)
+
+
+def measure(port: int, gunicorn_pid: int, database: str, targets: list[Target]) -> None:
+    """Every page in ROUNDS rounds, each a run of the page and one of the yardstick as the
+    same viewer, in alternating order: both see the same machine, so a burst of other
+    work skews a round rather than the share."""
+    for target in targets:
+        if target.skipped or target.is_yardstick:
             continue
         yardstick = yardstick_for(targets, target.viewer)
-        for round_number in range(COMPARISON_ROUNDS):
-            order = [target, yardstick] if round_number % 2 else [yardstick, target]
-            rates: dict[str, float] = {}
-            cpu: dict[str, float | None] = {}
-            for measured in order:
-                before = server_cpu_seconds(gunicorn_pid)
-                output, rates[measured.path] = wrk(port, measured, COMPARISON_SECONDS)
-                after = server_cpu_seconds(gunicorn_pid)
-                served = re.search(r"(\d+) requests in", output)
-                cpu[measured.path] = (
-                    (after - before) / int(served.group(1))
-                    if None not in (before, after) and served and int(served.group(1))
-                    else None
-                )
-            target.paired_rounds.append(
-                PairedRound(
-                    rates[target.path], rates[yardstick.path], cpu[target.path], cpu[yardstick.path]
+        for round_number in range(ROUNDS):
+            page_first = bool(round_number % 2)
+            first = load(port, gunicorn_pid, database, target if page_first else yardstick)
+            second = load(port, gunicorn_pid, database, yardstick if page_first else target)
+            page, bare = (first, second) if page_first else (second, first)
+            target.rounds.append(
+                Round(
+                    page.rate, bare.rate, page.p50_ms, page.p99_ms, page.errors, page.cpu, bare.cpu
                 )
             )
-
-
-def _verdict(share: float) -> str:
-    return "meets" if share >= YARDSTICK_AIM else "BELOW"
-
-
-def _paired_verdicts(target: Target) -> list[str]:
-    """The share from the alternating rounds, by the clock and by the server's CPU.
-
-    Each is the median of the rounds' shares: a burst of other work on the machine (a
-    virtual machine's neighbours, a vacuum) skews a round, not the verdict. By the clock,
-    such bursts still move single rounds a lot on a shared machine; the CPU time each
-    request costs gunicorn and PostgreSQL does not depend on them, and on a machine the
-    load keeps busy, requests per second are the CPU there is divided by that cost.
-    """
-    rounds = target.paired_rounds
-    shares = sorted(r.page_rate / r.yardstick_rate for r in rounds)
-    page_rate = statistics.fmean(r.page_rate for r in rounds)
-    yardstick_rate = statistics.fmean(r.yardstick_rate for r in rounds)
-    share = statistics.median(shares)
-    lines = [
-        f"Thread list as {target.viewer}: {page_rate:.1f} req/s against the yardstick's "
-        f"{yardstick_rate:.1f} as {target.viewer}: {share:.0%} by the clock (median of "
-        f"{len(shares)} alternating rounds of {COMPARISON_SECONDS}s, rounds from "
-        f"{shares[0]:.0%} to {shares[-1]:.0%}; {_verdict(share)} the aim of "
-        f"{YARDSTICK_AIM:.0%})."
-    ]
-    measured = [r for r in rounds if r.page_cpu and r.yardstick_cpu]
-    if measured:
-        cpu_shares = sorted(r.yardstick_cpu / r.page_cpu for r in measured)
-        cpu_share = statistics.median(cpu_shares)
-        page_ms = 1000 * statistics.median(r.page_cpu for r in measured)
-        yardstick_ms = 1000 * statistics.median(r.yardstick_cpu for r in measured)
-        lines.append(
-            f"  by the server's CPU time per request: {page_ms:.1f} ms against "
-            f"{yardstick_ms:.1f} ms, {cpu_share:.0%} of the yardstick's requests per "
-            f"CPU-second (rounds from {cpu_shares[0]:.0%} to {cpu_shares[-1]:.0%}; "
-            f"{_verdict(cpu_share)} the aim)."
+            yardstick.runs.append(
+                Round(
+                    bare.rate, bare.rate, bare.p50_ms, bare.p99_ms, bare.errors, bare.cpu, bare.cpu
+                )
+            )
+        print(
+            f"  {target.page} as {target.viewer}: {target.requests_per_second:.1f} req/s, "
+            f"{_number(target.share, 2)}× the yardstick"
         )
-    return lines
 
 
-def yardstick_comparison(targets: list[Target]) -> str:
-    """The thread list's requests/s as a share of the yardstick's (aim: two thirds), each
-    viewer against the yardstick as the same viewer; the member's list is also given as a
-    share of the visitor's yardstick (from the table's runs)."""
-    lines = []
-    for target in compared_targets(targets):
-        if target.skipped:
-            lines.append(f"Thread list as {target.viewer}: {target.skipped}, not compared.")
+def misses(target: Target, targets: list[Target]) -> list[str]:
+    """What the target misses of its aims, the query budget and the tail aim."""
+    found = []
+    budget = QUERY_BUDGETS[target.viewer]
+    if target.queries is not None and target.queries > budget:
+        found.append(f"{target.queries} queries > {budget}")
+    if target.errors:
+        found.append(f"{target.errors} errors")
+    if target.p50_ms and target.p99_ms > TAIL_AIM * target.p50_ms:
+        found.append(f"p99 {target.p99_ms / target.p50_ms:.1f}×p50")
+    aim = target.aim
+    if aim.median_ms is not None and target.p50_ms >= aim.median_ms:
+        found.append(f"p50 {target.p50_ms:.0f}ms ≥ {aim.median_ms:.0f}")
+    if aim.share is not None:
+        share = relative_share(target, targets)
+        if share is not None and share < aim.share:
+            found.append(
+                f"{share:.2f}× < {aim.share:.1f}×" + (f" {aim.of_page}" if aim.of_page else "")
+            )
+    return found
+
+
+def relative_share(target: Target, targets: list[Target]) -> float | None:
+    """The share the aim is about: of the yardstick, or of another page's share."""
+    if not target.aim.of_page:
+        return target.share
+    base = next(
+        (t for t in targets if t.key == target.aim.of_page and t.viewer == target.viewer), None
+    )
+    if base is None or not base.share or target.share is None:
+        return None
+    return target.share / base.share
+
+
+def _number(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def table(targets: list[Target], engine: str) -> str:
+    header = (
+        "page",
+        "viewer",
+        "req/s",
+        "share",
+        "cpu share",
+        "aim",
+        "p50 ms",
+        "p99 ms",
+        "queries",
+        "errors",
+        "check",
+    )
+    rows = []
+    for t in targets:
+        if t.skipped:
+            rows.append(
+                (t.page, t.viewer, t.skipped, "-", "-", t.aim.describe(), "-", "-", "-", "-", "-")
+            )
             continue
-        yardstick = yardstick_for(targets, target.viewer)
-        if target.paired_rounds:
-            lines += _paired_verdicts(target)
-        else:
-            page_rate, yardstick_rate = target.requests_per_second, yardstick.requests_per_second
-            share = page_rate / yardstick_rate
-            lines.append(
-                f"Thread list as {target.viewer}: {page_rate:.1f} req/s against the "
-                f"yardstick's {yardstick_rate:.1f} as {target.viewer}: {share:.0%} (the "
-                f"table's runs; {_verdict(share)} the aim of {YARDSTICK_AIM:.0%})."
+        found = misses(t, targets)
+        check = "MISS: " + "; ".join(found) if found else "ok"
+        if t.aim.of_page and not found:
+            check += f" ({relative_share(t, targets):.2f}× {t.aim.of_page})"
+        rows.append(
+            (
+                t.page,
+                t.viewer,
+                _number(t.requests_per_second),
+                _number(t.share, 2),
+                _number(t.cpu_share, 2),
+                t.aim.describe(),
+                _number(t.p50_ms),
+                _number(t.p99_ms),
+                str(t.queries),
+                str(t.errors),
+                check,
             )
-        visitor_yardstick = yardstick_for(targets, "visitor")
-        if target.viewer != "visitor" and visitor_yardstick.requests_per_second:
-            lines.append(
-                f"  (as a share of the visitor's yardstick, from the table's runs: "
-                f"{target.requests_per_second / visitor_yardstick.requests_per_second:.0%})"
-            )
-    return "\n".join(lines)
+        )
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    left = {0, 1, 5, 10}
+
+    def line(cells) -> str:
+        padded = [
+            cell.ljust(width) if i in left else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "| " + " | ".join(padded) + " |"
+
+    separator = (
+        "|"
+        + "|".join(
+            "-" * (width + 1) + (":" if i not in left else "-") for i, width in enumerate(widths)
+        )
+        + "|"
+    )
+    title = (
+        f"Commons bench: {engine}, gunicorn {WORKERS} workers, wrk -t{THREADS} "
+        f"-c{CONNECTIONS}, {ROUNDS} rounds of {ROUND_SECONDS}s per page each beside "
+        f"{ROUND_SECONDS}s of the yardstick, {time.strftime('%Y-%m-%d %H:%M')}"
+    )
+    notes = (
+        "share: median of the rounds' req/s ÷ the yardstick's (same viewer); cpu share: the "
+        "yardstick's server CPU per request ÷ the page's (gunicorn + the bench database's "
+        "PostgreSQL backends). p50/p99: median of the rounds'. Queries: one request, "
+        f"in-process (budgets {QUERY_BUDGETS['visitor']} visitor, "
+        f"{QUERY_BUDGETS['member']} member). Every page: no errors, p99 ≤ {TAIL_AIM}×p50."
+    )
+    missed = sum(1 for t in targets if not t.skipped and misses(t, targets))
+    summary = f"{missed} line(s) miss an aim." if missed else "Every measured line meets its aims."
+    return "\n".join(
+        [title, "", line(header), separator, *(line(row) for row in rows), "", notes, summary]
+    )
 
 
 # -- the run ----------------------------------------------------------------------------------
@@ -607,23 +883,18 @@ def main() -> int:
     gunicorn = None
     try:
         print("Preparing the benchmark database...")
-        database_url = bench_database_url()
+        arguments = seed_arguments()
+        database_url, seeded = bench_database_url(arguments)
         engine = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
+        database = urlparse(database_url).path.lstrip("/") if engine == "PostgreSQL" else ""
         env = bench_environment(database_url)
         run_step("migrate", [python, "manage.py", "migrate", "--noinput"], env)
         run_step("collectstatic", [python, "manage.py", "collectstatic", "--noinput"], env)
-        sizes = [
-            f"--members={setting('BENCH_MEMBERS', 10_000)}",
-            f"--communities={setting('BENCH_COMMUNITIES', 200)}",
-            f"--purposes={setting('BENCH_PURPOSES', 50)}",
-        ]
-        # Discussion sizes: seed_scale's own defaults (a million posts) unless overridden.
-        for option, knob in DISCUSSION_KNOBS.items():
-            if os.environ.get(knob):
-                sizes.append(f"--{option}={setting(knob, 0)}")
-        if setting("BENCH_LIGHT", 0):
-            sizes.append("--light")
-        run_step("seed_scale", [python, "manage.py", "seed_scale", *sizes], env)
+        if seeded:
+            print(f"  seed_scale: reusing the database seeded with {' '.join(arguments)}")
+        else:
+            run_step("seed_scale", [python, "manage.py", "seed_scale", *arguments], env)
+            mark_seeded(database_url, arguments)
         os.environ.update(env)
         sys.path.insert(0, str(ROOT))
         targets = prepare_targets()
@@ -632,7 +903,10 @@ def main() -> int:
         port = free_port()
         gunicorn = start_gunicorn(env, port)
         wait_for_health(gunicorn, port)
-        print(f"gunicorn ready on 127.0.0.1:{port}; {DURATION}s of wrk per page...")
+        print(
+            f"gunicorn ready on 127.0.0.1:{port}; {ROUNDS} rounds of {ROUND_SECONDS}s per "
+            "page, each beside as long a run of the yardstick..."
+        )
         for target in targets:
             if target.skipped:
                 print(f"  {target.page} as {target.viewer}: {target.skipped}, skipped")
@@ -641,15 +915,9 @@ def main() -> int:
                 status = get(port, target.path, target.cookie)
             if status != 200:
                 raise BenchError(f"{target.path} as {target.viewer} answered HTTP {status}")
-            run_wrk(port, target)
-            print(f"  {target.page} as {target.viewer}: {target.requests_per_second:.1f} req/s")
-        print(
-            f"Thread list against the yardstick: {COMPARISON_ROUNDS} alternating rounds of "
-            f"{COMPARISON_SECONDS}s each..."
-        )
-        measure_against_yardstick(port, gunicorn.pid, targets)
+        measure(port, gunicorn.pid, database, targets)
         sessions_after = session_rows()
-        report = table(targets, engine) + "\n" + yardstick_comparison(targets)
+        report = table(targets, engine)
         report += (
             f"\nSession rows: {sessions_before} before the load, {sessions_after} after "
             f"({'no' if sessions_after == sessions_before else 'UNEXPECTED'} writes by GETs)."

@@ -56,12 +56,14 @@ def _after_thread(after: str | None) -> Q | None:
     if moment is None or pk is None:
         return None
     pinned = parts[0] == "1"
-    # The leading bound lets the index seek instead of reading the skipped rows.
-    return Q(is_pinned__lte=pinned) & (
-        Q(is_pinned__lt=pinned)
-        | Q(is_pinned=pinned, last_activity_at__lt=moment)
-        | Q(is_pinned=pinned, last_activity_at=moment, pk__lt=pk)
+    # `last_activity_at <= moment` next to an equality on `is_pinned` lets the index seek
+    # to the cursor. A bound on `is_pinned` alone (`<= false`) is no bound at all, since
+    # nearly every thread is unpinned: page 100 then read the 2,475 rows before it.
+    later = Q(is_pinned=pinned, last_activity_at__lte=moment) & (
+        Q(last_activity_at__lt=moment) | Q(last_activity_at=moment, pk__lt=pk)
     )
+    # After a pinned thread come the rest of the pinned ones, then every unpinned one.
+    return later | Q(is_pinned=False) if pinned else later
 
 
 @dataclass(slots=True)

@@ -539,3 +539,13 @@ def post_scans(sql: str) -> list[dict]:
             yield from nodes(child)
 
     return [node for node in nodes(plan["Plan"]) if node.get("Relation Name") == "discussions_post"]
+
+
+def test_no_query_is_jit_compiled():
+    """A common word read newest first is estimated above PostgreSQL's JIT threshold
+    while it runs in milliseconds: compiling it cost 50 to 100 ms a search."""
+    if connection.vendor != "postgresql":
+        pytest.skip("JIT is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

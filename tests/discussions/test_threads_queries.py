@@ -11,6 +11,7 @@ import itertools
 from urllib.parse import urlencode
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import F
@@ -30,7 +31,7 @@ from discussions.models import (
     ThreadKind,
     ThreadSubscription,
 )
-from discussions.selectors.threads import POSTS_PAGE_SIZE, THREADS_PAGE_SIZE
+from discussions.selectors.threads import POSTS_PAGE_SIZE, THREADS_PAGE_SIZE, thread_page
 from tests.accounts.factories import OrganisationFactory
 from tests.communities.factories import CommunityFactory
 from tests.discussions.factories import PostFactory, ThreadFactory, member_of
@@ -298,3 +299,59 @@ def test_foreign_category_in_filter_is_ignored(client, community):
     response = client.get(reverse("thread_list", args=[community.slug]), {"category": foreign.pk})
     assert response.status_code == 200
     assert len(response.context["page"].items) == 2
+
+
+# -- deep pages of the thread list seek to their cursor -------------------------------------
+
+
+def test_pages_walk_pinned_then_unpinned_threads_without_repeats_or_gaps(community):
+    author = ThreadFactory(community=community).author
+    threads = add_threads(community, 60, author=author)
+    pinned = [thread.pk for thread in threads[::20]]
+    Thread.objects.filter(pk__in=pinned).update(is_pinned=True)
+    expected = list(
+        Thread.objects.filter(community=community)
+        .order_by("-is_pinned", "-last_activity_at", "-id")
+        .values_list("pk", flat=True)
+    )
+
+    seen, after = [], None
+    while True:
+        page = thread_page(user=AnonymousUser(), community=community, after=after, page_size=7)
+        seen += [row.pk for row in page.items]
+        if page.next_cursor is None:
+            break
+        after = page.next_cursor
+
+    assert seen == expected
+    assert seen[:3] == sorted(pinned, reverse=True)
+
+
+def test_a_deep_page_seeks_through_the_index_to_its_cursor(community):
+    """The cursor bounds `last_activity_at` in the index condition, so page 100 reads
+    its own rows, not every row before it (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the plan is PostgreSQL's")
+    author = ThreadFactory(community=community).author
+    add_threads(community, 120, author=author)
+    cursor = thread_page(user=AnonymousUser(), community=community, page_size=100).next_cursor
+
+    with CaptureQueriesContext(connection) as queries:
+        thread_page(user=AnonymousUser(), community=community, after=cursor)
+    [listing] = [q["sql"] for q in queries.captured_queries if "last_activity_at" in q["sql"]]
+    with connection.cursor() as db:
+        db.execute("SET LOCAL enable_seqscan = off")
+        db.execute("EXPLAIN (FORMAT JSON) " + listing)
+        [[plan]] = db.fetchone()
+
+    def nodes(node):
+        yield node
+        for child in node.get("Plans", ()):
+            yield from nodes(child)
+
+    conditions = [
+        node.get("Index Cond", "")
+        for node in nodes(plan["Plan"])
+        if node.get("Relation Name") == "discussions_thread"
+    ]
+    assert any("last_activity_at <=" in condition for condition in conditions), conditions
