@@ -27,6 +27,9 @@ class UserPreferencesMiddleware:
                 request.LANGUAGE_CODE = translation.get_language()
         else:
             timezone.deactivate()
+        # The person is known now: views get the object itself rather than the lazy proxy
+        # every attribute read passes through (a thread page reads it a thousand times).
+        request.user = getattr(user, "_wrapped", user)
         return self.get_response(request)
 
 
