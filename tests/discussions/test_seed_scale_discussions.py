@@ -6,7 +6,6 @@ import math
 import os
 import subprocess
 import sys
-import time
 from collections import Counter
 from io import StringIO
 from pathlib import Path
@@ -332,71 +331,60 @@ def load_bench():
     return module
 
 
-def test_bench_report_marks_pages_not_built_and_compares_with_the_yardstick():
+def test_bench_report_marks_each_page_against_its_aim_and_pages_not_built():
     bench = load_bench()
-    yardstick = bench.Target("yardstick: 30 threads + join", "visitor", "/bench/yardstick/")
+    yardstick = bench.Target("yardstick: 30 threads + join", "visitor", bench.YARDSTICK_PATH)
     member_yardstick = bench.Target(
-        "yardstick: 30 threads + join", "member", "/bench/yardstick/", "c=1"
+        "yardstick: 30 threads + join", "member", bench.YARDSTICK_PATH, "c=1"
     )
-    visitor = bench.Target("thread list (10)", "visitor", "/communities/x/threads/")
-    member = bench.Target("thread list (10)", "member", "/communities/x/threads/", "c=1")
-    search = bench.Target("search", "visitor", "/search/?q=x", optional=True, skipped="not built")
-    rates = ((yardstick, 900.0), (member_yardstick, 800.0), (visitor, 630.0), (member, 500.0))
-    for target, rate in rates:
-        target.requests_per_second, target.p50_ms, target.p99_ms = rate, 8.0, 20.0
+    thread_list = bench.Target(
+        "thread list (10)", "visitor", "/t/", key="thread list", aim=bench.Aim(0.9)
+    )
+    deep = bench.Target(
+        "thread list, page 100", "visitor", "/t/?after=x", aim=bench.Aim(0.9, of_page="thread list")
+    )
+    member = bench.Target("idea list", "member", "/i/", "c=1", aim=bench.Aim(0.8))
+    common = bench.Target("search 'vans'", "visitor", "/s/?q=vans", aim=bench.Aim(median_ms=100))
+    search = bench.Target("search", "visitor", "/s/?q=x", optional=True, skipped="not built")
+
+    def rounds(page_rate, yardstick_rate, p50=8.0, p99=20.0, errors=0):
+        return [bench.Round(page_rate, yardstick_rate, p50, p99, errors, 0.01, 0.008)] * 3
+
+    yardstick.runs = rounds(100.0, 100.0)
+    member_yardstick.runs = rounds(80.0, 80.0)
+    thread_list.rounds = rounds(95.0, 100.0)  # 0.95×: meets 0.9×
+    deep.rounds = rounds(76.0, 100.0)  # 0.76× of the yardstick, 0.80× of page 1: misses
+    member.rounds = rounds(60.0, 80.0, p99=30.0)  # 0.75×: misses 0.8×
+    common.rounds = rounds(70.0, 100.0, p50=150.0, p99=500.0, errors=2)
+    for target in (yardstick, member_yardstick, thread_list, deep, member, common):
         target.queries = 3
-    targets = [yardstick, member_yardstick, visitor, member, search]
+    member.queries = 13  # over the member's budget of 12
+    targets = [yardstick, member_yardstick, thread_list, deep, member, common, search]
 
     report = bench.table(targets, "SQLite")
-    comparison = bench.yardstick_comparison(targets)
+    rows = {line.split("|")[1].strip(): line for line in report.splitlines() if "|" in line}
 
-    search_row = next(line for line in report.splitlines() if line.startswith("search"))
-    assert "not built" in search_row
-    lines = comparison.splitlines()
-    # Each viewer's list against the yardstick loaded as the same viewer.
-    assert "visitor: 630.0 req/s against the yardstick's 900.0 as visitor: 70% (the" in lines[0]
-    assert "meets the aim of 67%" in lines[0]
-    assert "member: 500.0 req/s against the yardstick's 800.0 as member: 62% (the" in lines[1]
-    assert "BELOW the aim of 67%" in lines[1]
-    # The member's list is also put against the visitor's yardstick.
-    assert "share of the visitor's yardstick, from the table's runs: 56%" in lines[2]
-
-    # Alternating runs, when there were any, are what the share is taken from: the median
-    # of the rounds' shares, by the clock and by the server's CPU time per request, so one
-    # disturbed round does not decide it.
-    member.paired_rounds = [
-        bench.PairedRound(700.0, 1000.0, page_cpu=0.010, yardstick_cpu=0.006),
-        bench.PairedRound(100.0, 1000.0, page_cpu=0.020, yardstick_cpu=0.006),
-        bench.PairedRound(800.0, 1000.0, page_cpu=0.008, yardstick_cpu=0.006),
-    ]
-    comparison = bench.yardstick_comparison(targets).splitlines()
-    assert comparison[1] == (
-        "Thread list as member: 533.3 req/s against the yardstick's 1000.0 as member: 70% "
-        "by the clock (median of 3 alternating rounds of 2s, rounds from 10% to 80%; meets "
-        "the aim of 67%)."
+    assert "not built" in rows["search"]
+    assert rows["thread list (10)"].rstrip(" |").endswith("ok")
+    assert (
+        "MISS" in rows["thread list, page 100"]
+        and "0.80× < 0.9× thread list" in (rows["thread list, page 100"])
     )
-    assert comparison[2] == (
-        "  by the server's CPU time per request: 10.0 ms against 6.0 ms, 60% of the "
-        "yardstick's requests per CPU-second (rounds from 30% to 75%; BELOW the aim)."
-    )
-    # Without /proc (no CPU figures) only the clock is reported.
-    for paired in member.paired_rounds:
-        paired.page_cpu = paired.yardstick_cpu = None
-    assert "CPU" not in bench.yardstick_comparison(targets)
-
-    visitor.skipped = "not built"
-    assert "Thread list as visitor: not built, not compared." in bench.yardstick_comparison(
-        [yardstick, member_yardstick, visitor]
-    )
+    assert "0.75× < 0.8×" in rows["idea list"] and "13 queries > 12" in rows["idea list"]
+    common_row = rows["search 'vans'"]
+    assert "p50 150ms ≥ 100" in common_row
+    assert "6 errors" in common_row  # 2 in each of the 3 rounds
+    assert "p99 3.3×p50" in common_row
+    assert "lines miss an aim" in report or "line(s) miss an aim" in report
 
 
-def test_the_bench_reads_the_servers_cpu_time_from_proc():
-    """The CPU share counts the server's (here: this process's) CPU seconds."""
+def test_the_bench_counts_cpu_seconds_between_snapshots_per_process():
+    """The CPU share counts the server's processes: a process that started between two
+    snapshots brings only its own ticks, not another's."""
     bench = load_bench()
-    before = bench.server_cpu_seconds(os.getpid())
-    deadline = time.process_time() + 0.3
-    while time.process_time() < deadline:
-        pass  # burn CPU
-    after = bench.server_cpu_seconds(os.getpid())
-    assert after - before >= 0.25
-    assert bench.server_cpu_seconds(2**22 + 12345) is None  # no such process
+    before = {10: 100, 11: 50}
+    after = {10: 100 + bench.CLOCK_TICKS, 11: 50, 12: bench.CLOCK_TICKS // 2}
+
+    assert bench.cpu_seconds_between(before, after) == pytest.approx(1.5, abs=0.02)
+    # This process is no gunicorn: nothing under it is counted; no such process, no figure.
+    assert bench.server_cpu_ticks(2**22 + 12345, "") is None
