@@ -139,6 +139,12 @@ TEMPLATES = [
 # Widgets and fields render through the engines above (Jinja2 first), not a private engine.
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
+
+def without_jit(options: dict) -> dict:
+    """PostgreSQL connection options with JIT compilation off, the others kept."""
+    return {**options, "options": f"{options.get('options', '')} -c jit=off".strip()}
+
+
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'commons.sqlite3'}"),
@@ -159,8 +165,7 @@ elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # threshold, and a search reading posts newest first until it has enough matches is
     # estimated far above it (as if it read them all) while it runs in milliseconds;
     # compiling it took 50 to 100 ms on every request. Our queries are short; none gains.
-    options = DATABASES["default"].setdefault("OPTIONS", {})
-    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    DATABASES["default"]["OPTIONS"] = without_jit(DATABASES["default"].get("OPTIONS", {}))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")

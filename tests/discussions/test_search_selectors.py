@@ -10,6 +10,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from config.settings.base import without_jit
 from discussions.models import Post, Thread, ThreadKind
 from discussions.selectors import search as selectors
 from discussions.services import threads as services
@@ -544,8 +545,13 @@ def post_scans(sql: str) -> list[dict]:
 def test_no_query_is_jit_compiled():
     """A common word read newest first is estimated above PostgreSQL's JIT threshold
     while it runs in milliseconds: compiling it cost 50 to 100 ms a search."""
-    if connection.vendor != "postgresql":
-        pytest.skip("JIT is PostgreSQL's")
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW jit")
-        assert cursor.fetchone()[0] == "off"
+    assert without_jit({"options": "-c statement_timeout=5000", "sslmode": "require"}) == {
+        "options": "-c statement_timeout=5000 -c jit=off",
+        "sslmode": "require",
+    }
+    assert without_jit({}) == {"options": "-c jit=off"}
+    if connection.vendor == "postgresql":
+        # The settings apply it to every connection.
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            assert cursor.fetchone()[0] == "off"
