@@ -5,6 +5,8 @@ is (`communities.permissions.can_read_content` / `communities_readable_by`). Thi
 adds the rules for writing and managing.
 """
 
+from dataclasses import dataclass
+
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -132,46 +134,70 @@ def can_moderate(user: User, community: Community) -> bool:
     return community_permissions.can_moderate(user, community)
 
 
-def edit_refusal(user: User, post: Post) -> str | None:
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """What the per-post rules need to know about a viewer in one community, found once
+    for a page of posts rather than once per post and rule: why they may not act there
+    (`act_refusal`, None when they may) and whether they moderate it."""
+
+    user_id: int | None
+    refusal: str | None
+    moderator: bool
+
+
+def standing_in(user: User, community: Community) -> Standing:
+    return Standing(
+        user_id=user.pk if user.is_authenticated else None,
+        refusal=act_refusal(user, community),
+        moderator=can_moderate(user, community),
+    )
+
+
+def _standing(user: User, post: Post, standing: Standing | None) -> Standing:
+    return standing if standing is not None else standing_in(user, post.thread.community)
+
+
+def edit_refusal(user: User, post: Post, standing: Standing | None = None) -> str | None:
     """Why `user` may not edit `post`, or None: moderators always, the author while the
-    thread is not locked, both only with the standing to act in the community now."""
+    thread is not locked, both only with the standing to act in the community now.
+    `standing` is `standing_in(user, post's community)` when the caller has it."""
     if post.is_deleted:
         return _("This post was deleted.")
-    refusal = act_refusal(user, post.thread.community)
-    if refusal:
-        return refusal
-    if can_moderate(user, post.thread.community):
+    standing = _standing(user, post, standing)
+    if standing.refusal:
+        return standing.refusal
+    if standing.moderator:
         return None
-    if post.author_id != user.pk:
+    if post.author_id != standing.user_id:
         return _("You cannot edit this post.")
     if post.thread.is_locked:
         return _("This thread is locked: posts in it can no longer be edited.")
     return None
 
 
-def can_edit_post(user: User, post: Post) -> bool:
-    return edit_refusal(user, post) is None
+def can_edit_post(user: User, post: Post, standing: Standing | None = None) -> bool:
+    return edit_refusal(user, post, standing) is None
 
 
-def delete_refusal(user: User, post: Post) -> str | None:
+def delete_refusal(user: User, post: Post, standing: Standing | None = None) -> str | None:
     if post.is_deleted:
         return _("This post was already deleted.")
-    refusal = act_refusal(user, post.thread.community)
-    if refusal:
-        return refusal
-    if post.author_id != user.pk and not can_moderate(user, post.thread.community):
+    standing = _standing(user, post, standing)
+    if standing.refusal:
+        return standing.refusal
+    if post.author_id != standing.user_id and not standing.moderator:
         return _("You cannot delete this post.")
     return None
 
 
-def can_delete_post(user: User, post: Post) -> bool:
-    return delete_refusal(user, post) is None
+def can_delete_post(user: User, post: Post, standing: Standing | None = None) -> bool:
+    return delete_refusal(user, post, standing) is None
 
 
-def can_see_revisions(user: User, post: Post) -> bool:
-    return user.is_authenticated and (
-        post.author_id == user.pk or can_moderate(user, post.thread.community)
-    )
+def can_see_revisions(user: User, post: Post, standing: Standing | None = None) -> bool:
+    if not user.is_authenticated:
+        return False
+    return post.author_id == user.pk or _standing(user, post, standing).moderator
 
 
 def accept_refusal(user: User, thread: Thread) -> str | None:
@@ -187,14 +213,14 @@ def can_accept_answer(user: User, thread: Thread) -> bool:
     return accept_refusal(user, thread) is None
 
 
-def react_refusal(user: User, post: Post) -> str | None:
+def react_refusal(user: User, post: Post, standing: Standing | None = None) -> str | None:
     if post.is_deleted:
         return _("This post was deleted.")
-    return act_refusal(user, post.thread.community)
+    return _standing(user, post, standing).refusal
 
 
-def can_react(user: User, post: Post) -> bool:
-    return react_refusal(user, post) is None
+def can_react(user: User, post: Post, standing: Standing | None = None) -> bool:
+    return react_refusal(user, post, standing) is None
 
 
 def follow_refusal(user: User, thread: Thread) -> str | None:

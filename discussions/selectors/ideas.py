@@ -18,7 +18,6 @@ from django.db.models import (
     Exists,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -34,10 +33,11 @@ from accounts.models import MemberType, User
 from communities import permissions as community_permissions
 from communities.models import Community
 from core import params
-from core.expressions import column, table
+from core.expressions import column, load_json_rows, table
 from core.pagination import Page
 from discussions import permissions
 from discussions.models import GoalLink, Idea, IdeaStatus, IdeaStatusChange, IdeaVote, Tag, Thread
+from discussions.selectors.threads import tag_names_of
 from purposes.models import Challenge, Goal, Purpose
 from purposes.selectors import purpose_shown_to
 
@@ -209,14 +209,13 @@ def idea_page(
         ideas = ideas.filter(challenge_id=filters.challenge)
     if filters.tag:
         ideas = ideas.filter(thread__tags__name=filters.tag)
-    ideas = ideas.prefetch_related(
-        Prefetch("thread__tags", queryset=Tag.objects.order_by("name"), to_attr="tag_list")
-    )
+    ideas = ideas.annotate(tag_names=tag_names_of(column(Idea, "thread")))
     page = _descending_page(ideas, field=SORTS[filters.sort][0], after=after, page_size=page_size)
     challenges_shown = shows_challenges(user, community)
     for idea in page.items:
         idea.community = community
         idea.thread.community = community
+        idea.tag_names = sorted(load_json_rows(idea.tag_names))
         idea.shown_challenge = idea.challenge if challenges_shown else None
     mark_viewer_votes(user, page.items)
     return page

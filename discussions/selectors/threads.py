@@ -10,6 +10,7 @@ import html
 from dataclasses import dataclass, field
 
 from django.db.models import BigIntegerField, BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
@@ -107,6 +108,20 @@ _ROW_COLUMNS = (
 )
 
 
+def tag_names_of(thread_id: str) -> RawSQL:
+    """The names of the tags of the thread whose id is in the column `thread_id`, as a JSON
+    list (`load_json_rows`), for an annotation: a correlated subquery on the link table's
+    thread index, in the rows' own query. Prefetching the tags instead costs a second
+    query and, to build it, more than the whole list's query takes to run."""
+    link = Thread.tags.through
+    tags = (
+        f"FROM {table(Tag, 'json_tag')} JOIN {table(link, 'json_link')} "
+        f"ON {column(link, 'tag', 'json_link')} = {column(Tag, 'pk', 'json_tag')} "
+        f"WHERE {column(link, 'thread', 'json_link')} = {thread_id}"
+    )
+    return json_rows([column(Tag, "name", "json_tag")], tags)
+
+
 def _thread_rows(
     threads: QuerySet[Thread], limit: int, *, with_tags: bool, reader: User | None = None
 ) -> list[ThreadRow]:
@@ -118,13 +133,7 @@ def _thread_rows(
     """
     columns = _ROW_COLUMNS
     if with_tags:
-        link = Thread.tags.through
-        tags = (
-            f"FROM {table(Tag, 'json_tag')} JOIN {table(link, 'json_link')} "
-            f"ON {column(link, 'tag', 'json_link')} = {column(Tag, 'pk', 'json_tag')} "
-            f"WHERE {column(link, 'thread', 'json_link')} = {column(Thread, 'pk')}"
-        )
-        threads = threads.annotate(tag_names=json_rows([column(Tag, "name", "json_tag")], tags))
+        threads = threads.annotate(tag_names=tag_names_of(column(Thread, "pk")))
         columns = (*columns, "tag_names")
     marked = reader is not None and reader.is_authenticated
     if marked:
@@ -250,11 +259,12 @@ def get_thread(*, user: User, community: Community, thread_id: int) -> Thread:
     """
     community_permissions.require_read_content(user, community)
     # No ordering: one row by primary key (the model's default order only costs planning).
+    # The accepted answer and the community a thread was moved from are joined only when
+    # there is one (below): most threads have neither, and each join costs every page
+    # view planning time in the database.
     threads = (
         Thread.objects.filter(community=community, pk=thread_id)
-        .select_related(
-            "author", "category", "accepted_answer", "accepted_answer__author", "moved_from"
-        )
+        .select_related("author", "category")
         .order_by()
     )
     if user.is_authenticated:
@@ -282,6 +292,11 @@ def get_thread(*, user: User, community: Community, thread_id: int) -> Thread:
     thread.community = community
     if not user.is_authenticated:
         thread.viewer_last_read = thread.viewer_following = None
+    if thread.accepted_answer_id:
+        thread.accepted_answer = (
+            Post.objects.select_related("author").filter(pk=thread.accepted_answer_id).first()
+        )
+    # `moved_from` is read (one query) only for a thread that was moved.
     thread.moved_from_name = readable_community_name(user, thread.moved_from)
     return thread
 
@@ -388,28 +403,26 @@ def _reaction_list(
 def _decorate(user: User, thread: Thread, posts: list[Post]) -> None:
     """Per-post rights, reactions, quote excerpts and "new" markers, without queries
     (every post shares the thread and its community; reactions come annotated)."""
-    last_read = getattr(thread, "viewer_last_read", None)
-    moderator = permissions.can_moderate(user, thread.community)
+    last_read = getattr(thread, "viewer_last_read", None) if user.is_authenticated else None
+    # The viewer's standing in the community is the same for every post of the page.
+    standing = permissions.standing_in(user, thread.community)
     can_accept = thread.kind == ThreadKind.QUESTION and permissions.can_accept_answer(user, thread)
     kinds = _reaction_kinds()
     for post in posts:
         post.thread = thread
         post.reaction_list = _reaction_list(post.reaction_counts, kinds)
         post.reaction_total = sum(item.count for item in post.reaction_list)
-        post.can_edit = permissions.can_edit_post(user, post)
-        post.can_delete = permissions.can_delete_post(user, post)
+        post.can_edit = permissions.can_edit_post(user, post, standing)
+        post.can_delete = permissions.can_delete_post(user, post, standing)
         post.can_see_revisions = post.revision_count > 0 and permissions.can_see_revisions(
-            user, post
+            user, post, standing
         )
-        post.can_react = permissions.can_react(user, post)
+        post.can_react = permissions.can_react(user, post, standing)
         post.can_accept = can_accept and not post.is_first and not post.is_deleted
         post.is_accepted = thread.accepted_answer_id == post.pk
-        post.show_deletion_details = post.is_deleted and moderator
+        post.show_deletion_details = post.is_deleted and standing.moderator
         post.is_new = (
-            last_read is not None
-            and post.pk > last_read
-            and user.is_authenticated
-            and post.author_id != user.pk
+            last_read is not None and post.pk > last_read and post.author_id != standing.user_id
         )
         quoted = post.quoted_post
         post.quote_excerpt = "" if quoted is None or quoted.is_deleted else quote_excerpt(quoted)
