@@ -19,6 +19,9 @@ which other work on the machine changes much less. Each line is checked against 
 issue's aims (the share of the yardstick for the same viewer, a deep page against the
 first, the common-word search's median, no errors, p99 at most 3 times p50, and the
 query budgets: 8 for a visitor, 12 for a member); a line that misses one says which.
+A median aim is about the time a search takes, so it is checked on one more run with a
+single connection: under the load runs' 8 connections on 2 workers the median is mostly
+the wait behind the other requests (the bare yardstick's own is over 100 ms there).
 The table is Markdown, to paste as it is.
 
 Environment knobs: BENCH_REUSE=1 reuses the benchmark database when an earlier run
@@ -102,7 +105,7 @@ class Aim:
 
     def describe(self) -> str:
         if self.median_ms is not None:
-            return f"p50<{self.median_ms:.0f}ms"
+            return f"p50<{self.median_ms:.0f}ms alone"
         if self.share is None:
             return "-"
         return f"≥{self.share:.1f}× {self.of_page}" if self.of_page else f"≥{self.share:.1f}×"
@@ -134,6 +137,9 @@ class Target:
     aim: Aim = NO_AIM
     queries: int | None = None
     optional: bool = False  # a page still being built: it may answer 404 for now
+    # For a median-latency aim: the median with one request at a time (the wait a person
+    # sees), not under the load runs' 8 connections, where it is mostly queueing.
+    alone_p50_ms: float | None = None
     skipped: str = ""  # why an optional page was not loaded ("not built", "HTTP 302")
     rounds: list[Round] = field(default_factory=list)
     # The yardstick's own runs (each also counted in its pages' rounds).
@@ -615,9 +621,16 @@ def to_ms(text: str) -> float:
     return float(number) * UNITS_MS[unit]
 
 
-def wrk(port: int, target: Target, seconds: int) -> tuple[str, float]:
+def wrk(
+    port: int,
+    target: Target,
+    seconds: int,
+    *,
+    connections: int = CONNECTIONS,
+    threads: int = THREADS,
+) -> tuple[str, float]:
     """wrk's report for `seconds` of load on the target, and its requests per second."""
-    command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if target.cookie:
         command += ["-H", f"Cookie: {target.cookie}"]
     command.append(f"http://127.0.0.1:{port}{target.path}")
@@ -749,9 +762,18 @@ def measure(port: int, gunicorn_pid: int, database: str, targets: list[Target]) 
                     bare.rate, bare.rate, bare.p50_ms, bare.p99_ms, bare.errors, bare.cpu, bare.cpu
                 )
             )
+        if target.aim.median_ms is not None:
+            output, _rate = wrk(port, target, ROUND_SECONDS, connections=1, threads=1)
+            target.alone_p50_ms, _p99, errors = latencies(output, target.path)
+            target.rounds[-1].errors += errors
         print(
             f"  {target.page} as {target.viewer}: {target.requests_per_second:.1f} req/s, "
             f"{_number(target.share, 2)}× the yardstick"
+            + (
+                f", p50 {target.alone_p50_ms:.0f} ms alone"
+                if target.alone_p50_ms is not None
+                else ""
+            )
         )
 
 
@@ -766,8 +788,10 @@ def misses(target: Target, targets: list[Target]) -> list[str]:
     if target.p50_ms and target.p99_ms > TAIL_AIM * target.p50_ms:
         found.append(f"p99 {target.p99_ms / target.p50_ms:.1f}×p50")
     aim = target.aim
-    if aim.median_ms is not None and target.p50_ms >= aim.median_ms:
-        found.append(f"p50 {target.p50_ms:.0f}ms ≥ {aim.median_ms:.0f}")
+    if aim.median_ms is not None:
+        alone = target.alone_p50_ms
+        if alone is None or alone >= aim.median_ms:
+            found.append(f"p50 alone {_number(alone, 0)}ms ≥ {aim.median_ms:.0f}")
     if aim.share is not None:
         share = relative_share(target, targets)
         if share is not None and share < aim.share:
@@ -818,6 +842,8 @@ def table(targets: list[Target], engine: str) -> str:
         check = "MISS: " + "; ".join(found) if found else "ok"
         if t.aim.of_page and not found:
             check += f" ({relative_share(t, targets):.2f}× {t.aim.of_page})"
+        if t.aim.median_ms is not None and not found:
+            check += f" (p50 alone {t.alone_p50_ms:.0f}ms)"
         rows.append(
             (
                 t.page,
@@ -860,7 +886,10 @@ def table(targets: list[Target], engine: str) -> str:
         "yardstick's server CPU per request ÷ the page's (gunicorn + the bench database's "
         "PostgreSQL backends). p50/p99: median of the rounds'. Queries: one request, "
         f"in-process (budgets {QUERY_BUDGETS['visitor']} visitor, "
-        f"{QUERY_BUDGETS['member']} member). Every page: no errors, p99 ≤ {TAIL_AIM}×p50."
+        f"{QUERY_BUDGETS['member']} member). Every page: no errors, p99 ≤ {TAIL_AIM}×p50. "
+        'A median aim ("alone") is checked on a further run with one connection: the '
+        "time a request takes, where the loaded runs' p50 is mostly the wait behind the "
+        f"other {CONNECTIONS - 1} connections (the yardstick's own loaded p50 is shown)."
     )
     missed = sum(1 for t in targets if not t.skipped and misses(t, targets))
     summary = f"{missed} line(s) miss an aim." if missed else "Every measured line meets its aims."
