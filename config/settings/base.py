@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
-from kombu import Queue
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -367,11 +367,18 @@ CELERY_TASK_IGNORE_RESULT = True
 # back to the queue; the outbox claim keeps a task that finished from running twice.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# No task outlives its outbox claim (OUTBOX_CLAIM_SECONDS), or the sweep could start it a
+# second time; work that may take longer is split into chunks (prefork pools enforce this).
+CELERY_TASK_SOFT_TIME_LIMIT = 12 * 60
+CELERY_TASK_TIME_LIMIT = 13 * 60
 # A queue per kind of work, so a digest run or a big fan-out never holds up account email.
 # A worker started without --queues consumes all of them. Other apps add their tasks here
 # (glob patterns on the task name); unrouted tasks go to "celery".
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = tuple(Queue(name) for name in ("celery", "fanout", "email", "digests"))
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name), routing_key=name)
+    for name in ("celery", "fanout", "email", "digests")
+)
 CELERY_TASK_ROUTES = {
     "core.send_email": {"queue": "email"},
     "*digest*": {"queue": "digests"},

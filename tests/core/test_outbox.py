@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from config.celery import app as celery_app
 from core import outbox
 from core.background import enqueue_after_commit
 from core.models import EmailDelivery, OutboxMessage
@@ -146,6 +147,14 @@ def test_only_tasks_of_the_app_go_through_the_outbox():
 
 
 def test_each_kind_of_work_has_its_queue():
+    # A queue of its own, not four names for one: each has its own routing key.
+    queues = celery_app.amqp.queues
+    assert {name: queues[name].routing_key for name in queues} == {
+        "celery": "celery",
+        "fanout": "fanout",
+        "email": "email",
+        "digests": "digests",
+    }
     assert outbox.queue_for("core.send_email") == "email"
     assert outbox.queue_for("notifications.send_digest") == "digests"
     assert outbox.queue_for("notifications.fan_out_post") == "fanout"
