@@ -91,6 +91,18 @@ def test_a_refused_recipient_is_logged_as_failed_with_the_reason_at_once(
     assert OutboxMessage.objects.get().done_at is not None
 
 
+def test_a_message_that_cannot_be_built_is_logged_as_failed_with_the_reason(
+    smtp_mailbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        note(to=["ana@@example.org"]).send()
+
+    [delivery] = EmailDelivery.objects.all()
+    assert (delivery.status, delivery.attempts) == ("failed", 1)
+    assert delivery.error == 'ValueError: Invalid address "ana@@example.org"'
+    assert smtp_mailbox.messages == []
+
+
 def test_a_server_that_cannot_be_reached_is_retried_later_then_logged_as_failed(
     settings, django_capture_on_commit_callbacks
 ):
