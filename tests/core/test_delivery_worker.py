@@ -7,6 +7,7 @@ embedded default. The worker reads the same test database the test writes to.
 """
 
 import asyncio
+import datetime
 import os
 import signal
 import threading
@@ -16,7 +17,10 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.apps import apps as django_apps
 from django.urls import reverse
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
 from accounts.models import User
 from config.celery import app as celery_app
@@ -49,12 +53,14 @@ def run_worker(worker_queue, smtp_mailbox, tmp_path):
     """Starts a worker delivering to the test's SMTP server when called."""
     started = []
 
-    def start(*, mailbox: Mailbox = smtp_mailbox, pool: str = "solo"):
+    def start(*, mailbox: Mailbox = smtp_mailbox, pool: str = "solo", beat: bool = False):
         log_path = tmp_path / f"worker-{len(started)}.log"
+        schedule = ("--beat", "--schedule", str(tmp_path / "celerybeat-schedule"))
         worker = start_worker(
             queue=worker_queue,
             log_path=log_path,
             pool=pool,
+            extra_args=schedule if beat else (),
             extra_env={
                 "EMAIL_DELIVERY_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
                 "EMAIL_HOST": mailbox.host,
@@ -175,6 +181,28 @@ def test_mail_written_while_the_broker_is_down_arrives_once_after_the_sweep(
     assert len(smtp_mailbox.messages) == 1
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("sent", 1)
+    assert worker.poll() is None
+
+
+def test_beat_sweeps_the_outbox_and_delivers_what_the_broker_missed(
+    client, run_worker, smtp_mailbox, worker_queue
+):
+    # The schedule the migration registers (transactional tests empty the tables), due now,
+    # on this test's queue.
+    migration = __import__("core.migrations.0002_sweep_outbox_schedule", fromlist=["schedule"])
+    migration.schedule(django_apps, None)
+    PeriodicTask.objects.filter(task="core.sweep_outbox").update(
+        queue=worker_queue, last_run_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    with broker_unreachable():
+        client.post(reverse("account_signup"), SIGN_UP)
+
+    worker = run_worker(beat=True)
+
+    [message] = smtp_mailbox.wait_for(1, timeout=90)
+    assert message["To"] == "wendy@example.org"
+    assert wait_until(lambda: EmailDelivery.objects.get().status == "sent")
+    assert OutboxMessage.objects.get().state == "done"
     assert worker.poll() is None
 
 

@@ -282,8 +282,13 @@ def test_administrators_find_failed_mail_and_send_it_again(
     assert "Delivered fine" not in text
     assert "Your invitation" in admin_client.get(url, {"q": "ben@"}).content.decode()
 
-    smtp_mailbox.refused.clear()
     failed = EmailDelivery.objects.get(status="failed")
+    detail = admin_client.get(reverse("admin:core_emaildelivery_change", args=[failed.pk]))
+    assert detail.status_code == 200 and "No such user" in detail.content.decode()
+    outbox_page = admin_client.get(reverse("admin:core_outboxmessage_changelist"))
+    assert outbox_page.status_code == 200 and "core.send_email" in outbox_page.content.decode()
+
+    smtp_mailbox.refused.clear()
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
             url, {"action": "resend", "_selected_action": [failed.pk]}, follow=True
