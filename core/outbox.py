@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from celery import Task, current_app
 from celery.exceptions import Retry
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 if TYPE_CHECKING:
@@ -185,7 +186,10 @@ def send(rows: Iterable["OutboxMessage"]) -> int:
         )
     if sent:
         now = timezone.now()
-        OutboxMessage.objects.filter(pk__in=sent).update(enqueued_at=now, next_attempt_at=now)
+        # A retry the task already asked for keeps its later time.
+        OutboxMessage.objects.filter(pk__in=sent).update(
+            enqueued_at=now, next_attempt_at=Greatest(F("next_attempt_at"), Value(now))
+        )
     return len(sent)
 
 

@@ -255,7 +255,10 @@ def holding_mailbox():
 def pool_processes(worker_pid: int) -> set[int]:
     children = set()
     for task in Path(f"/proc/{worker_pid}/task").iterdir():
-        children.update(int(pid) for pid in (task / "children").read_text().split())
+        try:
+            children.update(int(pid) for pid in (task / "children").read_text().split())
+        except FileNotFoundError:  # a thread that just ended
+            continue
     return children
 
 
