@@ -3,6 +3,7 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.http import HttpRequest
 
+from core.mail import KIND_HEADER
 from core.text import one_line
 
 
@@ -12,6 +13,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_from_email(self) -> str:
         return settings.DEFAULT_FROM_EMAIL
+
+    def render_mail(self, template_prefix, email, context, headers=None):
+        # The delivery log files allauth's messages (confirmation, password reset, codes)
+        # under one kind.
+        return super().render_mail(
+            template_prefix, email, context, headers={KIND_HEADER: "account", **(headers or {})}
+        )
 
     def get_email_verification_redirect_url(self, email_address) -> str:
         # Set by apps that finish something once an address is verified (an invitation).

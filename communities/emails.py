@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from communities.models import Invitation
+from core.mail import KIND_HEADER
 from purposes.selectors import purpose_shown_to
 
 
@@ -32,6 +33,7 @@ def send_invitation_emails(invitations: list[Invitation]) -> None:
             subject=subject,
             body=render_to_string("communities/email/invitation.txt", context),
             to=[invitation.email],
+            headers={KIND_HEADER: "invitation"},
         )
         message.attach_alternative(
             render_to_string("communities/email/invitation.html", context), "text/html"

@@ -1,19 +1,36 @@
-"""Email goes through the task queue so no request waits on an SMTP server.
+"""Email goes through the outbox and the task queue, and every message is logged.
 
-`QueuedEmailBackend` is Django's EMAIL_BACKEND: it turns each message into plain data and
-enqueues it after commit. The worker rebuilds the message and hands it to the backend
-named by EMAIL_DELIVERY_BACKEND (SMTP in production, the local mailbox in development).
+`QueuedEmailBackend` is Django's EMAIL_BACKEND: it records each message as an
+`EmailDelivery` (the log administrators read, holding the message as plain data) in the
+caller's transaction and schedules `core.send_email` through the outbox. The worker
+rebuilds the message and hands it to the backend named by EMAIL_DELIVERY_BACKEND (SMTP in
+production, the local mailbox in development), then records the outcome: sent, or failed
+with the reason. Errors that may pass (a server down, a 4xx answer) are retried with
+backoff; a refused recipient or a message that cannot be built fails at once.
+
+Sending code names what a message is with an `X-Commons-Kind` header (a short slug);
+allauth's messages are "account", messages without the header "other".
 """
 
-from email.utils import make_msgid
+import smtplib
+from collections.abc import Iterable
+from email.utils import make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
 
+from core.models import EmailDelivery, EmailStatus
 from core.text import one_line
+
+KIND_HEADER = "X-Commons-Kind"
 
 ADDRESS_FIELDS = ("to", "cc", "bcc", "reply_to")
 
@@ -72,26 +89,136 @@ def message_from_data(data: dict[str, Any]) -> EmailMultiAlternatives:
 
 
 def deliver(data: dict[str, Any]) -> None:
-    """Send one queued message with the delivery backend; raises on failure so it retries."""
+    """Send one message with the delivery backend; raises on failure."""
     connection = get_connection(settings.EMAIL_DELIVERY_BACKEND, fail_silently=False)
     connection.send_messages([message_from_data(data)])
 
 
+def kind_of(data: dict[str, Any]) -> str:
+    headers = {key.lower(): value for key, value in data["headers"].items()}
+    return slugify(headers.get(KIND_HEADER.lower(), ""))[:50] or "other"
+
+
+def _addresses(data: dict[str, Any]) -> list[str]:
+    return [
+        parseaddr(address)[1] or address for field in ("to", "cc", "bcc") for address in data[field]
+    ]
+
+
+def record_deliveries(email_messages: Iterable[EmailMessage]) -> list[EmailDelivery]:
+    """Log each message that has recipients as a pending delivery (one bulk insert)."""
+    deliveries = []
+    for message in email_messages:
+        if not message.recipients():
+            continue
+        data = message_to_data(message)
+        # A stable Message-ID makes a retried delivery recognisable as the same mail.
+        data["headers"].setdefault("Message-ID", make_msgid(domain="commons"))
+        deliveries.append(
+            EmailDelivery(
+                kind=kind_of(data),
+                recipients=", ".join(_addresses(data)),
+                subject=data["subject"],
+                message_id=data["headers"]["Message-ID"],
+                message=data,
+            )
+        )
+    if not deliveries:
+        return []
+    first_addresses = {_addresses(d.message)[0].lower() for d in deliveries}
+    users = {
+        user.email.lower(): user
+        for user in get_user_model().objects.filter(email__in=first_addresses).only("pk", "email")
+    }
+    for delivery in deliveries:
+        delivery.user = users.get(_addresses(delivery.message)[0].lower())
+    return EmailDelivery.objects.bulk_create(deliveries, batch_size=1000)
+
+
+def schedule_deliveries(deliveries: list[EmailDelivery]) -> None:
+    from core.background import enqueue_each_after_commit
+    from core.tasks import send_email
+
+    enqueue_each_after_commit(send_email, [(delivery.pk,) for delivery in deliveries])
+
+
+def permanent_failure(exc: BaseException) -> str | None:
+    """Why sending again cannot help, or None when it may (a timeout, a 4xx answer)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        answers = exc.recipients.values()
+        if all(code >= 500 for code, _text in answers):
+            return "; ".join(
+                f"recipient refused: {address}: {code} {_text_of(text)}"
+                for address, (code, text) in exc.recipients.items()
+            )
+        return None
+    if isinstance(exc, smtplib.SMTPResponseException):
+        if exc.smtp_code >= 500:
+            return f"{type(exc).__name__}: {exc.smtp_code} {_text_of(exc.smtp_error)}"
+        return None
+    if isinstance(exc, (ValueError, TypeError, UnicodeError)):
+        # A header Django refuses, an address it cannot encode: the message itself is wrong.
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def _text_of(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def deliver_recorded(delivery_id: int, *, last_attempt: bool) -> str:
+    """Send one logged message and record the outcome; returns the delivery's status.
+
+    Raises OSError (SMTP errors included) when a later attempt may succeed, after
+    recording the error; on the last attempt it records the failure instead.
+    """
+    delivery = EmailDelivery.objects.filter(pk=delivery_id).first()
+    if delivery is None or delivery.status == EmailStatus.SENT:
+        return "gone" if delivery is None else delivery.status
+    EmailDelivery.objects.filter(pk=delivery_id).update(attempts=F("attempts") + 1)
+    try:
+        deliver(delivery.message)
+    except Exception as exc:
+        reason = permanent_failure(exc)
+        if reason is None and isinstance(exc, OSError) and not last_attempt:
+            _record(delivery_id, status=EmailStatus.PENDING, error=f"{type(exc).__name__}: {exc}")
+            raise
+        _record(
+            delivery_id, status=EmailStatus.FAILED, error=reason or f"{type(exc).__name__}: {exc}"
+        )
+        return EmailStatus.FAILED
+    _record(delivery_id, status=EmailStatus.SENT, error="", sent_at=timezone.now())
+    return EmailStatus.SENT
+
+
+def _record(delivery_id: int, **fields: Any) -> None:
+    EmailDelivery.objects.filter(pk=delivery_id).update(updated_at=timezone.now(), **fields)
+
+
+@transaction.atomic
+def resend_deliveries(deliveries: Iterable[EmailDelivery]) -> int:
+    """Send sent or failed messages again (with a new Message-ID); pending ones are on their
+    way already. Returns how many were scheduled."""
+    again = [d for d in deliveries if d.status != EmailStatus.PENDING]
+    for delivery in again:
+        delivery.message["headers"]["Message-ID"] = make_msgid(domain="commons")
+        delivery.message_id = delivery.message["headers"]["Message-ID"]
+        delivery.status = EmailStatus.PENDING
+        delivery.error = ""
+        delivery.sent_at = None
+    EmailDelivery.objects.bulk_update(
+        again, ["message", "message_id", "status", "error", "sent_at"]
+    )
+    schedule_deliveries(again)
+    return len(again)
+
+
 class QueuedEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages: list[EmailMessage]) -> int:
-        from core.background import enqueue_after_commit
-        from core.tasks import send_email
-
-        count = 0
-        for message in email_messages:
-            if not message.recipients():
-                continue
-            data = message_to_data(message)
-            # A stable Message-ID makes a retried delivery recognisable as the same mail.
-            data["headers"].setdefault("Message-ID", make_msgid(domain="commons"))
-            enqueue_after_commit(send_email, data)
-            count += 1
-        return count
+        with transaction.atomic():
+            deliveries = record_deliveries(email_messages)
+            schedule_deliveries(deliveries)
+        return len(deliveries)
 
 
 class MailboxBackend(BaseEmailBackend):

@@ -2,15 +2,28 @@ from typing import Any
 
 from celery import shared_task
 
-from core.mail import deliver
+from core import mail, outbox
 
 
 @shared_task(
+    bind=True,
     name="core.send_email",
     autoretry_for=(OSError,),
     retry_backoff=30,
     retry_backoff_max=60 * 30,
     max_retries=8,
 )
-def send_email(data: dict[str, Any]) -> None:
-    deliver(data)
+def send_email(self, delivery_id: int | dict[str, Any]) -> str | None:
+    if isinstance(delivery_id, dict):
+        # A message queued as plain data before deliveries were logged.
+        mail.deliver(delivery_id)
+        return None
+    return mail.deliver_recorded(delivery_id, last_attempt=self.request.retries >= self.max_retries)
+
+
+@shared_task(name="core.sweep_outbox", ignore_result=True)
+def sweep_outbox() -> int:
+    """Beat, every minute: send again what was recorded but not done; forget old done rows."""
+    sent = outbox.sweep()
+    outbox.prune()
+    return sent

@@ -7,10 +7,16 @@ embedded default; the worker reads the same test database the test writes to.
 import os
 import subprocess
 import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+
+from config.celery import app as celery_app
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
@@ -24,10 +30,39 @@ def worker_database_url() -> str:
     return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+@contextmanager
+def own_queue(prefix: str = "commons-test") -> Iterator[str]:
+    """Send every task of this test to a queue of its own, so nothing left on a shared broker
+    reaches its worker: no routes (the outbox stores each task's routed queue), and tasks
+    really go to the broker instead of running eagerly."""
+    queue = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    conf = celery_app.conf
+    previous = (conf.task_always_eager, conf.task_default_queue, conf.task_routes)
+    conf.task_always_eager, conf.task_default_queue, conf.task_routes = False, queue, {}
+    try:
+        yield queue
+    finally:
+        conf.task_always_eager, conf.task_default_queue, conf.task_routes = previous
+
+
+def wait_until(check: Callable[[], object], timeout: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.25)
+    return bool(check())
+
+
 def start_worker(
-    *, queue: str, log_path: Path, extra_args: tuple[str, ...] = (), extra_env: dict | None = None
+    *,
+    queue: str,
+    log_path: Path,
+    extra_args: tuple[str, ...] = (),
+    extra_env: dict | None = None,
+    pool: str = "solo",
 ) -> subprocess.Popen:
-    """A solo worker consuming only `queue`, logging to `log_path`."""
+    """A worker (solo pool unless told) consuming only `queue`, logging to `log_path`."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -37,7 +72,14 @@ def start_worker(
         **(extra_env or {}),
     }
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", *extra_args]
-    command += ["--pool=solo", "--queues", queue, "--without-gossip", "--without-mingle"]
+    command += [
+        f"--pool={pool}",
+        "--concurrency=1",
+        "--queues",
+        queue,
+        "--without-gossip",
+        "--without-mingle",
+    ]
     command += ["--without-heartbeat", "--loglevel=info"]
     with log_path.open("w") as log:
         return subprocess.Popen(  # noqa: S603 - our interpreter and arguments

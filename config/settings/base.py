@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -353,11 +354,44 @@ if not REDIS_URL:
         "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
     }
+else:
+    # Redis hands a message that was taken but not acknowledged to another worker after
+    # this long: longer than the longest task and the longest retry delay (30 minutes for
+    # email), or a task still running or waiting for its retry would run twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged once it has run, and a task whose worker process died is handed
+# back to the queue; the outbox claim keeps a task that finished from running twice.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# No task outlives its outbox claim (OUTBOX_CLAIM_SECONDS), or the sweep could start it a
+# second time; work that may take longer is split into chunks (prefork pools enforce this).
+CELERY_TASK_SOFT_TIME_LIMIT = 12 * 60
+CELERY_TASK_TIME_LIMIT = 13 * 60
+# A queue per kind of work, so a digest run or a big fan-out never holds up account email.
+# A worker started without --queues consumes all of them. Other apps add their tasks here
+# (glob patterns on the task name); unrouted tasks go to "celery".
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name), routing_key=name)
+    for name in ("celery", "fanout", "email", "digests")
+)
+CELERY_TASK_ROUTES = {
+    "core.send_email": {"queue": "email"},
+    "*digest*": {"queue": "digests"},
+    "*.fan_out*": {"queue": "fanout"},
+    "*.send_*email*": {"queue": "email"},
+}
+# The outbox (core.outbox): a row still pending this long after it was last sent is sent
+# again by the sweep (every minute); a run holds its row this long at most; after this many
+# runs a row is given up as failed; done rows are forgotten after this many days.
+OUTBOX_SWEEP_AFTER_SECONDS = env_int("OUTBOX_SWEEP_AFTER_SECONDS", 3 * 60)
+OUTBOX_CLAIM_SECONDS = env_int("OUTBOX_CLAIM_SECONDS", 15 * 60)
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 20)
+OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 7)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

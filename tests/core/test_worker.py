@@ -5,14 +5,12 @@ embedded default. The worker reads the same test database the test writes to.
 """
 
 import re
-import uuid
 
 import pytest
 from django.urls import reverse
 
 from accounts.models import User
-from config.celery import app as celery_app
-from tests.worker_support import start_worker, stop_worker
+from tests.worker_support import own_queue, start_worker, stop_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,12 +18,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def worker_queue():
     """A queue of this test's own, so nothing left on a shared broker reaches the worker."""
-    queue = f"commons-test-{uuid.uuid4().hex[:8]}"
-    previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.task_default_queue = queue
-    yield queue
-    celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
+    with own_queue() as queue:
+        yield queue
 
 
 @pytest.fixture
