@@ -30,6 +30,7 @@ from communities.models import (
     PendingInvitation,
     Role,
 )
+from core import events
 from core.markdown import render_markdown
 from core.text import require_single_line
 from purposes.models import Purpose
@@ -233,9 +234,11 @@ def request_to_join(*, user: User, community: Community, message: str = "") -> J
         raise ValidationError(refusal)
     try:
         with transaction.atomic():
-            return JoinRequest.objects.create(
+            join_request = JoinRequest.objects.create(
                 community=community, user=user, message=message.strip()[:1000]
             )
+            events.publish("join_requested", join_request.pk)
+            return join_request
     except IntegrityError as error:
         raise ValidationError(
             _("You have already asked to join; the moderators will answer soon.")
@@ -263,6 +266,7 @@ def approve_join_request(*, join_request: JoinRequest, by: User) -> Membership:
     join_request.decided_by = by
     join_request.decided_at = timezone.now()
     join_request.save(update_fields=["status", "decided_by", "decided_at"])
+    events.publish("join_request_approved", join_request.pk)
     return _add_member(
         community=community, user=person, role=Role.MEMBER, joined_via=JoinedVia.REQUEST
     )
@@ -277,6 +281,7 @@ def decline_join_request(*, join_request: JoinRequest, by: User, reason: str = "
     join_request.decided_at = timezone.now()
     join_request.decision_reason = reason.strip()[:300]
     join_request.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    events.publish("join_request_declined", join_request.pk)
     return join_request
 
 
@@ -438,6 +443,8 @@ def invite_by_email(
         ]
     )
     send_invitation_emails(invitations)
+    for invitation in invitations:
+        events.publish("invited", invitation.pk)
     return invitations
 
 

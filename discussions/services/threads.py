@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from communities import permissions as community_permissions
 from communities.models import Category, Community
+from core import events
 from core.markdown import mention_handles, render_markdown
 from core.text import require_single_line
 from discussions import permissions
@@ -298,6 +299,7 @@ def _new_post(
         last_post_id_cache=post.pk,
     )
     _follow_as_author(author, thread, post)
+    events.publish("post_created", post.pk)
     return post
 
 
