@@ -37,7 +37,7 @@ class NotificationKind(models.TextChoices):
     NEW_TOPIC = "new_topic", _("New threads, ideas and decisions in communities I watch")
     IDEA_STATUS = "idea_status", _("Status changes and official responses on ideas")
     DECISION = "decision", _("Decisions closing soon and their outcomes")
-    MEASUREMENT = "measurement", _("New measurements of my purposes' goals")
+    MEASUREMENT = "measurement", _("New measurements of the goals of my purposes")
     JOIN_REQUEST = "join_request", _("Requests to join communities I moderate")
     MEMBERSHIP = "membership", _("My requests to join and my invitations")
 

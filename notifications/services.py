@@ -122,6 +122,10 @@ def _event_facts(kind: str, object_id: int) -> dict | None:
         invitation = Invitation.objects.filter(pk=object_id).first()
         if invitation is None or not invitation.email:
             return None
+        # Only a person who already has an account is told in the app (the email is
+        # the communities app's).
+        if not User.objects.filter(email__iexact=invitation.email, is_active=True).exists():
+            return None
         return {"actor_id": invitation.invited_by_id, "community_id": invitation.community_id}
     return None
 
