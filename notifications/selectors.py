@@ -1,11 +1,13 @@
 """Reads of notifications: the bell's count, the centre's grouped list, one notification
 described for a page or an email, and what a person muted (for the digest)."""
 
+import html
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
+from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -108,7 +110,7 @@ def describe(notification: Notification, extra: dict | None = None) -> Described
     if kind == EventKind.POST_CREATED:
         post = event.post
         url = f"{_thread_url(notification)}?after={post.pk - 1}#post-{post.pk}"
-        excerpt = _excerpt(post.body)
+        excerpt = _excerpt(post.body_html)
         if notification.kind == NotificationKind.MENTION:
             headline = _("%(actor)s mentioned you in “%(title)s”") % values
         elif notification.kind == NotificationKind.NEW_TOPIC:
@@ -122,7 +124,7 @@ def describe(notification: Notification, extra: dict | None = None) -> Described
         values["status"] = status
         headline = _("“%(title)s” is now %(status)s, with an official response") % values
         url = f"{_thread_url(notification)}#official-response-heading"
-        return Described(headline, where, url, _excerpt(change.response if change else ""))
+        return Described(headline, where, url, _excerpt(change.response_html if change else ""))
     if kind == EventKind.DECISION_CLOSING:
         headline = _("The decision “%(title)s” closes within 24 hours") % values
         return Described(headline, where, _thread_url(notification))
@@ -159,8 +161,9 @@ def describe(notification: Notification, extra: dict | None = None) -> Described
     return Described(_("Something happened"), where, reverse("notification_list"))
 
 
-def _excerpt(text: str) -> str:
-    text = " ".join(text.split())
+def _excerpt(rendered: str) -> str:
+    """The start of rendered, sanitised Markdown as plain text."""
+    text = " ".join(html.unescape(strip_tags(rendered)).split())
     return text if len(text) <= EXCERPT_LENGTH else text[: EXCERPT_LENGTH - 1] + "…"
 
 
