@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from communities import permissions as community_permissions
 from communities.models import Invitation, JoinRequest, Membership, NotificationLevel
-from discussions.models import IdeaStatus, IdeaStatusChange, ThreadSubscription
+from discussions.models import IdeaStatus, IdeaStatusChange, ThreadKind, ThreadSubscription
 from notifications.models import EventKind, Notification, NotificationKind, NotificationSettings
 from purposes.models import Measurement
 
@@ -114,7 +114,11 @@ def describe(notification: Notification, extra: dict | None = None) -> Described
         if notification.kind == NotificationKind.MENTION:
             headline = _("%(actor)s mentioned you in “%(title)s”") % values
         elif notification.kind == NotificationKind.NEW_TOPIC:
-            headline = _("%(actor)s started “%(title)s”") % values
+            headline = {
+                ThreadKind.IDEA: _("%(actor)s posted the idea “%(title)s”"),
+                ThreadKind.DECISION: _("%(actor)s opened the decision “%(title)s”"),
+                ThreadKind.QUESTION: _("%(actor)s asked “%(title)s”"),
+            }.get(notification.thread.kind, _("%(actor)s started “%(title)s”")) % values
         else:
             headline = _("%(actor)s replied in “%(title)s”") % values
         return Described(headline, where, url, excerpt)

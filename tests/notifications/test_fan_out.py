@@ -13,6 +13,7 @@ from discussions.services import ideas as idea_services
 from discussions.services import threads as thread_services
 from notifications import services
 from notifications.models import Event, Notification, NotificationSettings
+from notifications.selectors import describe
 from purposes import services as purpose_services
 from tests.accounts.factories import UserFactory
 from tests.communities.factories import CommunityFactory, owner_of
@@ -69,6 +70,11 @@ def test_a_new_thread_tells_members_who_watch_the_community(run):
         )
     )
     assert told == {everything.pk, topics.pk}
+    [notification] = Notification.objects.filter(recipient=topics)
+    assert describe(notification).headline == f"{owner.name} started “Charging”"
+    run(lambda: open_decision(community, author=owner, title="Van model"))
+    [_first, decision] = Notification.objects.filter(recipient=topics).order_by("pk")
+    assert describe(decision).headline == f"{owner.name} opened the decision “Van model”"
 
 
 def test_muted_means_muted_except_mentions_kept(run):
