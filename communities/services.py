@@ -27,6 +27,7 @@ from communities.models import (
     JoinRequest,
     JoinRequestStatus,
     Membership,
+    NotificationLevel,
     PendingInvitation,
     Role,
 )
@@ -366,6 +367,14 @@ def update_membership_preferences(
     membership.digest = digest
     membership.save(update_fields=["notification_level", "digest"])
     return membership
+
+
+def mute_community(*, user_id: int, community_id: int) -> int:
+    """Set the person's level in the community to muted (an unsubscribe link); nothing
+    happens when they are not a member. Returns how many memberships changed."""
+    return Membership.objects.filter(user_id=user_id, community_id=community_id).update(
+        notification_level=NotificationLevel.NONE
+    )
 
 
 # -- invitations ------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from communities import permissions as community_permissions
+from communities import services as community_services
 from communities.models import (
     Invitation,
     JoinRequest,
@@ -424,19 +425,29 @@ def _sent_today(person: User, now: datetime.datetime) -> int:
     ).count()
 
 
-def unsubscribe_token(*, user_id: int, kind: str) -> str:
-    """A signed token naming one person and one kind of email; it never expires."""
-    return signing.dumps([user_id, kind], salt=UNSUBSCRIBE_SALT, compress=True)
+COMMUNITY = "community"
 
 
-def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+def unsubscribe_token(*, user_id: int, kind: str, community_id: int | None = None) -> str:
+    """A signed token naming one person and one kind of email, or one community
+    (`kind` "community"); it never expires."""
+    payload = [user_id, kind] if community_id is None else [user_id, COMMUNITY, community_id]
+    return signing.dumps(payload, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str, int | None] | None:
+    """(person, kind, community) from a token, or None when it is not one of ours."""
     try:
-        user_id, kind = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        payload = signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    if kind not in NotificationKind.values or not isinstance(user_id, int):
+    if not isinstance(payload, list) or not payload or not isinstance(payload[0], int):
         return None
-    return user_id, kind
+    if len(payload) == 3 and payload[1] == COMMUNITY and isinstance(payload[2], int):
+        return payload[0], COMMUNITY, payload[2]
+    if len(payload) == 2 and payload[1] in NotificationKind.values:
+        return payload[0], payload[1], None
+    return None
 
 
 def build_email(notification: Notification) -> EmailMultiAlternatives:
@@ -445,6 +456,10 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
     person = notification.recipient
     token = unsubscribe_token(user_id=person.pk, kind=notification.kind)
     unsubscribe_url = settings.SITE_URL + reverse("notification_unsubscribe", args=[token])
+    mute_url = ""
+    if notification.community_id and notification.kind != NotificationKind.MEMBERSHIP:
+        mute = unsubscribe_token(user_id=person.pk, kind="", community_id=notification.community_id)
+        mute_url = settings.SITE_URL + reverse("notification_unsubscribe", args=[mute])
     language = getattr(person, "language", None) or settings.LANGUAGE_CODE
     with translation.override(language), timezone.override(person.timezone or "UTC"):
         context = {
@@ -454,6 +469,7 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
             "open_url": settings.SITE_URL + reverse("notification_open", args=[notification.pk]),
             "settings_url": settings.SITE_URL + reverse("notification_settings"),
             "unsubscribe_url": unsubscribe_url,
+            "mute_url": mute_url,
             "kind_label": NotificationKind(notification.kind).label,
             "site_name": settings.SITE_NAME,
         }
@@ -566,10 +582,14 @@ def update_settings(*, user: User, **values) -> NotificationSettings:
     return found
 
 
-def unsubscribe(*, user_id: int, kind: str) -> bool:
-    """Stop emails of `kind` for the person; idempotent. False when the person is gone."""
+def unsubscribe(*, user_id: int, kind: str, community_id: int | None = None) -> bool:
+    """Stop emails of `kind` for the person, or mute `community_id` for them (nothing
+    from there, in the app or by email); idempotent. False when the person is gone."""
     if not User.objects.filter(pk=user_id).exists():
         return False
+    if community_id is not None:
+        community_services.mute_community(user_id=user_id, community_id=community_id)
+        return True
     NotificationSettings.objects.bulk_create(
         [NotificationSettings(user_id=user_id)], ignore_conflicts=True
     )

@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from communities.models import Community
 from core.ratelimit import rate_limit
 from notifications import selectors, services
 from notifications.forms import NotificationSettingsForm
@@ -91,10 +92,21 @@ def notification_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     found = services.read_unsubscribe_token(token)
     if found is None:
         raise Http404
-    user_id, kind = found
-    context = {"kind_label": NotificationKind(kind).label, "token": token, "done": False}
+    user_id, kind, community_id = found
+    community = None
+    if community_id is not None:
+        # Named only to the holder of a signed link made for them.
+        community = Community.objects.filter(pk=community_id).only("name").first()
+        if community is None:
+            raise Http404
+    context = {
+        "kind_label": NotificationKind(kind).label if community is None else "",
+        "community": community,
+        "token": token,
+        "done": False,
+    }
     if request.method == "POST":
-        if not services.unsubscribe(user_id=user_id, kind=kind):
+        if not services.unsubscribe(user_id=user_id, kind=kind, community_id=community_id):
             raise Http404
         context["done"] = True
     return render(request, "notifications/unsubscribe.html", context)

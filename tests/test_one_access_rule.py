@@ -74,6 +74,10 @@ ALLOWED = {
     ("jinja2/communities/community_detail.html", 'membership.role == "owner"'): (
         "display: which sentence tells the person their role"
     ),
+    (
+        "communities/services.py",
+        "return Membership.objects.filter(user_id=user_id, community_id=",
+    ): ("mutes the person's own membership from a signed unsubscribe link: a preference"),
     ("notifications/services.py", "return Membership.objects.filter("): (
         "reads members' notification levels (a preference); who may read is audience_for"
     ),

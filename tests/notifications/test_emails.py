@@ -138,3 +138,22 @@ def test_digest_only_kinds_are_not_emailed_at_once(run, smtp_mailbox):
 
     assert smtp_mailbox.messages == []
     assert Notification.objects.get(recipient=watcher).email_state == "digest"
+
+
+def test_the_email_offers_to_mute_its_community(run, fleet, smtp_mailbox):
+    community, owner, follower, thread = fleet
+    run(lambda: PostFactory(thread=thread, author=owner))
+    [message] = smtp_mailbox.wait_for(1)
+    text = smtp_mailbox.text(message)
+    line = next(line for line in text.splitlines() if line.startswith("Mute Fleet:"))
+    path = urlparse(line.split(": ", 1)[1].strip()).path
+    assert path in smtp_mailbox.html(message)
+    mail_client = Client(enforce_csrf_checks=True)
+
+    assert "Mute Fleet?" in mail_client.get(path).text
+    assert "Fleet is muted" in mail_client.post(path).text
+
+    assert follower.memberships.get(community=community).notification_level == "none"
+    run(lambda: PostFactory(thread=thread, author=owner))
+    assert len(smtp_mailbox.messages) == 1
+    assert Notification.objects.filter(recipient=follower).count() == 1
