@@ -258,3 +258,29 @@ def test_posting_a_reply_does_not_fan_out_in_the_request(django_capture_on_commi
     assert Notification.objects.filter(recipient=follower).count() == 0
     assert Event.objects.filter(thread=thread, kind="post_created").count() == 2
     assert len(callbacks) == 1  # the fan-out, scheduled after commit
+
+
+def test_fan_out_costs_the_same_for_few_or_many(django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for members in (5, 60):
+        community = CommunityFactory(visibility="listed")
+        owner = owner_of(community)
+        for _ in range(members):
+            set_level(community, member_of(community), "all")
+        with django_capture_on_commit_callbacks(execute=False):
+            thread = ThreadFactory(community=community, author=owner)
+        event = Event.objects.get(thread=thread)
+
+        with (
+            django_capture_on_commit_callbacks(execute=False),
+            CaptureQueriesContext(connection) as queries,
+        ):
+            services.fan_out_event(event_id=event.pk)
+
+        assert Notification.objects.filter(event=event).count() == members
+        counts.append(len(queries))
+    # Never a query per person: the event, the people, one chunk of bulk writes, done.
+    assert counts[0] == counts[1] <= 16
