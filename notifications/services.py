@@ -344,7 +344,9 @@ def fan_out_event(*, event_id: int) -> int:
         return 0
     considered = 0
     told: set[int] = set()
-    for kind, people in recipients(event):
+    # A post deleted before its fan-out tells nobody.
+    plan = [] if event.post_id and event.post.is_deleted else recipients(event)
+    for kind, people in plan:
         ids = [
             pk
             for pk in people.order_by("pk").values_list("pk", flat=True).distinct()
