@@ -63,6 +63,11 @@ EMAIL_BATCH = 100
 SWEEP_AFTER = datetime.timedelta(minutes=2)
 CLOSING_SOON = datetime.timedelta(hours=24)
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+DECISION_EVENTS = (
+    EventKind.DECISION_CLOSING,
+    EventKind.DECISION_CLOSED,
+    EventKind.DECISION_OUTCOME,
+)
 
 
 def chunk_size() -> int:
@@ -93,12 +98,12 @@ def _event_facts(kind: str, object_id: int) -> dict | None:
             "community_id": change.idea.community_id,
             "thread_id": change.idea.thread_id,
         }
-    if kind in (EventKind.DECISION_CLOSING, EventKind.DECISION_CLOSED):
+    if kind in DECISION_EVENTS:
         decision = Decision.objects.select_related("thread").filter(pk=object_id).first()
         if decision is None:
             return None
         return {
-            "actor_id": decision.outcome_by_id if kind == EventKind.DECISION_CLOSED else None,
+            "actor_id": decision.outcome_by_id if kind == EventKind.DECISION_OUTCOME else None,
             "community_id": decision.thread.community_id,
             "thread_id": decision.thread_id,
         }
@@ -217,7 +222,7 @@ def recipients(event: Event) -> list[tuple[str, QuerySet[User]]]:
         plan.append(
             (NotificationKind.IDEA_STATUS, _not_quiet(_audience(event).filter(interested), event))
         )
-    elif kind in (EventKind.DECISION_CLOSING, EventKind.DECISION_CLOSED):
+    elif kind in DECISION_EVENTS:
         interested = (
             Q(pk=event.thread.author_id)
             | Q(pk__in=DecisionVote.objects.filter(decision_id=event.object_id).values("user_id"))

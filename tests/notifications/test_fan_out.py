@@ -173,6 +173,16 @@ def test_decisions_closing_soon_and_closed_tell_those_involved(run):
         "decision_closed",
     ]
 
+    run(
+        lambda: decision_services.record_outcome(
+            by=owner, decision=decision, outcome="We take **the green** vans."
+        )
+    )
+    outcome = notified(watcher, kind="decision")[-1]
+    assert outcome.event.kind == "decision_outcome"
+    assert describe(outcome).excerpt == "We take the green vans."
+    assert notified(owner, kind="decision")[-1].event.kind != "decision_outcome"
+
 
 def test_a_measurement_tells_members_of_the_purposes_communities(run):
     community = CommunityFactory(visibility="listed")
