@@ -33,10 +33,14 @@ class JoinPolicy(models.TextChoices):
 
 
 class NotificationLevel(models.TextChoices):
-    ALL = "all", _("Everything")
-    PARTICIPATING = "participating", _("Threads I follow and mentions")
+    """How much of a community a member is told of, from most to least. Muted means
+    nothing at all, except mentions for people who keep them (their own setting)."""
+
+    ALL = "all", _("All activity")
+    TOPICS = "topics", _("New threads and ideas, and threads I follow")
+    PARTICIPATING = "participating", _("Replies in threads I follow and mentions")
     MENTIONS = "mentions", _("Mentions only")
-    NONE = "none", _("Nothing")
+    NONE = "none", _("Muted")
 
 
 class DigestFrequency(models.TextChoices):

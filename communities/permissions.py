@@ -526,6 +526,13 @@ def audience_for(community: Community) -> QuerySet[User]:
     return people.filter(Q(is_staff=True) | member_q(community))
 
 
+def moderators_of(community: Community) -> QuerySet[User]:
+    """People who may moderate `community` as members (same rule as `can_moderate`,
+    administrators aside): for the notifications moderators receive."""
+    moderators = Membership.objects.filter(community=community, role__in=MODERATOR_ROLES)
+    return audience_for(community).filter(member_q(community), pk__in=moderators.values("user_id"))
+
+
 def _viewer_fact_sql(model, template: str, extra: str = "") -> str:
     """A correlated subquery on `model`'s rows for the outer community and one user."""
     rows = (

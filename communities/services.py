@@ -27,9 +27,11 @@ from communities.models import (
     JoinRequest,
     JoinRequestStatus,
     Membership,
+    NotificationLevel,
     PendingInvitation,
     Role,
 )
+from core import events
 from core.markdown import render_markdown
 from core.text import require_single_line
 from purposes.models import Purpose
@@ -233,9 +235,11 @@ def request_to_join(*, user: User, community: Community, message: str = "") -> J
         raise ValidationError(refusal)
     try:
         with transaction.atomic():
-            return JoinRequest.objects.create(
+            join_request = JoinRequest.objects.create(
                 community=community, user=user, message=message.strip()[:1000]
             )
+            events.publish("join_requested", join_request.pk)
+            return join_request
     except IntegrityError as error:
         raise ValidationError(
             _("You have already asked to join; the moderators will answer soon.")
@@ -263,6 +267,7 @@ def approve_join_request(*, join_request: JoinRequest, by: User) -> Membership:
     join_request.decided_by = by
     join_request.decided_at = timezone.now()
     join_request.save(update_fields=["status", "decided_by", "decided_at"])
+    events.publish("join_request_approved", join_request.pk)
     return _add_member(
         community=community, user=person, role=Role.MEMBER, joined_via=JoinedVia.REQUEST
     )
@@ -277,6 +282,7 @@ def decline_join_request(*, join_request: JoinRequest, by: User, reason: str = "
     join_request.decided_at = timezone.now()
     join_request.decision_reason = reason.strip()[:300]
     join_request.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    events.publish("join_request_declined", join_request.pk)
     return join_request
 
 
@@ -363,6 +369,14 @@ def update_membership_preferences(
     return membership
 
 
+def mute_community(*, user_id: int, community_id: int) -> int:
+    """Set the person's level in the community to muted (an unsubscribe link); nothing
+    happens when they are not a member. Returns how many memberships changed."""
+    return Membership.objects.filter(user_id=user_id, community_id=community_id).update(
+        notification_level=NotificationLevel.NONE
+    )
+
+
 # -- invitations ------------------------------------------------------------------------
 
 
@@ -438,6 +452,8 @@ def invite_by_email(
         ]
     )
     send_invitation_emails(invitations)
+    for invitation in invitations:
+        events.publish("invited", invitation.pk)
     return invitations
 
 

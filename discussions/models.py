@@ -201,6 +201,8 @@ class ThreadSubscription(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="thread_subscriptions"
     )
     following = models.BooleanField(default=False)
+    # Nothing from this thread reaches the person (mentions only if they keep them).
+    muted = models.BooleanField(default=False)
     last_read_post_id = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core import events
 from core.markdown import render_markdown
 from core.text import require_single_line
 from purposes import permissions
@@ -186,6 +187,7 @@ def record_measurement(
         goal.current_value = value
         goal.current_value_on = measured_on
         goal.save(update_fields=["current_value", "current_value_on"])
+    events.publish("measurement_recorded", measurement.pk)
     return measurement
 
 

@@ -20,6 +20,7 @@ APPS = [
     "communities",
     "discussions",
     "purposes",
+    "notifications",
     "core",
     "config",
     "templates",
@@ -72,6 +73,16 @@ ALLOWED = {
     ): ("the viewer's own membership row, for their notification settings"),
     ("jinja2/communities/community_detail.html", 'membership.role == "owner"'): (
         "display: which sentence tells the person their role"
+    ),
+    (
+        "communities/services.py",
+        "return Membership.objects.filter(user_id=user_id, community_id=",
+    ): ("mutes the person's own membership from a signed unsubscribe link: a preference"),
+    ("notifications/services.py", "return Membership.objects.filter("): (
+        "reads members' notification levels (a preference); who may read is audience_for"
+    ),
+    ("notifications/selectors.py", "Membership.objects.filter("): (
+        "reads the person's own notification levels (a preference), for digests"
     ),
 }
 

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "purposes",
     "communities",
     "discussions",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -451,6 +452,8 @@ INVITATIONS_PER_HOUR = env_int("INVITATIONS_PER_HOUR", 200)
 POST_MAX_LENGTH = env_int("POST_MAX_LENGTH", 50000)
 # New threads and replies one person may write in a minute (counted in the cache).
 POSTS_PER_MINUTE = env_int("POSTS_PER_MINUTE", 10)
+# People told of one event per bulk insert (a transaction each) when notifications fan out.
+NOTIFICATIONS_CHUNK_SIZE = env_int("NOTIFICATIONS_CHUNK_SIZE", 2000)
 # How often one person ("user") and one address ("ip") may repeat an action, in the syntax
 # of ACCOUNT_RATE_LIMITS, counted in the cache (core.ratelimit); "" switches one off. An
 # address counts everyone behind it (an office), hence its higher allowance.
@@ -465,4 +468,6 @@ RATE_LIMITS = {
     "invitations": env("RATE_LIMIT_INVITATIONS", "10/m/user,100/m/ip"),
     "lookups": env("RATE_LIMIT_LOOKUPS", "120/m/user,1200/m/ip"),
     "search": env("RATE_LIMIT_SEARCH", "30/m/user,300/m/ip"),
+    # One-click unsubscribe POSTs come from mail servers, without a session.
+    "unsubscribe": env("RATE_LIMIT_UNSUBSCRIBE", "600/m/ip"),
 }

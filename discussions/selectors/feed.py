@@ -57,6 +57,20 @@ class FeedItem:
     pk: int
     activity: Activity | None = None
     measurement: Measurement | None = None
+    # How many events of the same kind about the same thing this row stands for (the
+    # newest of them is shown): "6 new measurements of …" rather than six rows.
+    repeats: int = 1
+
+    @property
+    def repeats_well(self) -> bool:
+        """Whether events like this one are told as one row when they follow each other."""
+        return self.measurement is not None or self.activity.kind == ActivityKind.IDEA_STATUS
+
+    @property
+    def group_key(self) -> tuple:
+        if self.measurement is not None:
+            return (MEASUREMENT, self.measurement.goal_id)
+        return (ACTIVITY, self.activity.thread_id, self.activity.kind)
 
     @property
     def sort_key(self) -> tuple:
@@ -83,6 +97,20 @@ class FeedItem:
 class FeedPage:
     items: list[FeedItem]
     next_cursor: str | None
+
+    @property
+    def rows(self) -> list[FeedItem]:
+        """The page's items with a run of repeated events (one goal's measurements, one
+        idea's status changes, in a row) folded into its newest one."""
+        rows: list[FeedItem] = []
+        for item in self.items:
+            item.repeats = 1
+            previous = rows[-1] if rows else None
+            if previous is not None and item.group_key == previous.group_key and item.repeats_well:
+                previous.repeats += 1
+            else:
+                rows.append(item)
+        return rows
 
 
 def parse_cursor(after: str | None) -> tuple[datetime.datetime, str, int] | None:

@@ -254,7 +254,8 @@ def get_thread(*, user: User, community: Community, thread_id: int) -> Thread:
     """The thread of `community` with id `thread_id`, or 404 when it is not there or
     `user` may not read the community's content.
 
-    For signed-in people it carries `viewer_last_read` and `viewer_following` (None when
+    For signed-in people it carries `viewer_last_read`, `viewer_following` and
+    `viewer_muted` (None when
     they have no subscription row), loaded in the same query.
     """
     community_permissions.require_read_content(user, community)
@@ -285,13 +286,16 @@ def get_thread(*, user: User, community: Community, thread_id: int) -> Thread:
             viewer_following=row_value(
                 column(ThreadSubscription, "following", "mine"), mine, (user.pk,), BooleanField()
             ),
+            viewer_muted=row_value(
+                column(ThreadSubscription, "muted", "mine"), mine, (user.pk,), BooleanField()
+            ),
         )
     thread = next(iter(threads[:1]), None)
     if thread is None:
         raise Http404
     thread.community = community
     if not user.is_authenticated:
-        thread.viewer_last_read = thread.viewer_following = None
+        thread.viewer_last_read = thread.viewer_following = thread.viewer_muted = None
     if thread.accepted_answer_id:
         thread.accepted_answer = (
             Post.objects.select_related("author").filter(pk=thread.accepted_answer_id).first()

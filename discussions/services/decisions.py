@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import MemberType, User
 from communities.models import Category, Community
+from core import events
 from core.markdown import render_markdown
 from core.text import require_single_line
 from discussions import permissions
@@ -244,6 +245,7 @@ def close_decision(*, by: User, decision: Decision) -> Decision:
     decision.closed_at = timezone.now()
     decision.save(update_fields=["closed_at"])
     record_activity(thread=decision.thread, actor=by, kind=ActivityKind.DECISION_CLOSED)
+    events.publish("decision_closed", decision.pk)
     return decision
 
 
@@ -269,6 +271,8 @@ def close_due_decisions(*, now: datetime.datetime | None = None) -> int:
             Decision.objects.filter(pk__in=due, closed_at__isnull=True).update(closed_at=now)
             mine = list(Decision.objects.filter(pk__in=due, closed_at=now).select_related("thread"))
             Activity.objects.bulk_create(_closed_activity(decision, None) for decision in mine)
+            for decision in mine:
+                events.publish("decision_closed", decision.pk)
             closed += len(mine)
         if len(due) < CLOSE_BATCH_SIZE:
             return closed
@@ -301,4 +305,5 @@ def record_outcome(*, by: User, decision: Decision, outcome: str) -> Decision:
     decision.outcome_html = render_markdown(outcome)
     decision.outcome_by = by
     decision.save(update_fields=["outcome", "outcome_html", "outcome_by"])
+    events.publish("decision_outcome", decision.pk)
     return decision

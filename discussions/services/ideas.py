@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from communities.models import Community
+from core import events
 from core.markdown import render_markdown
 from core.text import require_single_line
 from discussions import permissions
@@ -246,6 +247,7 @@ def _set_status(*, idea: Idea, by: User, status: str, response: str, **fields) -
         changed_at=now,
     )
     Idea.objects.filter(pk=idea.pk).update(status=status, status_changed_at=now, **fields)
+    events.publish("idea_status_changed", change.pk)
     idea.status, idea.status_changed_at = status, now
     for name, value in fields.items():
         setattr(idea, name, value)

@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from communities import permissions as community_permissions
 from communities.models import Category, Community
+from core import events
 from core.markdown import mention_handles, render_markdown
 from core.text import require_single_line
 from discussions import permissions
@@ -213,9 +214,23 @@ def record_activity(*, thread: Thread, actor: User | None, kind: str, detail: st
 
 def follow(*, user: User, thread: Thread, following: bool = True) -> None:
     """Follow (or stop following) a thread. Callers have checked the person may read it."""
-    ThreadSubscription.objects.update_or_create(
-        thread=thread, user=user, defaults={"following": following, "updated_at": timezone.now()}
-    )
+    defaults = {"following": following, "updated_at": timezone.now()}
+    if following:
+        defaults["muted"] = False  # following a thread is hearing from it again
+    ThreadSubscription.objects.update_or_create(thread=thread, user=user, defaults=defaults)
+
+
+@transaction.atomic
+def set_muted(*, user: User, thread: Thread, muted: bool) -> None:
+    """Mute a thread (nothing from it reaches the person, mentions aside if they keep
+    them) or go back to normal. Any reader may: it only takes away what they receive."""
+    if not user.is_authenticated:
+        raise PermissionDenied(_("Sign in to take part."))
+    permissions.require_read(user, thread)
+    defaults = {"muted": muted, "updated_at": timezone.now()}
+    if muted:
+        defaults["following"] = False
+    ThreadSubscription.objects.update_or_create(thread=thread, user=user, defaults=defaults)
 
 
 @transaction.atomic
@@ -298,6 +313,7 @@ def _new_post(
         last_post_id_cache=post.pk,
     )
     _follow_as_author(author, thread, post)
+    events.publish("post_created", post.pk)
     return post
 
 

@@ -186,6 +186,7 @@ def _thread_context(
         "can_reply": user.is_authenticated and reply_refusal is None,
         "can_moderate": permissions.can_moderate(user, community),
         "following": bool(thread.viewer_following),
+        "muted": bool(thread.viewer_muted),
         "can_follow": permissions.can_follow(user, thread),
         "first_unread_url": (
             f"{thread.get_absolute_url()}?after={last_read}"
@@ -260,12 +261,20 @@ def thread_reply(request: HttpRequest, slug: str, thread_id: int) -> HttpRespons
 @rate_limit("follows")
 def thread_follow(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     _community, thread = _load(request, slug, thread_id)
-    following = request.POST.get("following") == "1"
+    choice = request.POST.get("following")
+    following = choice == "1"
     try:
-        services.set_following(user=request.user, thread=thread, following=following)
+        if choice in ("mute", "unmute"):
+            services.set_muted(user=request.user, thread=thread, muted=choice == "mute")
+        else:
+            services.set_following(user=request.user, thread=thread, following=following)
     except PermissionDenied as error:
         raise PermissionDenied(_messages_of(error)) from error
-    if following:
+    if choice == "mute":
+        messages.success(request, _("You muted this thread: nothing from it will reach you."))
+    elif choice == "unmute":
+        messages.success(request, _("This thread is no longer muted."))
+    elif following:
         messages.success(request, _("You follow this thread."))
     else:
         messages.success(request, _("You no longer follow this thread."))

@@ -299,3 +299,21 @@ def test_idea_status_changes_and_closed_decisions_read_as_sentences(client):
     assert opened.text.startswith(f"{manager.name} opened a decision Van colour")
     assert planned.text.startswith(f"{manager.name} moved an idea to “Planned” Cargo bikes")
     assert posted.text.startswith(f"{manager.name} posted an idea Cargo bikes")
+
+
+def test_repeated_events_are_one_row(client):
+    ana = UserFactory(member_type="employee")
+    purpose = PurposeFactory(title="Cleaner deliveries")
+    mine = CommunityFactory(name="Green Fleet", purpose=purpose)
+    MembershipFactory(community=mine, user=ana)
+    goal = GoalFactory(purpose=purpose, metric="Electric vans in the fleet", unit="vans")
+    for value in ("1", "2", "3", "4", "5", "6"):
+        record(goal, value)
+    ThreadFactory(community=mine, title="Charging points")
+    client.force_login(ana)
+
+    items = feed_items(client.get(reverse("home")).text)
+
+    assert len(items) == 2
+    assert "started a discussion Charging points" in items[0]
+    assert "6 new measurements of Electric vans in the fleet, lately 6 vans" in items[1]

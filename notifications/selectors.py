@@ -1,0 +1,266 @@
+"""Reads of notifications: the bell's count, the centre's grouped list, one notification
+described for a page or an email, and what a person muted (for the digest)."""
+
+import html
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.urls import reverse
+from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.models import User
+from communities import permissions as community_permissions
+from communities.models import Invitation, JoinRequest, Membership, NotificationLevel
+from discussions.models import (
+    Decision,
+    IdeaStatus,
+    IdeaStatusChange,
+    ThreadKind,
+    ThreadSubscription,
+)
+from notifications.models import EventKind, Notification, NotificationKind, NotificationSettings
+from purposes.models import Measurement
+
+LIST_LIMIT = 100
+EXCERPT_LENGTH = 240
+
+
+def unread_count(*, user: User) -> int:
+    """The bell: one counter row, one query."""
+    value = (
+        NotificationSettings.objects.filter(user_id=user.pk)
+        .values_list("unread_count", flat=True)
+        .first()
+    )
+    return value or 0
+
+
+def visible_notifications(user: User) -> QuerySet[Notification]:
+    """`user`'s notifications about what they may still see (the one access rule): a
+    notification of a community they lost access to disappears from the list."""
+    readable = community_permissions.communities_readable_by(user).values("pk")
+    return Notification.objects.filter(recipient=user).filter(
+        Q(community__isnull=True)
+        | Q(community__in=readable)
+        | Q(kind__in=[NotificationKind.MEMBERSHIP, NotificationKind.JOIN_REQUEST])
+    )
+
+
+@dataclass
+class Described:
+    headline: str
+    where: str
+    url: str
+    excerpt: str = ""
+    subject: str = ""
+
+
+@dataclass
+class Group:
+    items: list[Notification] = field(default_factory=list)
+
+    @property
+    def newest(self) -> Notification:
+        return self.items[0]
+
+    @property
+    def unread(self) -> int:
+        return sum(1 for item in self.items if item.read_at is None)
+
+    @property
+    def headline(self) -> str:
+        newest = self.newest
+        count = len(self.items)
+        if count == 1 or newest.thread is None:
+            return newest.described.headline
+        title = newest.thread.title
+        if all(item.kind == NotificationKind.REPLY for item in self.items):
+            return ngettext(
+                "%(count)d new reply in “%(title)s”", "%(count)d new replies in “%(title)s”", count
+            ) % {"count": count, "title": title}
+        return ngettext(
+            "%(count)d notification about “%(title)s”",
+            "%(count)d notifications about “%(title)s”",
+            count,
+        ) % {"count": count, "title": title}
+
+
+def _actor_name(notification: Notification) -> str:
+    actor = notification.event.actor
+    return actor.name if actor is not None else _("Someone")
+
+
+def _thread_url(notification: Notification) -> str:
+    thread = notification.thread
+    return reverse(
+        "thread_detail", kwargs={"slug": notification.community.slug, "thread_id": thread.pk}
+    )
+
+
+def describe(notification: Notification, extra: dict | None = None) -> Described:
+    """What the notification says and where it leads. `extra` holds the rows a list
+    loaded in bulk (status changes, measurements, requests, invitations by id); alone, a
+    notification loads its own (one query)."""
+    event = notification.event
+    kind = event.kind
+    extra = extra if extra is not None else _extra_for([notification])
+    actor = _actor_name(notification)
+    community = notification.community
+    where = community.name if community is not None else ""
+    values = {"actor": actor, "community": where}
+    if notification.thread is not None:
+        values["title"] = notification.thread.title
+    if kind == EventKind.POST_CREATED:
+        post = event.post
+        url = f"{_thread_url(notification)}?after={post.pk - 1}#post-{post.pk}"
+        excerpt = _excerpt(post.body_html)
+        if notification.kind == NotificationKind.MENTION:
+            headline = _("%(actor)s mentioned you in “%(title)s”") % values
+        elif notification.kind == NotificationKind.NEW_TOPIC:
+            headline = {
+                ThreadKind.IDEA: _("%(actor)s posted the idea “%(title)s”"),
+                ThreadKind.DECISION: _("%(actor)s opened the decision “%(title)s”"),
+                ThreadKind.QUESTION: _("%(actor)s asked “%(title)s”"),
+            }.get(notification.thread.kind, _("%(actor)s started “%(title)s”")) % values
+        else:
+            headline = _("%(actor)s replied in “%(title)s”") % values
+        return Described(headline, where, url, excerpt)
+    if kind == EventKind.IDEA_STATUS_CHANGED:
+        change = extra["changes"].get(event.object_id)
+        status = IdeaStatus(change.to_status).label if change else ""
+        values["status"] = status
+        headline = _("“%(title)s” is now %(status)s, with an official response") % values
+        url = f"{_thread_url(notification)}#official-response-heading"
+        return Described(headline, where, url, _excerpt(change.response_html if change else ""))
+    if kind == EventKind.DECISION_CLOSING:
+        headline = _("The decision “%(title)s” closes within 24 hours") % values
+        return Described(headline, where, _thread_url(notification))
+    if kind == EventKind.DECISION_CLOSED:
+        headline = _("Voting on the decision “%(title)s” has closed") % values
+        return Described(headline, where, _thread_url(notification))
+    if kind == EventKind.DECISION_OUTCOME:
+        headline = _("The outcome of the decision “%(title)s” is recorded") % values
+        decision = extra["decisions"].get(event.object_id)
+        outcome = _excerpt(decision.outcome_html) if decision else ""
+        return Described(headline, where, _thread_url(notification), outcome)
+    if kind == EventKind.MEASUREMENT_RECORDED:
+        measurement = extra["measurements"].get(event.object_id)
+        if measurement is None:
+            return Described(_("A goal was measured"), "", reverse("home"))
+        goal = measurement.goal
+        values.update(goal=goal.metric, purpose=goal.purpose.title)
+        headline = _("New measurement of “%(goal)s”") % values
+        url = reverse("purpose_detail", kwargs={"slug": goal.purpose.slug}) + f"#goal-{goal.pk}"
+        return Described(headline, goal.purpose.title, url, measurement.note)
+    if kind == EventKind.JOIN_REQUESTED:
+        headline = _("%(actor)s asks to join %(community)s") % values
+        url = reverse("community_moderation", kwargs={"slug": community.slug})
+        request = extra["requests"].get(event.object_id)
+        return Described(headline, where, url, request.message if request else "")
+    if kind == EventKind.JOIN_REQUEST_APPROVED:
+        headline = _("Welcome: your request to join %(community)s was approved") % values
+        return Described(headline, where, community.get_absolute_url())
+    if kind == EventKind.JOIN_REQUEST_DECLINED:
+        headline = _("Your request to join %(community)s was declined") % values
+        request = extra["requests"].get(event.object_id)
+        excerpt = request.decision_reason if request else ""
+        return Described(headline, where, reverse("notification_list"), excerpt)
+    if kind == EventKind.INVITED:
+        headline = _("%(actor)s invites you to join %(community)s") % values
+        invitation = extra["invitations"].get(event.object_id)
+        url = invitation.get_absolute_url() if invitation else reverse("notification_list")
+        return Described(headline, where, url)
+    return Described(_("Something happened"), where, reverse("notification_list"))
+
+
+def _excerpt(rendered: str) -> str:
+    """The start of rendered, sanitised Markdown as plain text."""
+    text = " ".join(html.unescape(strip_tags(rendered)).split())
+    return text if len(text) <= EXCERPT_LENGTH else text[: EXCERPT_LENGTH - 1] + "…"
+
+
+def _extra_for(notifications: list[Notification]) -> dict:
+    """The rows the descriptions need beyond the notification and its event, one query
+    per kind present."""
+    wanted: dict[str, set[int]] = {}
+    for item in notifications:
+        wanted.setdefault(item.event.kind, set()).add(item.event.object_id)
+    changes = wanted.get(EventKind.IDEA_STATUS_CHANGED)
+    measurements = wanted.get(EventKind.MEASUREMENT_RECORDED)
+    requests = set().union(
+        *(
+            wanted.get(kind, set())
+            for kind in (
+                EventKind.JOIN_REQUESTED,
+                EventKind.JOIN_REQUEST_APPROVED,
+                EventKind.JOIN_REQUEST_DECLINED,
+            )
+        )
+    )
+    invitations = wanted.get(EventKind.INVITED)
+    decisions = wanted.get(EventKind.DECISION_OUTCOME)
+    return {
+        "decisions": Decision.objects.in_bulk(decisions) if decisions else {},
+        "changes": IdeaStatusChange.objects.in_bulk(changes) if changes else {},
+        "measurements": (
+            Measurement.objects.select_related("goal__purpose").in_bulk(measurements)
+            if measurements
+            else {}
+        ),
+        "requests": JoinRequest.objects.in_bulk(requests) if requests else {},
+        "invitations": Invitation.objects.in_bulk(invitations) if invitations else {},
+    }
+
+
+def _with_related(notifications: QuerySet[Notification]) -> QuerySet[Notification]:
+    return notifications.select_related(
+        "community", "thread", "event", "event__actor", "event__post"
+    )
+
+
+def notification_groups(*, user: User, limit: int = LIST_LIMIT) -> list[Group]:
+    """The newest notifications, grouped by thread (newest group first): "3 new replies
+    in …" is one row. A constant number of queries, whatever the count."""
+    items = list(_with_related(visible_notifications(user)).order_by("-created_at", "-id")[:limit])
+    extra = _extra_for(items)
+    groups: dict[tuple, Group] = {}
+    for item in items:
+        item.described = describe(item, extra)
+        key = ("thread", item.thread_id) if item.thread_id else ("one", item.pk)
+        groups.setdefault(key, Group()).items.append(item)
+    return list(groups.values())
+
+
+def get_notification_for(*, user: User, notification_id: int) -> Notification:
+    """One of `user`'s own notifications they may still see, or 404."""
+    found = _with_related(visible_notifications(user)).filter(pk=notification_id).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+# -- what a person muted: for digests -----------------------------------------------------
+
+
+def muted_community_ids(*, user: User) -> set[int]:
+    """Communities whose news the person wants nothing of (mentions aside)."""
+    return set(
+        Membership.objects.filter(
+            user=user, notification_level__in=[NotificationLevel.NONE, NotificationLevel.MENTIONS]
+        ).values_list("community_id", flat=True)
+    )
+
+
+def muted_thread_ids(*, user: User) -> set[int]:
+    return set(
+        ThreadSubscription.objects.filter(user=user, muted=True).values_list("thread_id", flat=True)
+    )
+
+
+def waiting_for_digest(*, user: User) -> QuerySet[Notification]:
+    """Notifications meant for the person's next digest (their choice, or over the daily
+    cap), about what they may still see."""
+    return visible_notifications(user).filter(email_state="digest")

@@ -1,0 +1,30 @@
+"""Background work for notifications: thin wrappers that call one service each."""
+
+from celery import shared_task
+
+from notifications import services
+
+
+@shared_task(name="notifications.fan_out_event", ignore_result=True, acks_late=True)
+def fan_out_event(event_id: int) -> int:
+    """Queue "fanout". Safe to run twice: the (recipient, event) constraint keeps one row."""
+    return services.fan_out_event(event_id=event_id)
+
+
+@shared_task(
+    name="notifications.send_notification_emails",
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    max_retries=8,
+)
+def send_notification_emails(notification_ids: list[int]) -> int:
+    """Queue "email". Each notification is emailed at most once (see the service)."""
+    return sum(services.send_notification_email(notification_id=pk) for pk in notification_ids)
+
+
+@shared_task(name="notifications.sweep", ignore_result=True)
+def sweep() -> int:
+    """Run every minute by beat (see the schedule migration)."""
+    return services.sweep()

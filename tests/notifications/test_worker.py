@@ -1,0 +1,92 @@
+"""Fan-out by a real worker process: killed with SIGKILL in the middle of telling 2,000
+members, a new worker finishes the job (after the sweep re-enqueues it) and every member
+has exactly one notification."""
+
+import signal
+import time
+import uuid
+
+import pytest
+from django.db.models import Count
+from django.utils import timezone
+
+from communities.models import Membership
+from config.celery import app as celery_app
+from notifications import services
+from notifications.models import Event, Notification
+from tests.communities.factories import CommunityFactory, owner_of
+from tests.discussions.factories import ThreadFactory
+from tests.query_budgets import bulk_people
+from tests.worker_support import start_worker, stop_worker
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MEMBERS = 2000
+
+
+@pytest.fixture
+def worker_queue():
+    queue = f"commons-fanout-{uuid.uuid4().hex[:8]}"
+    previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.task_default_queue = queue
+    yield queue
+    celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
+
+
+def wait_until(check, timeout: float = 90.0, pause: float = 0.5) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(pause)
+    return check()
+
+
+def test_a_worker_killed_mid_fan_out_leaves_one_notification_each(worker_queue, tmp_path):
+    community = CommunityFactory(visibility="private", name="Big fleet")
+    owner = owner_of(community)
+    people = bulk_people(MEMBERS, label="fan")
+    Membership.objects.bulk_create(
+        Membership(
+            community=community,
+            user=person,
+            joined_via="added",
+            notification_level="all",
+            digest="weekly",
+        )
+        for person in people
+    )
+    # Small chunks make the fan-out long enough to be interrupted half-way.
+    environment = {"NOTIFICATIONS_CHUNK_SIZE": "25"}
+    first_log = tmp_path / "first.log"
+    first = start_worker(queue=worker_queue, log_path=first_log, extra_env=environment)
+    try:
+        thread = ThreadFactory(community=community, author=owner, title="Depot move")
+        event = Event.objects.get(thread=thread)
+        told = Notification.objects.filter(event=event)
+        assert wait_until(lambda: told.count() > 0, pause=0.02), first_log.read_text()
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=20)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    halfway = told.count()
+    assert 0 < halfway < MEMBERS
+    assert Event.objects.get(pk=event.pk).fanned_out_at is None
+
+    second_log = tmp_path / "second.log"
+    second = start_worker(queue=worker_queue, log_path=second_log, extra_env=environment)
+    try:
+        # The sweep finds the event recorded but not finished, and sends it again.
+        assert services.sweep(now=timezone.now() + services.SWEEP_AFTER) == 1
+        assert wait_until(
+            lambda: Event.objects.filter(pk=event.pk, fanned_out_at__isnull=False).exists()
+        ), second_log.read_text()
+    finally:
+        stop_worker(second, second_log)
+
+    counts = told.values("recipient").annotate(n=Count("pk")).values_list("n", flat=True)
+    assert told.count() == MEMBERS
+    assert set(counts) == {1}
+    assert set(told.values_list("recipient", flat=True)) == {person.pk for person in people}
