@@ -4,20 +4,18 @@ has exactly one notification."""
 
 import signal
 import time
-import uuid
 
 import pytest
 from django.db.models import Count
 from django.utils import timezone
 
 from communities.models import Membership
-from config.celery import app as celery_app
 from notifications import services
 from notifications.models import Event, Notification
 from tests.communities.factories import CommunityFactory, owner_of
 from tests.discussions.factories import ThreadFactory
 from tests.query_budgets import bulk_people
-from tests.worker_support import start_worker, stop_worker
+from tests.worker_support import own_queue, start_worker, stop_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,12 +24,8 @@ MEMBERS = 2000
 
 @pytest.fixture
 def worker_queue():
-    queue = f"commons-fanout-{uuid.uuid4().hex[:8]}"
-    previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.task_default_queue = queue
-    yield queue
-    celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
+    with own_queue("commons-fanout") as queue:
+        yield queue
 
 
 def wait_until(check, timeout: float = 90.0, pause: float = 0.5) -> bool:
