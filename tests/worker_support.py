@@ -69,6 +69,8 @@ def start_worker(
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "DATABASE_URL": worker_database_url(),
         "DATA_DIR": str(settings.DATA_DIR),
+        # What the worker schedules goes to the test's queue too (config.settings.test).
+        "CELERY_TEST_QUEUE": queue,
         **(extra_env or {}),
     }
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", *extra_args]

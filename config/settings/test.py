@@ -27,3 +27,9 @@ DEV_MAILBOX_ENABLED = False
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# A worker process a test starts (tests/worker_support.py) sends the tasks it schedules
+# itself (a fan-out's emails) to the test's own queue, as the test process does, rather
+# than to the shared routed queues nothing in the test consumes.
+if env("CELERY_TEST_QUEUE", ""):
+    CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TEST_QUEUE", "")
+    CELERY_TASK_ROUTES = {}

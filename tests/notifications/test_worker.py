@@ -1,19 +1,24 @@
-"""Fan-out by a real worker process: killed with SIGKILL in the middle of telling 2,000
-members, a new worker finishes the job (after the sweep re-enqueues it) and every member
-has exactly one notification."""
+"""Notifications by a real worker process: killed with SIGKILL in the middle of telling
+2,000 members, a new worker finishes the job (after the sweep re-enqueues it) and every
+member has exactly one notification; a reply's email reaches the SMTP server through the
+worker, and a one-click unsubscribe stops the next one."""
 
 import signal
 import time
+from urllib.parse import urlparse
 
 import pytest
 from django.db.models import Count
+from django.test import Client
 from django.utils import timezone
 
 from communities.models import Membership
+from core.models import OutboxMessage
+from discussions.services import threads as thread_services
 from notifications import services
 from notifications.models import Event, Notification
 from tests.communities.factories import CommunityFactory, owner_of
-from tests.discussions.factories import ThreadFactory
+from tests.discussions.factories import PostFactory, ThreadFactory, member_of
 from tests.query_budgets import bulk_people
 from tests.worker_support import own_queue, start_worker, stop_worker
 
@@ -84,3 +89,56 @@ def test_a_worker_killed_mid_fan_out_leaves_one_notification_each(worker_queue, 
     assert told.count() == MEMBERS
     assert set(counts) == {1}
     assert set(told.values_list("recipient", flat=True)) == {person.pk for person in people}
+
+
+def test_a_reply_is_emailed_by_a_worker_until_a_one_click_unsubscribe(
+    worker_queue, smtp_mailbox, tmp_path
+):
+    """The whole way with real parts: the reply's fan-out and its email run on a worker
+    process over the broker, the message arrives at the SMTP server with both bodies and
+    the RFC 8058 headers, and a one-click POST (no session, no CSRF token, as a mail
+    server sends it) stops the next one while the app still shows it."""
+    community = CommunityFactory(visibility="private", name="Fleet")
+    owner = owner_of(community)
+    follower = member_of(community, display_name="Fiona Follower")
+    log_path = tmp_path / "worker.log"
+    worker = start_worker(
+        queue=worker_queue,
+        log_path=log_path,
+        extra_env={
+            "EMAIL_DELIVERY_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": smtp_mailbox.host,
+            "EMAIL_PORT": str(smtp_mailbox.port),
+        },
+    )
+    try:
+        thread = ThreadFactory(community=community, author=owner, title="Electric vans")
+        thread_services.follow(user=follower, thread=thread)
+        PostFactory(thread=thread, author=owner, body="The first van arrives on Monday.")
+
+        [message] = smtp_mailbox.wait_for(1, timeout=60)
+        assert message["To"] == follower.email
+        assert message["Subject"].strip() == f"{owner.name} replied in “Electric vans” · Fleet"
+        assert "The first van arrives on Monday." in smtp_mailbox.text(message)
+        assert "The first van arrives on Monday." in smtp_mailbox.html(message)
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        unsubscribe = urlparse(message["List-Unsubscribe"].strip().strip("<>")).path
+        answer = Client(enforce_csrf_checks=True).post(
+            unsubscribe, "List-Unsubscribe=One-Click", content_type="text/plain"
+        )
+        assert answer.status_code == 200
+
+        second = PostFactory(thread=thread, author=owner, body="The second one on Tuesday.")
+        told = Notification.objects.filter(recipient=follower, event__post=second)
+        assert wait_until(told.exists), log_path.read_text()
+        assert wait_until(
+            lambda: (
+                not OutboxMessage.objects.filter(
+                    done_at__isnull=True, failed_at__isnull=True
+                ).exists()
+            )
+        ), log_path.read_text()
+    finally:
+        stop_worker(worker, log_path)
+    assert len(smtp_mailbox.messages) == 1
+    assert told.get().read_at is None  # still in the notification centre
