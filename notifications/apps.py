@@ -10,3 +10,4 @@ class NotificationsConfig(AppConfig):
         from notifications import services
 
         events.subscribe(services.record_event)
+        events.subscribe(services.follow_moved_thread)

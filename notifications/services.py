@@ -41,6 +41,7 @@ from discussions.models import (
     IdeaVote,
     Mention,
     Post,
+    Thread,
     ThreadSubscription,
 )
 from notifications.models import (
@@ -134,6 +135,17 @@ def _event_facts(kind: str, object_id: int) -> dict | None:
             return None
         return {"actor_id": invitation.invited_by_id, "community_id": invitation.community_id}
     return None
+
+
+def follow_moved_thread(kind: str, object_id: int) -> None:
+    """A thread moved to another community: its events and notifications move with it
+    (in the move's transaction), so the list, the bell's groups and emails not yet sent
+    check the access rule of the community it is in now, never the one it left."""
+    if kind != "thread_moved":
+        return
+    community_id = Thread.objects.filter(pk=object_id).values_list("community_id", flat=True)
+    Event.objects.filter(thread_id=object_id).update(community_id=Subquery(community_id))
+    Notification.objects.filter(thread_id=object_id).update(community_id=Subquery(community_id))
 
 
 def record_event(kind: str, object_id: int) -> Event | None:

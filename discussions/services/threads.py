@@ -553,8 +553,9 @@ def move_thread(
 
     When more people would be able to read it there (`readers_wider` in the access
     module), the mover must confirm. The category is dropped (categories belong to one
-    community), tags are re-created in the target, the feed's activity follows the
-    thread, and goal links to another purpose's goals are removed.
+    community), tags are re-created in the target, the feed's activity and the
+    notifications about it follow the thread, and goal links to another purpose's goals
+    are removed.
     """
     refusal = permissions.move_refusal(by, thread, target)
     if refusal:
@@ -582,4 +583,7 @@ def move_thread(
         GoalLink.objects.filter(thread=thread).exclude(goal__purpose_id=target.purpose_id).delete()
     thread.community, thread.category, thread.moved_from = target, None, source
     thread.category_id = None
+    # Notifications about the thread follow it too: their list and emails check the
+    # access rule of the community it is in now.
+    events.publish("thread_moved", thread.pk)
     return thread

@@ -157,3 +157,33 @@ def test_the_email_offers_to_mute_its_community(run, fleet, smtp_mailbox):
     run(lambda: PostFactory(thread=thread, author=owner))
     assert len(smtp_mailbox.messages) == 1
     assert Notification.objects.filter(recipient=follower).count() == 1
+
+
+def test_a_thread_moved_where_the_reader_cannot_read_takes_its_notifications_along(
+    client, smtp_mailbox, django_capture_on_commit_callbacks
+):
+    """A reply told to a follower, then the thread moved to a private community they are
+    not in: the notification leaves their list and its email, not yet sent, is not sent."""
+    public = CommunityFactory(visibility="public", name="Open fleet")
+    owner = owner_of(public)
+    reader = member_of(public)
+    with django_capture_on_commit_callbacks(execute=True):
+        thread = ThreadFactory(community=public, author=owner, title="Depot plans")
+    thread_services.follow(user=reader, thread=thread)
+    with django_capture_on_commit_callbacks(execute=False):
+        post = PostFactory(thread=thread, author=owner, body="The new depot's address.")
+    event = Event.objects.get(kind="post_created", object_id=post.pk)
+    with django_capture_on_commit_callbacks(execute=False) as emails:
+        services.fan_out_event(event_id=event.pk)
+    client.force_login(reader)
+    assert len(client.get(reverse("notification_list")).context["groups"]) == 1
+
+    board = CommunityFactory(visibility="private", owner=owner, name="Board")
+    thread_services.move_thread(by=owner, thread=thread, target=board)
+
+    assert client.get(reverse("notification_list")).context["groups"] == []
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in emails:
+            callback()
+    assert smtp_mailbox.messages == []
+    assert Notification.objects.get(recipient=reader, event=event).email_state == "skipped"
