@@ -116,7 +116,8 @@ def describe(notification: Notification, extra: dict | None = None) -> Described
     if kind == EventKind.POST_CREATED:
         post = event.post
         url = f"{_thread_url(notification)}?after={post.pk - 1}#post-{post.pk}"
-        excerpt = _excerpt(post.body_html)
+        # A deleted post's text is gone for its readers, here too.
+        excerpt = "" if post.is_deleted else _excerpt(post.body_html)
         if notification.kind == NotificationKind.MENTION:
             headline = _("%(actor)s mentioned you in “%(title)s”") % values
         elif notification.kind == NotificationKind.NEW_TOPIC:

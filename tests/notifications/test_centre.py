@@ -138,3 +138,14 @@ def test_notifications_of_a_community_one_left_disappear(client, world):
 def test_anonymous_people_are_sent_to_sign_in(client):
     assert client.get(reverse("notification_list")).status_code == 302
     assert client.get(reverse("notification_count")).status_code == 204
+
+
+def test_a_deleted_reply_leaves_no_text_in_the_list(client, world):
+    _community, owner, reader, _thread, replies = world
+    client.force_login(reader)
+    newest = replies[-1]
+    assert newest.body in client.get(reverse("notification_list")).text
+
+    thread_services.delete_post(by=owner, post=newest, reason="Posted by mistake")
+
+    assert newest.body not in client.get(reverse("notification_list")).text
