@@ -349,6 +349,8 @@ def notify_chunk(*, event: Event, kind: str, user_ids: list[int]) -> None:
     notifications selected from those rows (their email choice decides the email state),
     then the counters and the pending emails of the chunk's rows.
     """
+    if not user_ids:
+        return
     _ensure_settings(user_ids)
     meta = Notification._meta
     values = {
