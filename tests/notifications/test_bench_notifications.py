@@ -2,7 +2,10 @@
 its table with every line, shows the fan-out's queries following its chunks, and leaves
 the database exactly as it found it."""
 
+import importlib.util
+import os
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -17,6 +20,8 @@ from tests.communities.factories import CommunityFactory
 from tests.discussions.factories import ThreadFactory, member_of
 
 pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 MODELS = (
     User,
@@ -78,3 +83,26 @@ def test_the_notification_bench_prints_its_table_and_leaves_the_database_unchang
     assert f"reply: {members} ÷ 2 members" in rows
     assert "rolled back" in report
     assert state() == before
+
+
+def load_bench():
+    spec = importlib.util.spec_from_file_location("bench", ROOT / "scripts" / "bench.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_make_bench_reports_a_failed_notification_bench_and_keeps_going(tmp_path):
+    """`make bench` appends the command's table to its report; a command that cannot run
+    becomes a line saying so, not a lost page table."""
+    bench = load_bench()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'missing' / 'bench.sqlite3'}",
+    }
+
+    report = bench.notifications_report(env)
+
+    assert report.startswith("Notifications bench failed:")
+    assert "unable to open database file" in report
