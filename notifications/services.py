@@ -17,8 +17,20 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db import connection, transaction
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    Count,
+    DateTimeField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -33,7 +45,7 @@ from communities.models import (
     Membership,
     NotificationLevel,
 )
-from core.background import enqueue_after_commit
+from core.background import enqueue_after_commit, enqueue_each_after_commit
 from discussions.models import (
     Decision,
     DecisionVote,
@@ -296,40 +308,79 @@ def recount_unread(user_ids: Iterable[int]) -> None:
     )
 
 
-def _email_state(kind: str, event: Event, choice: str) -> str:
+def _insert_from(model, columns: list[str], rows: QuerySet, conflict: list[str]) -> None:
+    """`INSERT INTO <model> (columns) <rows' SELECT> ON CONFLICT (conflict) DO NOTHING`:
+    one statement and no model instance per row (building thousands of instances cost a
+    fan-out more than the insert itself)."""
+    select, params = rows.query.sql_with_params()
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(column) for column in columns)
+    keys = ", ".join(quote(column) for column in conflict)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({names}) {select} "  # noqa: S608 - names from the model
+            f"ON CONFLICT ({keys}) DO NOTHING",
+            params,
+        )
+
+
+def _ensure_settings(user_ids: list[int]) -> None:
+    """Give each person without a settings row one with the defaults."""
+    fields = [f for f in NotificationSettings._meta.concrete_fields if not f.primary_key]
+    people = (
+        User.objects.filter(pk__in=user_ids)
+        .order_by()
+        .values_list("pk", *(Value(f.get_default(), output_field=f) for f in fields))
+    )
+    key = NotificationSettings._meta.pk.column
+    _insert_from(NotificationSettings, [key, *(f.column for f in fields)], people, [key])
+
+
+def _email_state_of(kind: str, event: Event) -> Case | Value:
+    """The email state of a new notification, from the person's settings row: pending
+    for "at once", digest for "in the digest", none otherwise (and for an invitation,
+    which the communities app emailed itself)."""
     if event.kind == EventKind.INVITED:
-        return EmailState.NONE  # the invitation itself was emailed by the communities app
-    return {
-        EmailDelivery.IMMEDIATELY: EmailState.PENDING,
-        EmailDelivery.DIGEST: EmailState.DIGEST,
-    }.get(choice, EmailState.NONE)
+        return Value(EmailState.NONE)
+    field = email_field(kind)
+    return Case(
+        When(**{field: EmailDelivery.IMMEDIATELY}, then=Value(EmailState.PENDING)),
+        When(**{field: EmailDelivery.DIGEST}, then=Value(EmailState.DIGEST)),
+        default=Value(EmailState.NONE),
+        output_field=CharField(),
+    )
 
 
 @transaction.atomic
 def notify_chunk(*, event: Event, kind: str, user_ids: list[int]) -> None:
-    """Tell `user_ids` of `event` for `kind`: one bulk insert; those already told are
-    left as they are. Their counters are recounted and immediate emails scheduled."""
-    NotificationSettings.objects.bulk_create(
-        [NotificationSettings(user_id=pk) for pk in user_ids], ignore_conflicts=True
+    """Tell `user_ids` of `event` for `kind`: one insert; those already told are left as
+    they are. Their counters are recounted and immediate emails scheduled, the emails in
+    one outbox insert.
+
+    Each statement works in the database: a settings row for whoever has none, then the
+    notifications selected from those rows (their email choice decides the email state),
+    then the counters and the pending emails of the chunk's rows.
+    """
+    if not user_ids:
+        return
+    _ensure_settings(user_ids)
+    meta = Notification._meta
+    values = {
+        "event": Value(event.pk),
+        "kind": Value(kind),
+        "community": Value(event.community_id, output_field=BigIntegerField()),
+        "thread": Value(event.thread_id, output_field=BigIntegerField()),
+        "created_at": Value(event.created_at, output_field=DateTimeField()),
+        "email_state": _email_state_of(kind, event),
+    }
+    rows = (
+        NotificationSettings.objects.filter(user_id__in=user_ids)
+        .order_by("user_id")
+        .values_list("user_id", *values.values())
     )
-    field = email_field(kind)
-    choices = dict(
-        NotificationSettings.objects.filter(user_id__in=user_ids).values_list("user_id", field)
-    )
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                recipient_id=pk,
-                event=event,
-                kind=kind,
-                community_id=event.community_id,
-                thread_id=event.thread_id,
-                created_at=event.created_at,
-                email_state=_email_state(kind, event, choices.get(pk, "")),
-            )
-            for pk in user_ids
-        ],
-        ignore_conflicts=True,
+    columns = [meta.get_field("recipient").column, *(meta.get_field(n).column for n in values)]
+    _insert_from(
+        Notification, columns, rows, [meta.get_field(n).column for n in ("recipient", "event")]
     )
     recount_unread(user_ids)
     pending = list(
@@ -342,8 +393,10 @@ def notify_chunk(*, event: Event, kind: str, user_ids: list[int]) -> None:
     if pending:
         from notifications import tasks
 
-        for batch in _batched(pending, EMAIL_BATCH):
-            enqueue_after_commit(tasks.send_notification_emails, batch)
+        # One outbox insert for the chunk's email tasks, one task per EMAIL_BATCH rows.
+        enqueue_each_after_commit(
+            tasks.send_notification_emails, [[batch] for batch in _batched(pending, EMAIL_BATCH)]
+        )
 
 
 def fan_out_event(*, event_id: int) -> int:

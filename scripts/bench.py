@@ -36,6 +36,13 @@ BENCH_LIGHT=1 (a tenth of the discussion sizes, for a quicker run), BENCH_DEEP_P
 many pages deep the member list, the thread list and the busiest thread are loaded,
 default 100; the thread goes as deep as it has pages), BENCH_COMMON_WORD (the word
 matching a large share of the posts, default "measure").
+
+After the pages, with gunicorn stopped, `manage.py bench_notifications` runs on the same
+database with the same settings (issue 10's aims: a fan-out to BENCH_FOLLOWERS followers,
+default 10,000, beside a bare bulk insert of as many rows, its query count against its
+chunks, a reply in a small community and in the busiest; everything it writes is rolled
+back) and its table is appended to the report; should it fail, the report says so and
+keeps the page table.
 """
 
 import http.client
@@ -80,6 +87,7 @@ THREADS = setting("BENCH_THREADS", 2)
 DEEP_PAGE = setting("BENCH_DEEP_PAGE", 100)
 REUSE = bool(setting("BENCH_REUSE", 0))
 COMMON_WORD = os.environ.get("BENCH_COMMON_WORD") or "measure"
+FOLLOWERS = setting("BENCH_FOLLOWERS", 10_000)
 DISCUSSION_KNOBS = {
     "threads": "BENCH_DISCUSSION_THREADS",  # BENCH_THREADS is wrk's threads
     "posts": "BENCH_POSTS",
@@ -898,6 +906,26 @@ def table(targets: list[Target], engine: str) -> str:
     )
 
 
+def notifications_report(env: dict[str, str]) -> str:
+    """`bench_notifications`' table on the benchmark database, or why it failed (the page
+    table is kept either way)."""
+    started = time.monotonic()
+    command = [str(BIN / "python"), "manage.py", "bench_notifications"]
+    result = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+        [*command, f"--followers={FOLLOWERS}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    print(f"  bench_notifications: {time.monotonic() - started:.1f}s")
+    if result.returncode != 0:
+        reason = (result.stderr.strip() or result.stdout.strip()).splitlines()[-5:]
+        return "Notifications bench failed:\n" + "\n".join(reason)
+    return result.stdout.strip()
+
+
 # -- the run ----------------------------------------------------------------------------------
 
 
@@ -951,6 +979,10 @@ def main() -> int:
             f"\nSession rows: {sessions_before} before the load, {sessions_after} after "
             f"({'no' if sessions_after == sessions_before else 'UNEXPECTED'} writes by GETs)."
         )
+        stop_gunicorn(gunicorn)  # idle from here: the notification bench runs in-process
+        gunicorn = None
+        print("Notifications: fan-out and replies, in-process, rolled back...")
+        report += "\n\n" + notifications_report(env)
         print()
         print(report)
         RESULTS.write_text(report + "\n")
