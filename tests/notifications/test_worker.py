@@ -5,9 +5,12 @@ worker, and a one-click unsubscribe stops the next one."""
 
 import signal
 import time
+from contextlib import contextmanager
 from urllib.parse import urlparse
 
+import psycopg2
 import pytest
+from django.db import connection
 from django.db.models import Count
 from django.test import Client
 from django.utils import timezone
@@ -42,6 +45,34 @@ def wait_until(check, timeout: float = 90.0, pause: float = 0.5) -> bool:
     return check()
 
 
+@contextmanager
+def notification_writes_held():
+    """On PostgreSQL, another connection locks the notification table against writes
+    (reads go on) until the block ends, so a fan-out under way stops at its next chunk.
+    SQLite's write lock is not granted in turn (a waiting connection can miss every gap
+    between the worker's chunks until the last), so there the kill follows the first
+    chunk seen at once, with hundreds of chunks still to go."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    db = connection.settings_dict
+    held = psycopg2.connect(
+        dbname=db["NAME"],
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+    )
+    try:
+        held.cursor().execute(
+            f"LOCK TABLE {Notification._meta.db_table} IN SHARE ROW EXCLUSIVE MODE"
+        )
+        yield
+    finally:
+        held.rollback()
+        held.close()
+
+
 def test_a_worker_killed_mid_fan_out_leaves_one_notification_each(worker_queue, tmp_path):
     community = CommunityFactory(visibility="private", name="Big fleet")
     owner = owner_of(community)
@@ -56,8 +87,13 @@ def test_a_worker_killed_mid_fan_out_leaves_one_notification_each(worker_queue, 
         )
         for person in people
     )
-    # Small chunks make the fan-out long enough to be interrupted half-way.
-    environment = {"NOTIFICATIONS_CHUNK_SIZE": "25"}
+    # Many chunks, so the first lands long before the last.
+    if connection.vendor == "sqlite":
+        # Readers alongside the worker's writes: in SQLite's default journal the worker's
+        # back-to-back chunks keep this test from reading until the last one is written.
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode=WAL")
+    environment = {"NOTIFICATIONS_CHUNK_SIZE": "5"}
     first_log = tmp_path / "first.log"
     first = start_worker(queue=worker_queue, log_path=first_log, extra_env=environment)
     try:
@@ -65,12 +101,15 @@ def test_a_worker_killed_mid_fan_out_leaves_one_notification_each(worker_queue, 
         event = Event.objects.get(thread=thread)
         told = Notification.objects.filter(event=event)
         assert wait_until(lambda: told.count() > 0, pause=0.02), first_log.read_text()
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=20)
+        # Its next chunk waits on the held table: killed there, never after the end.
+        with notification_writes_held():
+            halfway = told.count()
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=20)
     finally:
         if first.poll() is None:
             first.kill()
-    halfway = told.count()
+    assert told.count() == halfway
     assert 0 < halfway < MEMBERS
     assert Event.objects.get(pk=event.pk).fanned_out_at is None
 
