@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -61,11 +61,9 @@ from notifications.services import DIGEST, unsubscribe_token
 from purposes.models import Goal, Measurement
 
 SECTION_LIMIT = 5
-CHUNK = 500
+CHUNK = 1000
 # Hours looked back by each beat: a beat or a job lost in the last hours is made up for.
 CATCH_UP_HOURS = 3
-# Communities checked against the access rule per query.
-ACCESS_CHUNK = 20
 PERIODS = {
     DigestCadence.DAILY: datetime.timedelta(days=1),
     DigestCadence.WEEKLY: datetime.timedelta(days=7),
@@ -123,6 +121,13 @@ class Section:
     heading: str
     items: list[Item]
     more: int = 0
+    more_text: str = ""
+
+    def __post_init__(self) -> None:
+        if self.more and not self.more_text:
+            self.more_text = ngettext("and %(count)d more", "and %(count)d more", self.more) % {
+                "count": self.more
+            }
 
 
 @dataclass
@@ -165,13 +170,42 @@ class News:
     changes: list[IdeaStatusChange] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
 
+    @property
+    def thread_ids(self) -> set[int]:
+        if "_thread_ids" not in self.__dict__:
+            self.__dict__["_thread_ids"] = (
+                {thread.pk for thread, _count in self.threads}
+                | {idea.thread_id for idea in self.ideas}
+                | {change.idea.thread_id for change in self.changes}
+                | {decision.thread_id for decision in self.decisions}
+            )
+        return self.__dict__["_thread_ids"]
+
 
 def _absolute(path: str) -> str:
     return settings.SITE_URL + path
 
 
+# Addresses made by filling a reversed pattern: reversing each of thousands of threads and
+# tokens was a good part of a batch's time.
+_PLACEHOLDER = 987654321987
+_PATTERNS: dict[tuple, str] = {}
+
+
 def _thread_url(thread: Thread, slug: str) -> str:
-    return _absolute(reverse("thread_detail", kwargs={"slug": slug, "thread_id": thread.pk}))
+    key = ("thread_detail", slug)
+    if key not in _PATTERNS:
+        _PATTERNS[key] = _absolute(
+            reverse("thread_detail", kwargs={"slug": slug, "thread_id": _PLACEHOLDER})
+        )
+    return _PATTERNS[key].replace(str(_PLACEHOLDER), str(thread.pk))
+
+
+def _unsubscribe_url(token: str) -> str:
+    key = ("notification_unsubscribe",)
+    if key not in _PATTERNS:
+        _PATTERNS[key] = _absolute(reverse("notification_unsubscribe", args=[str(_PLACEHOLDER)]))
+    return _PATTERNS[key].replace(str(_PLACEHOLDER), token)
 
 
 def _news(
@@ -288,24 +322,6 @@ def _goal_progress(
     return found
 
 
-def _readers(communities: dict[int, Community], user_ids: list[int]) -> set[tuple[int, int]]:
-    """(person, community) pairs where the person may read the community's content now:
-    the access rule's audience face, a few communities per query."""
-    pairs: set[tuple[int, int]] = set()
-    for chunk in _batched(communities.values(), ACCESS_CHUNK):
-        queries = [
-            community_permissions.audience_for(community)
-            .filter(pk__in=user_ids)
-            .annotate(community_ref=Value(community.pk, output_field=IntegerField()))
-            .values_list("pk", "community_ref")
-            .order_by()
-            for community in chunk
-        ]
-        union = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
-        pairs.update(union)
-    return pairs
-
-
 def _capped(heading: str, items: list[Item]) -> Section | None:
     if not items:
         return None
@@ -360,7 +376,9 @@ def build_digests(
     community_ids = {pk for found in memberships.values() for pk in found}
     community_ids |= {item.community_id for item in waiting if item.community_id}
     communities = Community.objects.select_related("purpose").in_bulk(community_ids)
-    readable = _readers(communities, ids)
+    candidates = {(pk, cid) for pk, found in memberships.items() for cid in found}
+    candidates |= {(item.recipient_id, item.community_id) for item in waiting if item.community_id}
+    readable = community_permissions.readable_pairs(candidates, communities)
     muted_communities = selectors.muted_community_ids_of(user_ids=ids)
     muted_threads = selectors.muted_thread_ids_of(user_ids=ids)
     extra = selectors._extra_for(waiting) if waiting else {}
@@ -388,6 +406,9 @@ def build_digests(
     for item in waiting:
         waiting_of[item.recipient_id].append(item)
     urls: dict[int, str] = {}
+    # Sections of a community's news, built once for everyone who hides none of it.
+    shared: dict[tuple, list[Section]] = {}
+    urls_of_communities: dict[int, str] = {}
 
     def thread_url(thread: Thread, community: Community) -> str:
         if thread.pk not in urls:
@@ -427,85 +448,98 @@ def build_digests(
             community = communities[cid]
             found = news.get(cid) or News()
             hidden = muted | told_threads
-            ideas = [idea for idea in found.ideas if idea.thread_id not in hidden]
-            closing = [
-                decision
-                for decision in found.decisions
-                if decision.closes_at <= closing_by and decision.thread_id not in muted
-            ]
-            # A new idea or a decision to vote on is told once, in its own section.
-            told_elsewhere = {idea.thread_id for idea in ideas} | {
-                decision.thread_id for decision in closing
-            }
-            sections = [
-                _capped(_("For you"), for_you.get(cid, [])),
-                _capped(
-                    _("Most active threads"),
-                    [
-                        Item(
-                            thread.title,
-                            thread_url(thread, community),
-                            ngettext("%(count)d new post", "%(count)d new posts", count)
-                            % {"count": count},
-                        )
-                        for thread, count in found.threads
-                        if thread.pk not in hidden and thread.pk not in told_elsewhere
-                    ],
-                ),
-                _capped(
-                    _("New ideas"),
-                    [
-                        Item(
-                            idea.thread.title,
-                            thread_url(idea.thread, community),
-                            ngettext("%(count)d vote", "%(count)d votes", idea.vote_count)
-                            % {"count": idea.vote_count},
-                        )
-                        for idea in ideas
-                    ],
-                ),
-                _capped(
-                    _("Ideas with a new status"),
-                    [
-                        Item(
-                            change.idea.thread.title,
-                            thread_url(change.idea.thread, community)
-                            + "#official-response-heading",
-                            _("now %(status)s") % {"status": IdeaStatus(change.to_status).label},
-                        )
-                        for change in found.changes
-                        if change.idea.thread_id not in hidden
-                    ],
-                ),
-                _capped(
-                    _("Decisions closing soon: have your say"),
-                    [
-                        Item(
-                            decision.thread.title,
-                            thread_url(decision.thread, community) + "#decision",
-                            closes_at=decision.closes_at,
-                        )
-                        for decision in closing
-                    ],
-                ),
-            ]
+            key = (digest.since, cid, closing_by)
+            if hidden.isdisjoint(found.thread_ids):
+                if key not in shared:
+                    shared[key] = _news_sections(found, set(), closing_by, community, thread_url)
+                sections = list(shared[key])
+            else:
+                sections = _news_sections(found, hidden, closing_by, community, thread_url)
+            if for_you.get(cid):
+                sections.insert(0, _capped(_("For you"), for_you[cid]))
             purpose_id = community.purpose_id
             if purpose_id not in purposes_told and goals.get(purpose_id):
                 purposes_told.add(purpose_id)
-                sections.append(
-                    _capped(
-                        _("Goal progress: %(purpose)s") % {"purpose": community.purpose.title},
-                        goals[purpose_id],
-                    )
-                )
-            sections = [section for section in sections if section is not None]
+                key = (digest.since, "purpose", purpose_id)
+                if key not in shared:
+                    heading = _("Goal progress: %(purpose)s") % {"purpose": community.purpose.title}
+                    shared[key] = [_capped(heading, goals[purpose_id])]
+                sections.extend(shared[key])
             if sections:
-                url = _absolute(reverse("community_detail", kwargs={"slug": community.slug}))
-                groups.append(Group(community.name, url, sections))
+                if cid not in urls_of_communities:
+                    urls_of_communities[cid] = _absolute(
+                        reverse("community_detail", kwargs={"slug": community.slug})
+                    )
+                groups.append(Group(community.name, urls_of_communities[cid], sections))
         groups.sort(key=lambda group: -group.size)
         digest.groups.extend(groups)
         digests.append(digest)
     return digests
+
+
+def _news_sections(
+    found: News, hidden: set[int], closing_by: datetime.datetime, community: Community, thread_url
+) -> list[Section]:
+    """The ranked, capped sections of one community's news, leaving out `hidden` threads.
+    Only the shown items are described (the rest are counted)."""
+    ideas = [idea for idea in found.ideas if idea.thread_id not in hidden]
+    closing = [
+        decision
+        for decision in found.decisions
+        if decision.closes_at <= closing_by and decision.thread_id not in hidden
+    ]
+    # A new idea or a decision to vote on is told once, in its own section.
+    told_elsewhere = hidden | {idea.thread_id for idea in ideas}
+    told_elsewhere |= {decision.thread_id for decision in closing}
+    active = [(thread, count) for thread, count in found.threads if thread.pk not in told_elsewhere]
+    changes = [change for change in found.changes if change.idea.thread_id not in hidden]
+    sections = [
+        _section(
+            _("Most active threads"),
+            active,
+            lambda row: Item(
+                row[0].title,
+                thread_url(row[0], community),
+                ngettext("%(count)d new post", "%(count)d new posts", row[1]) % {"count": row[1]},
+            ),
+        ),
+        _section(
+            _("New ideas"),
+            ideas,
+            lambda idea: Item(
+                idea.thread.title,
+                thread_url(idea.thread, community),
+                ngettext("%(count)d vote", "%(count)d votes", idea.vote_count)
+                % {"count": idea.vote_count},
+            ),
+        ),
+        _section(
+            _("Ideas with a new status"),
+            changes,
+            lambda change: Item(
+                change.idea.thread.title,
+                thread_url(change.idea.thread, community) + "#official-response-heading",
+                _("now %(status)s") % {"status": IdeaStatus(change.to_status).label},
+            ),
+        ),
+        _section(
+            _("Decisions closing soon: have your say"),
+            closing,
+            lambda decision: Item(
+                decision.thread.title,
+                thread_url(decision.thread, community) + "#decision",
+                closes_at=decision.closes_at,
+            ),
+        ),
+    ]
+    return [section for section in sections if section is not None]
+
+
+def _section(heading: str, rows: list, describe) -> Section | None:
+    if not rows:
+        return None
+    shown = [describe(row) for row in rows[:SECTION_LIMIT]]
+    return Section(heading, shown, max(0, len(rows) - SECTION_LIMIT))
 
 
 def _may_still_see(notification: Notification, user_id: int, readable: set) -> bool:
@@ -550,18 +584,70 @@ def digest_subject(digest: Digest) -> str:
     return _("%(what)s in %(where)s") % {"what": what, "where": where}
 
 
-def build_digest_email(digest: Digest) -> EmailMultiAlternatives:
+# Texts every digest email of a language shares, translated once per process.
+_LABELS: dict[str, dict[str, str]] = {}
+_URLS: dict[str, str] = {}
+
+
+def _labels() -> dict[str, str]:
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    if language not in _LABELS:
+        _LABELS[language] = {
+            "span": _("From %(since)s to %(until)s"),
+            "closes": _("closes %(when)s"),
+            "browser": _("See it in your browser"),
+            "why": _(
+                "You receive this digest because it is switched on in your notification settings."
+            ),
+            "stop": _("Stop digests"),
+            "stop_colon": _("Stop digests:"),
+            "settings": _("All notification settings"),
+            "settings_colon": _("All notification settings:"),
+        }
+    return _LABELS[language]
+
+
+def _url(name: str) -> str:
+    if name not in _URLS:
+        _URLS[name] = _absolute(reverse(name))
+    return _URLS[name]
+
+
+def _group_fragments(group: Group, fragments: dict, zone: ZoneInfo) -> tuple[str, str]:
+    """The group rendered as HTML and text. A group made only of sections shared by
+    several people (their community's news, nobody's own) is rendered once per time zone
+    and language, into `fragments`, which lives as long as the batch holding them."""
+    key = (group.name, tuple(id(section) for section in group.sections), zone.key)
+    key += (translation.get_language(),)
+    if key not in fragments:
+        context = {"group": group, "labels": _labels()}
+        fragments[key] = (
+            render_to_string("notifications/digest/_group.html", context),
+            render_to_string("notifications/digest/_group.txt", context),
+        )
+    return fragments[key]
+
+
+def build_digest_email(digest: Digest, fragments: dict | None = None) -> EmailMultiAlternatives:
+    """The digest's email. `fragments`, shared by the emails of one batch of digests,
+    keeps the groups they have in common rendered once."""
     person = digest.person
     token = unsubscribe_token(user_id=person.pk, kind=DIGEST)
-    unsubscribe_url = _absolute(reverse("notification_unsubscribe", args=[token]))
+    unsubscribe_url = _unsubscribe_url(token)
     language = getattr(person, "language", None) or settings.LANGUAGE_CODE
-    with translation.override(language), timezone.override(zone_of(person)):
+    zone = zone_of(person)
+    fragments = {} if fragments is None else fragments
+    with translation.override(language), timezone.override(zone):
+        rendered = [_group_fragments(group, fragments, zone) for group in digest.groups]
         context = {
+            "groups_html": [html for html, _text in rendered],
+            "groups_text": [text for _html, text in rendered],
             "digest": digest,
             "person": person,
             "subject": digest_subject(digest),
-            "preview_url": _absolute(reverse("digest_preview")),
-            "settings_url": _absolute(reverse("notification_settings")),
+            "labels": _labels(),
+            "preview_url": _url("digest_preview"),
+            "settings_url": _url("notification_settings"),
             "unsubscribe_url": unsubscribe_url,
             "site_name": settings.SITE_NAME,
         }
@@ -646,7 +732,10 @@ def send_digests(*, user_ids: list[int], due_at: datetime.datetime) -> int:
                 email_state=EmailState.SKIPPED
             )
         if sent:
-            get_connection().send_messages([build_digest_email(digest) for digest in sent])
+            fragments: dict = {}
+            get_connection().send_messages(
+                [build_digest_email(digest, fragments) for digest in sent]
+            )
     return len(sent)
 
 
