@@ -14,7 +14,13 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from communities import permissions as community_permissions
 from communities.models import Invitation, JoinRequest, Membership, NotificationLevel
-from discussions.models import IdeaStatus, IdeaStatusChange, ThreadKind, ThreadSubscription
+from discussions.models import (
+    Decision,
+    IdeaStatus,
+    IdeaStatusChange,
+    ThreadKind,
+    ThreadSubscription,
+)
 from notifications.models import EventKind, Notification, NotificationKind, NotificationSettings
 from purposes.models import Measurement
 
@@ -133,8 +139,13 @@ def describe(notification: Notification, extra: dict | None = None) -> Described
         headline = _("The decision “%(title)s” closes within 24 hours") % values
         return Described(headline, where, _thread_url(notification))
     if kind == EventKind.DECISION_CLOSED:
-        headline = _("The decision “%(title)s” has closed: see its outcome") % values
+        headline = _("Voting on the decision “%(title)s” has closed") % values
         return Described(headline, where, _thread_url(notification))
+    if kind == EventKind.DECISION_OUTCOME:
+        headline = _("The outcome of the decision “%(title)s” is recorded") % values
+        decision = extra["decisions"].get(event.object_id)
+        outcome = _excerpt(decision.outcome_html) if decision else ""
+        return Described(headline, where, _thread_url(notification), outcome)
     if kind == EventKind.MEASUREMENT_RECORDED:
         measurement = extra["measurements"].get(event.object_id)
         if measurement is None:
@@ -190,7 +201,9 @@ def _extra_for(notifications: list[Notification]) -> dict:
         )
     )
     invitations = wanted.get(EventKind.INVITED)
+    decisions = wanted.get(EventKind.DECISION_OUTCOME)
     return {
+        "decisions": Decision.objects.in_bulk(decisions) if decisions else {},
         "changes": IdeaStatusChange.objects.in_bulk(changes) if changes else {},
         "measurements": (
             Measurement.objects.select_related("goal__purpose").in_bulk(measurements)

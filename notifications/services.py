@@ -64,6 +64,11 @@ EMAIL_BATCH = 100
 SWEEP_AFTER = datetime.timedelta(minutes=2)
 CLOSING_SOON = datetime.timedelta(hours=24)
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+DECISION_EVENTS = (
+    EventKind.DECISION_CLOSING,
+    EventKind.DECISION_CLOSED,
+    EventKind.DECISION_OUTCOME,
+)
 
 
 def chunk_size() -> int:
@@ -94,12 +99,12 @@ def _event_facts(kind: str, object_id: int) -> dict | None:
             "community_id": change.idea.community_id,
             "thread_id": change.idea.thread_id,
         }
-    if kind in (EventKind.DECISION_CLOSING, EventKind.DECISION_CLOSED):
+    if kind in DECISION_EVENTS:
         decision = Decision.objects.select_related("thread").filter(pk=object_id).first()
         if decision is None:
             return None
         return {
-            "actor_id": decision.outcome_by_id if kind == EventKind.DECISION_CLOSED else None,
+            "actor_id": decision.outcome_by_id if kind == EventKind.DECISION_OUTCOME else None,
             "community_id": decision.thread.community_id,
             "thread_id": decision.thread_id,
         }
@@ -218,7 +223,7 @@ def recipients(event: Event) -> list[tuple[str, QuerySet[User]]]:
         plan.append(
             (NotificationKind.IDEA_STATUS, _not_quiet(_audience(event).filter(interested), event))
         )
-    elif kind in (EventKind.DECISION_CLOSING, EventKind.DECISION_CLOSED):
+    elif kind in DECISION_EVENTS:
         interested = (
             Q(pk=event.thread.author_id)
             | Q(pk__in=DecisionVote.objects.filter(decision_id=event.object_id).values("user_id"))
@@ -345,7 +350,9 @@ def fan_out_event(*, event_id: int) -> int:
         return 0
     considered = 0
     told: set[int] = set()
-    for kind, people in recipients(event):
+    # A post deleted before its fan-out tells nobody.
+    plan = [] if event.post_id and event.post.is_deleted else recipients(event)
+    for kind, people in plan:
         ids = [
             pk
             for pk in people.order_by("pk").values_list("pk", flat=True).distinct()

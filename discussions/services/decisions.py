@@ -305,4 +305,5 @@ def record_outcome(*, by: User, decision: Decision, outcome: str) -> Decision:
     decision.outcome_html = render_markdown(outcome)
     decision.outcome_by = by
     decision.save(update_fields=["outcome", "outcome_html", "outcome_by"])
+    events.publish("decision_outcome", decision.pk)
     return decision

@@ -118,3 +118,16 @@ def test_a_followed_idea_rings_the_bell_and_emails_until_unsubscribed(
     ).to_be_visible()
     assert Notification.objects.filter(recipient=maria, kind="idea_status").count() == 2
     assert len(smtp_mailbox.to(maria.email)) == 1
+    maria_tab.check()
+
+    # Her settings show that choice, and she can take it back.
+    maria_tab.goto("/settings/notifications/")
+    choice = maria_page.get_by_role("group", name="Status changes and official responses on ideas")
+    expect(choice.get_by_label("Never")).to_be_checked()
+    choice.get_by_label("Immediately").check()
+    maria_page.get_by_role("button", name="Save notification settings").click()
+    expect(maria_page.get_by_role("status")).to_contain_text(
+        "Your notification settings are saved."
+    )
+    expect(choice.get_by_label("Immediately")).to_be_checked()
+    maria_tab.check()

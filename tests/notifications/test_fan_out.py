@@ -173,6 +173,16 @@ def test_decisions_closing_soon_and_closed_tell_those_involved(run):
         "decision_closed",
     ]
 
+    run(
+        lambda: decision_services.record_outcome(
+            by=owner, decision=decision, outcome="We take **the green** vans."
+        )
+    )
+    outcome = notified(watcher, kind="decision")[-1]
+    assert outcome.event.kind == "decision_outcome"
+    assert describe(outcome).excerpt == "We take the green vans."
+    assert notified(owner, kind="decision")[-1].event.kind != "decision_outcome"
+
 
 def test_a_measurement_tells_members_of_the_purposes_communities(run):
     community = CommunityFactory(visibility="listed")
@@ -284,3 +294,19 @@ def test_fan_out_costs_the_same_for_few_or_many(django_capture_on_commit_callbac
         counts.append(len(queries))
     # Never a query per person: the event, the people, one chunk of bulk writes, done.
     assert counts[0] == counts[1] <= 16
+
+
+def test_a_post_deleted_before_its_fan_out_tells_nobody(run, django_capture_on_commit_callbacks):
+    community = CommunityFactory(visibility="listed")
+    owner = owner_of(community)
+    follower = member_of(community)
+    thread = run(lambda: ThreadFactory(community=community, author=owner))
+    thread_services.follow(user=follower, thread=thread)
+    with django_capture_on_commit_callbacks(execute=False) as scheduled:
+        post = PostFactory(thread=thread, author=owner)
+    thread_services.delete_post(by=owner, post=post)
+
+    run(lambda: [callback() for callback in scheduled])
+
+    assert notified(follower) == []
+    assert Event.objects.get(post=post).fanned_out_at is not None
