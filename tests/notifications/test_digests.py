@@ -376,3 +376,26 @@ def test_the_bench_command_builds_digests_without_sending_and_reports_the_rate()
     assert "Digests: 10 members in 3 chunks of up to 4, 10 with news" in report
     assert "digests/s" in report and "Queries:" in report
     assert mail.outbox == [] and DigestRecord.objects.count() == 0
+
+
+def test_a_weekly_digest_comes_on_the_chosen_weekday_only(run, fleet):
+    community, owner, reader = fleet
+    services.update_settings(user=reader, digest_cadence="weekly", digest_weekday=2, digest_hour=8)
+    start = timezone.now()
+    ThreadFactory(community=community, author=owner, title="Weekly news")
+
+    days = []
+    moment = next_local(8, "UTC", start)
+    for _ in range(8):
+        before = len(digests_to(reader))
+        run(lambda due=moment: digests.enqueue_due_digests(now=due))
+        if len(digests_to(reader)) > before:
+            days.append(moment)
+        moment += datetime.timedelta(days=1)
+
+    [day] = days
+    assert day.weekday() == 2 and day.hour == 8
+    [record] = DigestRecord.objects.filter(user=reader)
+    year, week, _weekday = day.isocalendar()
+    assert record.period == f"weekly:{year}-W{week:02d}"
+    assert digests_to(reader)[0].subject.startswith("Your weekly digest:")
