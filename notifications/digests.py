@@ -80,6 +80,10 @@ def _batched(values: Iterable, size: int) -> Iterator[list]:
 # -- periods and time zones ---------------------------------------------------------------
 
 
+def language_of(person: User) -> str:
+    return getattr(person, "language", None) or settings.LANGUAGE_CODE
+
+
 def zone_of(person: User) -> ZoneInfo:
     try:
         return ZoneInfo(person.timezone or "UTC")
@@ -417,63 +421,70 @@ def build_digests(
 
     digests = []
     for person in people:
-        pk = person.pk
-        digest = Digest(person, cadence_of[pk], since_of[pk], until)
-        muted = muted_threads.get(pk, set())
-        for_you: dict[int | None, list[Item]] = defaultdict(list)
-        told_threads: set[int] = set()
-        for item in waiting_of.get(pk, []):
-            if not _may_still_see(item, pk, readable):
-                digest.dropped_ids.append(item.pk)
-                continue
-            digest.notification_ids.append(item.pk)
-            described = selectors.describe(item, extra)
-            for_you[item.community_id].append(
-                Item(described.headline, _absolute(described.url), described.excerpt)
-            )
-            if item.thread_id:
-                told_threads.add(item.thread_id)
-        if None in for_you:
-            section = _capped(_("For you"), for_you.pop(None))
-            digest.groups.append(Group(_("For you"), "", [section]))
-        news = news_of.get(digest.since, {})
-        goals = goals_of.get(digest.since, {})
-        closing_by = until + period_length(digest.cadence)
-        purposes_told: set[int] = set()
-        groups = []
-        shown = list(covered[pk]) + [
-            cid for cid in for_you if cid not in covered[pk] and cid in communities
-        ]
-        for cid in shown:
-            community = communities[cid]
-            found = news.get(cid) or News()
-            hidden = muted | told_threads
-            key = (digest.since, cid, closing_by)
-            if hidden.isdisjoint(found.thread_ids):
-                if key not in shared:
-                    shared[key] = _news_sections(found, set(), closing_by, community, thread_url)
-                sections = list(shared[key])
-            else:
-                sections = _news_sections(found, hidden, closing_by, community, thread_url)
-            if for_you.get(cid):
-                sections.insert(0, _capped(_("For you"), for_you[cid]))
-            purpose_id = community.purpose_id
-            if purpose_id not in purposes_told and goals.get(purpose_id):
-                purposes_told.add(purpose_id)
-                key = (digest.since, "purpose", purpose_id)
-                if key not in shared:
-                    heading = _("Goal progress: %(purpose)s") % {"purpose": community.purpose.title}
-                    shared[key] = [_capped(heading, goals[purpose_id])]
-                sections.extend(shared[key])
-            if sections:
-                if cid not in urls_of_communities:
-                    urls_of_communities[cid] = _absolute(
-                        reverse("community_detail", kwargs={"slug": community.slug})
-                    )
-                groups.append(Group(community.name, urls_of_communities[cid], sections))
-        groups.sort(key=lambda group: -group.size)
-        digest.groups.extend(groups)
-        digests.append(digest)
+        language = language_of(person)
+        # In the person's language: shared sections are kept per language too.
+        with translation.override(language):
+            pk = person.pk
+            digest = Digest(person, cadence_of[pk], since_of[pk], until)
+            muted = muted_threads.get(pk, set())
+            for_you: dict[int | None, list[Item]] = defaultdict(list)
+            told_threads: set[int] = set()
+            for item in waiting_of.get(pk, []):
+                if not _may_still_see(item, pk, readable):
+                    digest.dropped_ids.append(item.pk)
+                    continue
+                digest.notification_ids.append(item.pk)
+                described = selectors.describe(item, extra)
+                for_you[item.community_id].append(
+                    Item(described.headline, _absolute(described.url), described.excerpt)
+                )
+                if item.thread_id:
+                    told_threads.add(item.thread_id)
+            if None in for_you:
+                section = _capped(_("For you"), for_you.pop(None))
+                digest.groups.append(Group(_("For you"), "", [section]))
+            news = news_of.get(digest.since, {})
+            goals = goals_of.get(digest.since, {})
+            closing_by = until + period_length(digest.cadence)
+            purposes_told: set[int] = set()
+            groups = []
+            shown = list(covered[pk]) + [
+                cid for cid in for_you if cid not in covered[pk] and cid in communities
+            ]
+            for cid in shown:
+                community = communities[cid]
+                found = news.get(cid) or News()
+                hidden = muted | told_threads
+                key = (digest.since, cid, closing_by, language)
+                if hidden.isdisjoint(found.thread_ids):
+                    if key not in shared:
+                        shared[key] = _news_sections(
+                            found, set(), closing_by, community, thread_url
+                        )
+                    sections = list(shared[key])
+                else:
+                    sections = _news_sections(found, hidden, closing_by, community, thread_url)
+                if for_you.get(cid):
+                    sections.insert(0, _capped(_("For you"), for_you[cid]))
+                purpose_id = community.purpose_id
+                if purpose_id not in purposes_told and goals.get(purpose_id):
+                    purposes_told.add(purpose_id)
+                    key = (digest.since, "purpose", purpose_id, language)
+                    if key not in shared:
+                        heading = _("Goal progress: %(purpose)s") % {
+                            "purpose": community.purpose.title
+                        }
+                        shared[key] = [_capped(heading, goals[purpose_id])]
+                    sections.extend(shared[key])
+                if sections:
+                    if cid not in urls_of_communities:
+                        urls_of_communities[cid] = _absolute(
+                            reverse("community_detail", kwargs={"slug": community.slug})
+                        )
+                    groups.append(Group(community.name, urls_of_communities[cid], sections))
+            groups.sort(key=lambda group: -group.size)
+            digest.groups.extend(groups)
+            digests.append(digest)
     return digests
 
 
@@ -634,7 +645,7 @@ def build_digest_email(digest: Digest, fragments: dict | None = None) -> EmailMu
     person = digest.person
     token = unsubscribe_token(user_id=person.pk, kind=DIGEST)
     unsubscribe_url = _unsubscribe_url(token)
-    language = getattr(person, "language", None) or settings.LANGUAGE_CODE
+    language = language_of(person)
     zone = zone_of(person)
     fragments = {} if fragments is None else fragments
     with translation.override(language), timezone.override(zone):
