@@ -719,7 +719,7 @@ def send_digests(*, user_ids: list[int], due_at: datetime.datetime) -> int:
             ],
             ignore_conflicts=True,
         )
-        ours = set(DigestRecord.objects.filter(claim=claim).values_list("user_id", flat=True))
+        ours = dict(DigestRecord.objects.filter(claim=claim).values_list("user_id", "pk"))
         claimed = [person for pk, person in people.items() if pk in ours]
         digests = build_digests(
             people=claimed,
@@ -728,10 +728,16 @@ def send_digests(*, user_ids: list[int], due_at: datetime.datetime) -> int:
         )
         sent = [digest for digest in digests if not digest.is_empty]
         now = timezone.now()
-        for digest in sent:
-            DigestRecord.objects.filter(claim=claim, user_id=digest.person.pk).update(
-                state=DigestState.SENT, item_count=digest.item_count
-            )
+        DigestRecord.objects.bulk_update(
+            [
+                DigestRecord(
+                    pk=ours[digest.person.pk], state=DigestState.SENT, item_count=digest.item_count
+                )
+                for digest in sent
+            ],
+            ["state", "item_count"],
+            batch_size=500,
+        )
         told = [pk for digest in sent for pk in digest.notification_ids]
         if told:
             Notification.objects.filter(pk__in=told, email_state=EmailState.DIGEST).update(

@@ -399,3 +399,21 @@ def test_a_weekly_digest_comes_on_the_chosen_weekday_only(run, fleet):
     year, week, _weekday = day.isocalendar()
     assert record.period == f"weekly:{year}-W{week:02d}"
     assert digests_to(reader)[0].subject.startswith("Your weekly digest:")
+
+
+def test_sending_a_batch_costs_the_same_queries_for_3_and_30_people():
+    community = CommunityFactory(visibility="private", name="Yard")
+    ThreadFactory(community=community, author=owner_of(community), title="One")
+    due = next_local(9, "UTC", timezone.now())
+    counts = []
+    for size in (3, 30):
+        people = _members(community, size)
+        NotificationSettings.objects.bulk_create(
+            NotificationSettings(user=person, digest_cadence="daily", digest_hour=9)
+            for person in people
+        )
+        with CaptureQueriesContext(connection) as captured:
+            sent = digests.send_digests(user_ids=[person.pk for person in people], due_at=due)
+        assert sent == size
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
