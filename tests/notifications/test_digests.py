@@ -417,3 +417,23 @@ def test_sending_a_batch_costs_the_same_queries_for_3_and_30_people():
         assert sent == size
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_the_admin_lists_digest_records_read_only(client, run, fleet):
+    from django.urls import reverse
+
+    from tests.purposes.factories import AdministratorFactory
+
+    community, owner, reader = fleet
+    daily(reader, 9)
+    ThreadFactory(community=community, author=owner, title="Depot move")
+    run(lambda: digests.send_digests(user_ids=[reader.pk], due_at=timezone.now()))
+    record = DigestRecord.objects.get(user=reader)
+    client.force_login(AdministratorFactory(is_superuser=True))
+
+    listing = client.get(reverse("admin:notifications_digestrecord_changelist"))
+
+    assert listing.status_code == 200 and record.period in listing.text
+    change = reverse("admin:notifications_digestrecord_change", args=[record.pk])
+    assert client.post(change, {"state": "empty"}).status_code == 403
+    assert DigestRecord.objects.get(pk=record.pk).state == "sent"
