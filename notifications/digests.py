@@ -572,9 +572,22 @@ def preview_digest(*, user: User, now: datetime.datetime | None = None) -> Diges
 
 
 def digest_subject(digest: Digest) -> str:
+    """What and where: "Your daily digest: 12 updates in Fleet and 2 other communities"."""
     names = [group.name for group in digest.groups if group.url]
-    count = digest.item_count
-    if digest.cadence == DigestCadence.DAILY:
+    others = max(0, len(names) - 1)
+    key = (translation.get_language(), digest.cadence, digest.item_count, bool(names), others)
+    if key not in _SUBJECTS:
+        _SUBJECTS[key] = _subject_pattern(digest.cadence, digest.item_count, bool(names), others)
+    return _SUBJECTS[key] % {"first": names[0] if names else ""}
+
+
+# Subject patterns by language, cadence and counts: the same few for thousands of people.
+_SUBJECTS: dict[tuple, str] = {}
+
+
+def _subject_pattern(cadence: str, count: int, somewhere: bool, others: int) -> str:
+    """The subject with "%(first)s" left for the first community's name."""
+    if cadence == DigestCadence.DAILY:
         what = ngettext(
             "Your daily digest: %(count)d update", "Your daily digest: %(count)d updates", count
         ) % {"count": count}
@@ -582,16 +595,17 @@ def digest_subject(digest: Digest) -> str:
         what = ngettext(
             "Your weekly digest: %(count)d update", "Your weekly digest: %(count)d updates", count
         ) % {"count": count}
-    if not names:
+    what = what.replace("%", "%%")
+    if not somewhere:
         return what
-    if len(names) == 1:
-        where = names[0]
+    if not others:
+        where = "%(first)s"
     else:
         where = ngettext(
             "%(first)s and %(count)d other community",
             "%(first)s and %(count)d other communities",
-            len(names) - 1,
-        ) % {"first": names[0], "count": len(names) - 1}
+            others,
+        ) % {"first": "%(first)s", "count": others}
     return _("%(what)s in %(where)s") % {"what": what, "where": where}
 
 
@@ -600,8 +614,8 @@ _LABELS: dict[str, dict[str, str]] = {}
 _URLS: dict[str, str] = {}
 
 
-def _labels() -> dict[str, str]:
-    language = translation.get_language() or settings.LANGUAGE_CODE
+def _labels(language: str) -> dict[str, str]:
+    """Call with `language` active."""
     if language not in _LABELS:
         _LABELS[language] = {
             "span": _("From %(since)s to %(until)s"),
@@ -624,14 +638,15 @@ def _url(name: str) -> str:
     return _URLS[name]
 
 
-def _group_fragments(group: Group, fragments: dict, zone: ZoneInfo) -> tuple[str, str]:
+def _group_fragments(
+    group: Group, fragments: dict, zone: ZoneInfo, language: str
+) -> tuple[str, str]:
     """The group rendered as HTML and text. A group made only of sections shared by
     several people (their community's news, nobody's own) is rendered once per time zone
     and language, into `fragments`, which lives as long as the batch holding them."""
-    key = (group.name, tuple(id(section) for section in group.sections), zone.key)
-    key += (translation.get_language(),)
+    key = (group.name, tuple(id(section) for section in group.sections), zone.key, language)
     if key not in fragments:
-        context = {"group": group, "labels": _labels()}
+        context = {"group": group, "labels": _labels(language)}
         fragments[key] = (
             render_to_string("notifications/digest/_group.html", context),
             render_to_string("notifications/digest/_group.txt", context),
@@ -649,14 +664,14 @@ def build_digest_email(digest: Digest, fragments: dict | None = None) -> EmailMu
     zone = zone_of(person)
     fragments = {} if fragments is None else fragments
     with translation.override(language), timezone.override(zone):
-        rendered = [_group_fragments(group, fragments, zone) for group in digest.groups]
+        rendered = [_group_fragments(group, fragments, zone, language) for group in digest.groups]
         context = {
             "groups_html": [html for html, _text in rendered],
             "groups_text": [text for _html, text in rendered],
             "digest": digest,
             "person": person,
             "subject": digest_subject(digest),
-            "labels": _labels(),
+            "labels": _labels(language),
             "preview_url": _url("digest_preview"),
             "settings_url": _url("notification_settings"),
             "unsubscribe_url": unsubscribe_url,
