@@ -167,22 +167,23 @@ class Digest:
 
 @dataclass
 class News:
-    """What happened in one community in one window, ranked, shared by every reader."""
+    """What happened in one community in one window, ranked, shared by every reader. Each
+    row is (thread id, thread title, what is told: new posts, votes, status, closing
+    time), plain values rather than model instances: a batch reads thousands."""
 
-    threads: list[tuple[Thread, int]] = field(default_factory=list)
-    ideas: list[Idea] = field(default_factory=list)
-    changes: list[IdeaStatusChange] = field(default_factory=list)
-    decisions: list[Decision] = field(default_factory=list)
+    threads: list[tuple] = field(default_factory=list)
+    ideas: list[tuple] = field(default_factory=list)
+    changes: list[tuple] = field(default_factory=list)
+    decisions: list[tuple] = field(default_factory=list)
 
     @property
     def thread_ids(self) -> set[int]:
         if "_thread_ids" not in self.__dict__:
-            self.__dict__["_thread_ids"] = (
-                {thread.pk for thread, _count in self.threads}
-                | {idea.thread_id for idea in self.ideas}
-                | {change.idea.thread_id for change in self.changes}
-                | {decision.thread_id for decision in self.decisions}
-            )
+            self.__dict__["_thread_ids"] = {
+                row[0]
+                for rows in (self.threads, self.ideas, self.changes, self.decisions)
+                for row in rows
+            }
         return self.__dict__["_thread_ids"]
 
 
@@ -196,13 +197,13 @@ _PLACEHOLDER = 987654321987
 _PATTERNS: dict[tuple, str] = {}
 
 
-def _thread_url(thread: Thread, slug: str) -> str:
+def _thread_url(thread_id: int, slug: str) -> str:
     key = ("thread_detail", slug)
     if key not in _PATTERNS:
         _PATTERNS[key] = _absolute(
             reverse("thread_detail", kwargs={"slug": slug, "thread_id": _PLACEHOLDER})
         )
-    return _PATTERNS[key].replace(str(_PLACEHOLDER), str(thread.pk))
+    return _PATTERNS[key].replace(str(_PLACEHOLDER), str(thread_id))
 
 
 def _unsubscribe_url(token: str) -> str:
@@ -238,11 +239,11 @@ def _news(
             )
         )
         .filter(new_posts__gt=0)
-        .only("pk", "title", "community_id", "kind", "last_activity_at")
         .order_by("-new_posts", "-last_activity_at", "-id")
+        .values_list("community_id", "pk", "title", "new_posts")
     )
-    for thread in active:
-        news[thread.community_id].threads.append((thread, thread.new_posts))
+    for community_id, *row in active:
+        news[community_id].threads.append(tuple(row))
     ideas = (
         Idea.objects.filter(
             community_id__in=ids,
@@ -250,20 +251,20 @@ def _news(
             created_at__lt=until,
             merged_into__isnull=True,
         )
-        .select_related("thread")
         .order_by("-vote_count", "-created_at", "-id")
+        .values_list("community_id", "thread_id", "thread__title", "vote_count")
     )
-    for idea in ideas:
-        news[idea.community_id].ideas.append(idea)
+    for community_id, *row in ideas:
+        news[community_id].ideas.append(tuple(row))
     changes = (
         IdeaStatusChange.objects.filter(
             idea__community_id__in=ids, changed_at__gte=since, changed_at__lt=until
         )
-        .select_related("idea__thread")
         .order_by("-changed_at", "-id")
+        .values_list("idea__community_id", "idea__thread_id", "idea__thread__title", "to_status")
     )
-    for change in changes:
-        news[change.idea.community_id].changes.append(change)
+    for community_id, *row in changes:
+        news[community_id].changes.append(tuple(row))
     decisions = (
         Decision.objects.filter(
             thread__community_id__in=ids,
@@ -271,11 +272,11 @@ def _news(
             closes_at__gt=until,
             closes_at__lte=horizon,
         )
-        .select_related("thread")
         .order_by("closes_at", "id")
+        .values_list("thread__community_id", "thread_id", "thread__title", "closes_at")
     )
-    for decision in decisions:
-        news[decision.thread.community_id].decisions.append(decision)
+    for community_id, *row in decisions:
+        news[community_id].decisions.append(tuple(row))
     return news
 
 
@@ -414,10 +415,10 @@ def build_digests(
     shared: dict[tuple, list[Section]] = {}
     urls_of_communities: dict[int, str] = {}
 
-    def thread_url(thread: Thread, community: Community) -> str:
-        if thread.pk not in urls:
-            urls[thread.pk] = _thread_url(thread, community.slug)
-        return urls[thread.pk]
+    def thread_url(thread_id: int, community: Community) -> str:
+        if thread_id not in urls:
+            urls[thread_id] = _thread_url(thread_id, community.slug)
+        return urls[thread_id]
 
     digests = []
     for person in people:
@@ -492,65 +493,72 @@ def _news_sections(
     found: News, hidden: set[int], closing_by: datetime.datetime, community: Community, thread_url
 ) -> list[Section]:
     """The ranked, capped sections of one community's news, leaving out `hidden` threads.
-    Only the shown items are described (the rest are counted)."""
-    ideas = [idea for idea in found.ideas if idea.thread_id not in hidden]
-    closing = [
-        decision
-        for decision in found.decisions
-        if decision.closes_at <= closing_by and decision.thread_id not in hidden
-    ]
+    Only the shown rows are described (the rest are counted)."""
+    ideas = [row for row in found.ideas if row[0] not in hidden]
+    # Decisions come by closing time: those closing before the next digest lead.
+    closing = [row for row in found.decisions if row[2] <= closing_by and row[0] not in hidden]
     # A new idea or a decision to vote on is told once, in its own section.
-    told_elsewhere = hidden | {idea.thread_id for idea in ideas}
-    told_elsewhere |= {decision.thread_id for decision in closing}
-    active = [(thread, count) for thread, count in found.threads if thread.pk not in told_elsewhere]
-    changes = [change for change in found.changes if change.idea.thread_id not in hidden]
+    told_elsewhere = hidden | {row[0] for row in ideas} | {row[0] for row in closing}
+    active = _without(found.threads, told_elsewhere)
+    changes = _without(found.changes, hidden)
     sections = [
         _section(
             _("Most active threads"),
             active,
             lambda row: Item(
-                row[0].title,
+                row[1],
                 thread_url(row[0], community),
-                ngettext("%(count)d new post", "%(count)d new posts", row[1]) % {"count": row[1]},
+                ngettext("%(count)d new post", "%(count)d new posts", row[2]) % {"count": row[2]},
             ),
         ),
         _section(
             _("New ideas"),
             ideas,
-            lambda idea: Item(
-                idea.thread.title,
-                thread_url(idea.thread, community),
-                ngettext("%(count)d vote", "%(count)d votes", idea.vote_count)
-                % {"count": idea.vote_count},
+            lambda row: Item(
+                row[1],
+                thread_url(row[0], community),
+                ngettext("%(count)d vote", "%(count)d votes", row[2]) % {"count": row[2]},
             ),
         ),
         _section(
             _("Ideas with a new status"),
             changes,
-            lambda change: Item(
-                change.idea.thread.title,
-                thread_url(change.idea.thread, community) + "#official-response-heading",
-                _("now %(status)s") % {"status": IdeaStatus(change.to_status).label},
+            lambda row: Item(
+                row[1],
+                thread_url(row[0], community) + "#official-response-heading",
+                _("now %(status)s") % {"status": IdeaStatus(row[2]).label},
             ),
         ),
         _section(
             _("Decisions closing soon: have your say"),
             closing,
-            lambda decision: Item(
-                decision.thread.title,
-                thread_url(decision.thread, community) + "#decision",
-                closes_at=decision.closes_at,
-            ),
+            lambda row: Item(row[1], thread_url(row[0], community) + "#decision", closes_at=row[2]),
         ),
     ]
     return [section for section in sections if section is not None]
 
 
-def _section(heading: str, rows: list, describe) -> Section | None:
-    if not rows:
+def _without(rows: list[tuple], hidden: set[int]) -> list[tuple] | tuple[list[tuple], int]:
+    """`rows` less those of `hidden` threads, as the first shown rows and how many are
+    left in all: only as many rows are looked at as a section shows."""
+    if not hidden:
+        return rows
+    shown = []
+    for row in rows:
+        if row[0] not in hidden:
+            shown.append(row)
+            if len(shown) > SECTION_LIMIT:
+                break
+    return shown, sum(1 for row in rows if row[0] not in hidden)
+
+
+def _section(heading: str, rows, describe) -> Section | None:
+    """`rows` is a list, or (the first rows, how many in all) from `_without`."""
+    rows, total = rows if isinstance(rows, tuple) else (rows, len(rows))
+    if not total:
         return None
     shown = [describe(row) for row in rows[:SECTION_LIMIT]]
-    return Section(heading, shown, max(0, len(rows) - SECTION_LIMIT))
+    return Section(heading, shown, max(0, total - SECTION_LIMIT))
 
 
 def _may_still_see(notification: Notification, user_id: int, readable: set) -> bool:

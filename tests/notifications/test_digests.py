@@ -437,3 +437,21 @@ def test_the_admin_lists_digest_records_read_only(client, run, fleet):
     change = reverse("admin:notifications_digestrecord_change", args=[record.pk])
     assert client.post(change, {"state": "empty"}).status_code == 403
     assert DigestRecord.objects.get(pk=record.pk).state == "sent"
+
+
+def test_a_muted_thread_is_neither_shown_nor_counted_in_and_n_more(fleet):
+    community, owner, reader = fleet
+    threads = [
+        ThreadFactory(community=community, author=owner, title=f"Topic {number}")
+        for number in range(8)
+    ]
+    thread_services.set_muted(user=reader, thread=threads[-1], muted=True)
+
+    [digest] = digests.build_digests(
+        people=[reader], until=timezone.now() + datetime.timedelta(minutes=1)
+    )
+
+    [section] = digest.groups[0].sections
+    assert len(section.items) == 5 and section.more == 2
+    assert section.more_text == "and 2 more"
+    assert "Topic 7" not in [item.text for item in section.items]
