@@ -526,6 +526,44 @@ def audience_for(community: Community) -> QuerySet[User]:
     return people.filter(Q(is_staff=True) | member_q(community))
 
 
+def readable_pairs(
+    candidates: Iterable[tuple[int, int]], communities: dict[int, Community]
+) -> set[tuple[int, int]]:
+    """`audience_for` for many people and communities at once: the (person, community)
+    pairs of `candidates` where the person may read the community's content (active, and
+    the community public, or the person staff, or a member whose type is in its
+    audience). Two queries, whatever the numbers; for digests. `communities` holds every
+    community the candidates name, by primary key."""
+    candidates = set(candidates)
+    people = {
+        pk: (is_staff, member_type)
+        for pk, is_staff, member_type in User.objects.filter(
+            pk__in={user_id for user_id, _community in candidates}, is_active=True
+        ).values_list("pk", "is_staff", "member_type")
+    }
+    found = set()
+    closed = set()
+    for user_id, community_id in candidates:
+        if user_id not in people:
+            continue
+        if communities[community_id].visibility == Visibility.PUBLIC or people[user_id][0]:
+            found.add((user_id, community_id))
+        else:
+            closed.add((user_id, community_id))
+    if closed:
+        rows = Membership.objects.filter(
+            user_id__in={user_id for user_id, _community in closed},
+            community_id__in={community_id for _user, community_id in closed},
+        ).values_list("user_id", "community_id")
+        found.update(
+            (user_id, community_id)
+            for user_id, community_id in rows
+            if (user_id, community_id) in closed
+            and communities[community_id].is_open_to(people[user_id][1])
+        )
+    return found
+
+
 def moderators_of(community: Community) -> QuerySet[User]:
     """People who may moderate `community` as members (same rule as `can_moderate`,
     administrators aside): for the notifications moderators receive."""

@@ -3,7 +3,7 @@ which keep the (recipient, event) uniqueness and the bell's counters right."""
 
 from django.contrib import admin
 
-from notifications.models import Event, Notification, NotificationSettings
+from notifications.models import DigestRecord, Event, Notification, NotificationSettings
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -36,4 +36,13 @@ class NotificationAdmin(ReadOnlyAdmin):
 @admin.register(NotificationSettings)
 class NotificationSettingsAdmin(ReadOnlyAdmin):
     list_display = ["user", "digest_cadence", "daily_email_cap", "unread_count"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(DigestRecord)
+class DigestRecordAdmin(ReadOnlyAdmin):
+    """Each person's digest per period: sent, or recorded empty (nothing happened)."""
+
+    list_display = ["user", "period", "cadence", "due_at", "state", "item_count"]
+    list_filter = ["state", "cadence"]
     raw_id_fields = ["user"]

@@ -231,3 +231,45 @@ class Notification(models.Model):
     @property
     def is_unread(self) -> bool:
         return self.read_at is None
+
+
+class DigestState(models.TextChoices):
+    SENT = "sent", _("Sent")
+    EMPTY = "empty", _("Nothing happened: not sent")
+
+
+class DigestRecord(models.Model):
+    """One person's digest for one period (a local day, or a local ISO week).
+
+    Unique per (person, period): the job that inserts the row is the one that builds and
+    sends it, in the same transaction, so a beat that fires twice, a retried job or two
+    workers make one email. A period where nothing happened is recorded too (no email),
+    so the next digest starts where this one ended.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_records"
+    )
+    period = models.CharField(max_length=24)
+    cadence = models.CharField(max_length=8, choices=DigestCadence.choices)
+    # The top of the hour the digest was due: the end of what it covers, and the start of
+    # what the next one covers.
+    due_at = models.DateTimeField()
+    state = models.CharField(max_length=8, choices=DigestState.choices, default=DigestState.EMPTY)
+    # Set by the job that inserted the row, to tell its own rows from those of another.
+    claim = models.CharField(max_length=32, blank=True)
+    item_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "period"], name="notifications_digest_once")
+        ]
+        indexes = [
+            models.Index(fields=["user", "-due_at"]),
+            models.Index(fields=["due_at"]),
+            models.Index(fields=["claim"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Digest {self.period} of {self.user_id}"

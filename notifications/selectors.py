@@ -248,17 +248,34 @@ def get_notification_for(*, user: User, notification_id: int) -> Notification:
 
 def muted_community_ids(*, user: User) -> set[int]:
     """Communities whose news the person wants nothing of (mentions aside)."""
-    return set(
-        Membership.objects.filter(
-            user=user, notification_level__in=[NotificationLevel.NONE, NotificationLevel.MENTIONS]
-        ).values_list("community_id", flat=True)
-    )
+    return muted_community_ids_of(user_ids=[user.pk]).get(user.pk, set())
 
 
 def muted_thread_ids(*, user: User) -> set[int]:
-    return set(
-        ThreadSubscription.objects.filter(user=user, muted=True).values_list("thread_id", flat=True)
+    return muted_thread_ids_of(user_ids=[user.pk]).get(user.pk, set())
+
+
+def muted_community_ids_of(*, user_ids: list[int]) -> dict[int, set[int]]:
+    """`muted_community_ids` for many people at once (one query), by person."""
+    found: dict[int, set[int]] = {}
+    rows = Membership.objects.filter(
+        user_id__in=user_ids,
+        notification_level__in=[NotificationLevel.NONE, NotificationLevel.MENTIONS],
+    ).values_list("user_id", "community_id")
+    for user_id, community_id in rows:
+        found.setdefault(user_id, set()).add(community_id)
+    return found
+
+
+def muted_thread_ids_of(*, user_ids: list[int]) -> dict[int, set[int]]:
+    """`muted_thread_ids` for many people at once (one query), by person."""
+    found: dict[int, set[int]] = {}
+    rows = ThreadSubscription.objects.filter(user_id__in=user_ids, muted=True).values_list(
+        "user_id", "thread_id"
     )
+    for user_id, thread_id in rows:
+        found.setdefault(user_id, set()).add(thread_id)
+    return found
 
 
 def waiting_for_digest(*, user: User) -> QuerySet[Notification]:

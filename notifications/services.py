@@ -57,6 +57,7 @@ from discussions.models import (
     ThreadSubscription,
 )
 from notifications.models import (
+    DigestCadence,
     EmailDelivery,
     EmailState,
     Event,
@@ -498,6 +499,7 @@ def _sent_today(person: User, now: datetime.datetime) -> int:
 
 
 COMMUNITY = "community"
+DIGEST = "digest"  # the kind of an unsubscribe token that turns the digest off
 
 
 def unsubscribe_token(*, user_id: int, kind: str, community_id: int | None = None) -> str:
@@ -517,7 +519,7 @@ def read_unsubscribe_token(token: str) -> tuple[int, str, int | None] | None:
         return None
     if len(payload) == 3 and payload[1] == COMMUNITY and isinstance(payload[2], int):
         return payload[0], COMMUNITY, payload[2]
-    if len(payload) == 2 and payload[1] in NotificationKind.values:
+    if len(payload) == 2 and payload[1] in (*NotificationKind.values, DIGEST):
         return payload[0], payload[1], None
     return None
 
@@ -655,8 +657,9 @@ def update_settings(*, user: User, **values) -> NotificationSettings:
 
 
 def unsubscribe(*, user_id: int, kind: str, community_id: int | None = None) -> bool:
-    """Stop emails of `kind` for the person, or mute `community_id` for them (nothing
-    from there, in the app or by email); idempotent. False when the person is gone."""
+    """Stop emails of `kind` for the person (`DIGEST`: turn the digest off), or mute
+    `community_id` for them (nothing from there, in the app or by email); idempotent.
+    False when the person is gone."""
     if not User.objects.filter(pk=user_id).exists():
         return False
     if community_id is not None:
@@ -665,7 +668,9 @@ def unsubscribe(*, user_id: int, kind: str, community_id: int | None = None) -> 
     NotificationSettings.objects.bulk_create(
         [NotificationSettings(user_id=user_id)], ignore_conflicts=True
     )
-    NotificationSettings.objects.filter(user_id=user_id).update(
-        **{email_field(kind): EmailDelivery.NEVER}
-    )
+    if kind == DIGEST:
+        change = {"digest_cadence": DigestCadence.OFF}
+    else:
+        change = {email_field(kind): EmailDelivery.NEVER}
+    NotificationSettings.objects.filter(user_id=user_id).update(**change)
     return True

@@ -1,8 +1,10 @@
 """Background work for notifications: thin wrappers that call one service each."""
 
+import datetime
+
 from celery import shared_task
 
-from notifications import services
+from notifications import digests, services
 
 
 @shared_task(name="notifications.fan_out_event", ignore_result=True, acks_late=True)
@@ -28,3 +30,22 @@ def send_notification_emails(notification_ids: list[int]) -> int:
 def sweep() -> int:
     """Run every minute by beat (see the schedule migration)."""
     return services.sweep()
+
+
+@shared_task(name="notifications.enqueue_due_digests", ignore_result=True)
+def enqueue_due_digests() -> int:
+    """Queue "digests". Run every hour by beat (see the schedule migration)."""
+    return digests.enqueue_due_digests()
+
+
+@shared_task(
+    name="notifications.send_digests",
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    max_retries=8,
+)
+def send_digests(user_ids: list[int], due_at: str) -> int:
+    """Queue "digests". One email per person and period, however often it runs."""
+    return digests.send_digests(user_ids=user_ids, due_at=datetime.datetime.fromisoformat(due_at))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from notifications import views
+from notifications import digest_views, views
 
 urlpatterns = [
     path("notifications/", views.notification_list, name="notification_list"),
@@ -18,4 +18,5 @@ urlpatterns = [
         name="notification_unsubscribe",
     ),
     path("settings/notifications/", views.notification_settings, name="notification_settings"),
+    path("settings/notifications/digest/", digest_views.digest_preview, name="digest_preview"),
 ]

@@ -83,6 +83,12 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
     return render(request, "notifications/settings.html", {"form": form})
 
 
+def _kind_label(kind: str) -> str:
+    if kind == services.DIGEST:
+        return _("Email digests")
+    return NotificationKind(kind).label
+
+
 # Mail clients send the one-click POST (RFC 8058) with no session and no CSRF token; the
 # signed token is the authority, and unsubscribing twice changes nothing.
 @csrf_exempt
@@ -100,7 +106,7 @@ def notification_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         if community is None:
             raise Http404
     context = {
-        "kind_label": NotificationKind(kind).label if community is None else "",
+        "kind_label": _kind_label(kind) if community is None else "",
         "community": community,
         "token": token,
         "done": False,

@@ -2,12 +2,14 @@
 
 Steps: the benchmark database (PostgreSQL `<name>_bench` next to DATABASE_URL's when it
 is set, else SQLite under var/bench/), migrate, collect static files, `seed_scale` (with
-its million posts), gunicorn with the bench's settings (`benchyard.settings`: production
-plus the yardstick page) with 2 workers on a free loopback port, then for each page as a
-visitor and as a signed-in member: the SQL query count of one request (measured
-in-process with the test client against the same database) and bounded wrk runs. A page
-answering 404 shows as "not built" (another status, as "HTTP <code>") and the run goes
-on. Gunicorn is always stopped, whatever fails. Traffic never leaves 127.0.0.1.
+its million posts), `bench_digests` (the seeded members' digests built and rendered in
+one process: digests/s and queries, printed below the table), gunicorn with the bench's
+settings (`benchyard.settings`: production plus the yardstick page) with 2 workers on a
+free loopback port, then for each page as a visitor and as a signed-in member: the SQL
+query count of one request (measured in-process with the test client against the same
+database) and bounded wrk runs. A page answering 404 shows as "not built" (another
+status, as "HTTP <code>") and the run goes on. Gunicorn is always stopped, whatever
+fails. Traffic never leaves 127.0.0.1.
 
 The yardstick is a bare Django-template page listing 30 threads with their community,
 loaded as a visitor and as the member. Every page is measured in rounds alternating with
@@ -348,7 +350,7 @@ def bench_environment(database_url: str) -> dict[str, str]:
     return env
 
 
-def run_step(label: str, command: list[str], env: dict[str, str]) -> None:
+def run_step(label: str, command: list[str], env: dict[str, str]) -> str:
     started = time.monotonic()
     result = subprocess.run(  # noqa: S603 - our own interpreter and arguments
         command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
@@ -356,9 +358,10 @@ def run_step(label: str, command: list[str], env: dict[str, str]) -> None:
     if result.returncode != 0:
         raise BenchError(f"{label} failed:\n{result.stdout}\n{result.stderr}")
     print(f"  {label}: {time.monotonic() - started:.1f}s")
-    if "seed_scale" in command:
+    if "seed_scale" in command or "bench_digests" in command:
         for line in result.stdout.splitlines():
             print(f"    {line.strip()}")
+    return result.stdout
 
 
 # -- targets, the member's session and query counts (in-process) -----------------------------
@@ -952,6 +955,12 @@ def main() -> int:
         else:
             run_step("seed_scale", [python, "manage.py", "seed_scale", *arguments], env)
             mark_seeded(database_url, arguments)
+        # The digests of the seeded members, built and rendered in one process (issue 10).
+        digest_report = run_step(
+            "bench_digests",
+            [python, "manage.py", "bench_digests", f"--members={setting('BENCH_MEMBERS', 10_000)}"],
+            env,
+        )
         os.environ.update(env)
         sys.path.insert(0, str(ROOT))
         targets = prepare_targets()
@@ -978,6 +987,9 @@ def main() -> int:
         report += (
             f"\nSession rows: {sessions_before} before the load, {sessions_after} after "
             f"({'no' if sessions_after == sessions_before else 'UNEXPECTED'} writes by GETs)."
+        )
+        report += (
+            "\n\nDigests (one process, built and rendered, not sent):\n" + digest_report.strip()
         )
         stop_gunicorn(gunicorn)  # idle from here: the notification bench runs in-process
         gunicorn = None

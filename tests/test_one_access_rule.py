@@ -84,6 +84,13 @@ ALLOWED = {
     ("notifications/selectors.py", "Membership.objects.filter("): (
         "reads the person's own notification levels (a preference), for digests"
     ),
+    ("notifications/digests.py", "Membership.objects.filter(user_id__in=ids)"): (
+        "the communities people chose for their digest (a preference); who may read them is "
+        "decided by audience_for"
+    ),
+    ("notifications/digests.py", "Exists(Membership.objects.filter(user=OuterRef("): (
+        "skips people with no community a digest could cover; no access decided"
+    ),
 }
 
 SKIPPED_PARTS = {"migrations", "management", "__pycache__"}

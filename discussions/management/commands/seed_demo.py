@@ -8,7 +8,7 @@ from django.db import transaction
 from accounts.demo import DEMO_PASSWORD, PEOPLE, seed_people
 from communities.demo import seed_communities
 from discussions.demo import seed_discussions
-from notifications.demo import seed_notifications
+from notifications.demo import seed_digests, seed_notifications
 from purposes.demo import seed_purposes
 
 
@@ -22,6 +22,7 @@ class Command(BaseCommand):
         seed_communities(people, purposes)
         seed_discussions(people)
         seed_notifications()
+        seed_digests()
 
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new people)."))
         self.stdout.write("Sign in at http://127.0.0.1:8000/accounts/login/ with:")
