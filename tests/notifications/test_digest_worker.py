@@ -9,7 +9,6 @@ due at once; every task goes to this test's own queue.
 
 import datetime
 import time
-import uuid
 from urllib.parse import urlparse
 
 import pytest
@@ -18,40 +17,37 @@ from django.test import Client
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from config.celery import app as celery_app
 from discussions.models import Post, Thread
 from notifications import digests, services
 from notifications.models import DigestRecord, NotificationSettings
 from tests.communities.factories import CommunityFactory, owner_of
 from tests.discussions.factories import ThreadFactory, member_of
-from tests.worker_support import start_worker, stop_worker
+from tests.worker_support import own_queue, start_worker, stop_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def own_queue():
-    queue = f"commons-digest-{uuid.uuid4().hex[:8]}"
-    previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.task_default_queue = queue
-    migration = __import__("notifications.migrations.0004_digest_schedule", fromlist=["schedule"])
-    migration.schedule(django_apps, None)
-    PeriodicTask.objects.filter(task="notifications.enqueue_due_digests").update(
-        queue=queue, last_run_at=timezone.now() - datetime.timedelta(hours=2)
-    )
-    yield queue
-    celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
+def digest_queue():
+    with own_queue("commons-digest") as queue:
+        migration = __import__(
+            "notifications.migrations.0004_digest_schedule", fromlist=["schedule"]
+        )
+        migration.schedule(django_apps, None)
+        PeriodicTask.objects.filter(task="notifications.enqueue_due_digests").update(
+            queue=queue, last_run_at=timezone.now() - datetime.timedelta(hours=2)
+        )
+        yield queue
 
 
 @pytest.fixture
-def start_worker_with_beat(own_queue, smtp_mailbox, tmp_path):
+def start_worker_with_beat(digest_queue, smtp_mailbox, tmp_path):
     log_path = tmp_path / "worker.log"
     started = []
 
     def start():
         worker = start_worker(
-            queue=own_queue,
+            queue=digest_queue,
             log_path=log_path,
             extra_args=("--beat", "--schedule", str(tmp_path / "celerybeat-schedule")),
             extra_env={
