@@ -42,10 +42,13 @@ def visible_notifications(user: User) -> QuerySet[Notification]:
     """`user`'s notifications about what they may still see (the one access rule): a
     notification of a community they lost access to disappears from the list."""
     readable = community_permissions.communities_readable_by(user).values("pk")
+    moderated = community_permissions.communities_moderated_by(user).values("pk")
+    personal = [NotificationKind.MEMBERSHIP, NotificationKind.JOIN_REQUEST]
     return Notification.objects.filter(recipient=user).filter(
-        Q(community__isnull=True)
-        | Q(community__in=readable)
-        | Q(kind__in=[NotificationKind.MEMBERSHIP, NotificationKind.JOIN_REQUEST])
+        Q(kind=NotificationKind.MEMBERSHIP)
+        # A join request (and its message) only while they still moderate there.
+        | Q(kind=NotificationKind.JOIN_REQUEST, community__in=moderated)
+        | (~Q(kind__in=personal) & (Q(community__isnull=True) | Q(community__in=readable)))
     )
 
 

@@ -149,3 +149,26 @@ def test_a_deleted_reply_leaves_no_text_in_the_list(client, world):
     thread_services.delete_post(by=owner, post=newest, reason="Posted by mistake")
 
     assert newest.body not in client.get(reverse("notification_list")).text
+
+
+def test_a_join_request_leaves_the_list_of_someone_no_longer_moderating(client, run):
+    from communities import services as community_services
+    from communities.models import Membership
+    from tests.accounts.factories import UserFactory
+
+    community = CommunityFactory(visibility="listed", join_policy="request", name="Board")
+    owner = owner_of(community)
+    moderator = member_of(community, role="moderator")
+    asker = UserFactory(member_type="employee")
+    run(
+        lambda: community_services.request_to_join(
+            user=asker, community=community, message="I run the depot in Leeds."
+        )
+    )
+    client.force_login(moderator)
+    assert "I run the depot in Leeds." in client.get(reverse("notification_list")).text
+
+    membership = Membership.objects.get(community=community, user=moderator)
+    community_services.change_role(membership=membership, by=owner, role="member")
+
+    assert "I run the depot in Leeds." not in client.get(reverse("notification_list")).text
