@@ -254,9 +254,9 @@ def get_thread(*, user: User, community: Community, thread_id: int) -> Thread:
     """The thread of `community` with id `thread_id`, or 404 when it is not there or
     `user` may not read the community's content.
 
-    For signed-in people it carries `viewer_last_read`, `viewer_following` and
-    `viewer_muted` (None when
-    they have no subscription row), loaded in the same query.
+    It carries its `tag_names` in order and, for signed-in people, `viewer_last_read`,
+    `viewer_following` and `viewer_muted` (None when they have no subscription row), all
+    loaded in the same query.
     """
     community_permissions.require_read_content(user, community)
     # No ordering: one row by primary key (the model's default order only costs planning).
@@ -266,6 +266,7 @@ def get_thread(*, user: User, community: Community, thread_id: int) -> Thread:
     threads = (
         Thread.objects.filter(community=community, pk=thread_id)
         .select_related("author", "category")
+        .annotate(tag_names=tag_names_of(column(Thread, "pk")))
         .order_by()
     )
     if user.is_authenticated:
@@ -294,6 +295,7 @@ def get_thread(*, user: User, community: Community, thread_id: int) -> Thread:
     if thread is None:
         raise Http404
     thread.community = community
+    thread.tag_names = sorted(load_json_rows(thread.tag_names))
     if not user.is_authenticated:
         thread.viewer_last_read = thread.viewer_following = thread.viewer_muted = None
     if thread.accepted_answer_id:
@@ -335,10 +337,6 @@ def get_post(*, thread: Thread, post_id: int) -> Post:
         raise Http404
     post.thread = thread
     return post
-
-
-def thread_tags(thread: Thread) -> list[Tag]:
-    return list(thread.tags.order_by("name"))
 
 
 def quote_excerpt(post: Post | None) -> str:

@@ -177,7 +177,6 @@ def _thread_context(
     context = {
         "community": community,
         "thread": thread,
-        "tags": selectors.thread_tags(thread),
         "post_page": post_page,
         "reply_form": reply_form,
         "quoted": quoted,
