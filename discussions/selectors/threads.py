@@ -430,8 +430,8 @@ def _decorate(user: User, thread: Thread, posts: list[Post]) -> None:
         post.quote_excerpt = "" if quoted is None or quoted.is_deleted else quote_excerpt(quoted)
 
 
-# What a thread page shows of its posts, their authors and the posts they quote: the
-# Markdown source, the search text and the rest of the people's rows stay in the database.
+# What a thread page shows of its posts and their authors: the Markdown source, the search
+# text and the rest of the people's rows stay in the database.
 _PERSON_FIELDS = ("display_name", "email", "member_type", "avatar")
 _PAGE_POST_FIELDS = (
     "thread_id",
@@ -446,12 +446,37 @@ _PAGE_POST_FIELDS = (
     "deleted_by_id",
     "deletion_reason",
     *(f"author__{name}" for name in _PERSON_FIELDS),
-    *(f"deleted_by__{name}" for name in _PERSON_FIELDS),
-    "quoted_post__author_id",
-    "quoted_post__body_html",
-    "quoted_post__deleted_at",
-    *(f"quoted_post__author__{name}" for name in _PERSON_FIELDS),
 )
+_QUOTED_POST_FIELDS = (
+    "author_id",
+    "body_html",
+    "deleted_at",
+    *(f"author__{name}" for name in _PERSON_FIELDS),
+)
+
+
+def _attach_quotes_and_deleters(posts: list[Post]) -> None:
+    """The posts quoted on the page and the people who deleted posts, by one query each
+    and only when the page has some. Joining them into the page's query instead made the
+    database plan four joins for every page view (about 1.5 ms of planning against
+    0.4 ms), for rows most pages do not have."""
+    quoted_ids = {post.quoted_post_id for post in posts if post.quoted_post_id}
+    if quoted_ids:
+        quoted = (
+            Post.objects.filter(pk__in=quoted_ids)
+            .select_related("author")
+            .only(*_QUOTED_POST_FIELDS)
+            .in_bulk()
+        )
+        for post in posts:
+            if post.quoted_post_id:
+                post.quoted_post = quoted.get(post.quoted_post_id)
+    deleter_ids = {post.deleted_by_id for post in posts if post.deleted_by_id}
+    if deleter_ids:
+        deleters = User.objects.only(*_PERSON_FIELDS).in_bulk(deleter_ids)
+        for post in posts:
+            if post.deleted_by_id:
+                post.deleted_by = deleters.get(post.deleted_by_id)
 
 
 @dataclass
@@ -474,11 +499,7 @@ def thread_posts(
     costs the same. The page knows whether earlier or later posts exist without counting:
     the first post is flagged, and the thread remembers its last post id.
     """
-    posts = (
-        Post.objects.filter(thread=thread)
-        .select_related("author", "deleted_by", "quoted_post", "quoted_post__author")
-        .only(*_PAGE_POST_FIELDS)
-    )
+    posts = Post.objects.filter(thread=thread).select_related("author").only(*_PAGE_POST_FIELDS)
     posts = _with_reactions(posts, user)
     if before:
         items = list(posts.filter(pk__lt=before).order_by("-pk")[:page_size])
@@ -487,6 +508,7 @@ def thread_posts(
         if after:
             posts = posts.filter(pk__gt=after)
         items = list(posts.order_by("pk")[:page_size])
+    _attach_quotes_and_deleters(items)
     _decorate(user, thread, items)
     page = PostPage(items=items)
     if items:

@@ -210,7 +210,14 @@ def test_thread_page_costs_the_same_at_any_size(viewer, measure, community, kind
     thread = ThreadFactory(community=community, kind=kind, tags=["pilot", "fleet"])
     url = thread.get_absolute_url()
 
+    # Like every larger page below, the small one quotes a post and shows a deleted one:
+    # their posts and deleters are read by one query each, only when a page has some.
+    first = Post.objects.get(thread=thread, is_first=True)
     replies = [PostFactory(thread=thread, author=people[0]) for _ in range(2)]
+    Post.objects.filter(pk=replies[0].pk).update(quoted_post=first)
+    Post.objects.filter(pk=replies[1].pk).update(
+        deleted_at=timezone.now(), deleted_by=people[1], deletion_reason="Off topic"
+    )
     if kind == ThreadKind.QUESTION:
         Thread.objects.filter(pk=thread.pk).update(accepted_answer=replies[0])
     _behind(viewer, thread)
