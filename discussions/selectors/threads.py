@@ -260,12 +260,12 @@ def get_thread(*, user: User, community: Community, thread_id: int) -> Thread:
     """
     community_permissions.require_read_content(user, community)
     # No ordering: one row by primary key (the model's default order only costs planning).
-    # The accepted answer and the community a thread was moved from are joined only when
-    # there is one (below): most threads have neither, and each join costs every page
-    # view planning time in the database.
+    # The thread's author is not shown on its page (its first post is). The accepted answer
+    # and the community a thread was moved from are joined only when there is one (below):
+    # most threads have neither, and each join costs every page view planning time.
     threads = (
         Thread.objects.filter(community=community, pk=thread_id)
-        .select_related("author", "category")
+        .select_related("category")
         .annotate(tag_names=tag_names_of(column(Thread, "pk")))
         .order_by()
     )
