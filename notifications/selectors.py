@@ -22,6 +22,7 @@ from discussions.models import (
     ThreadSubscription,
 )
 from notifications.models import EventKind, Notification, NotificationKind, NotificationSettings
+from purposes import permissions as purpose_permissions
 from purposes.models import Measurement
 
 LIST_LIMIT = 100
@@ -38,18 +39,50 @@ def unread_count(*, user: User) -> int:
     return value or 0
 
 
-def visible_notifications(user: User) -> QuerySet[Notification]:
-    """`user`'s notifications about what they may still see (the one access rule): a
-    notification of a community they lost access to disappears from the list."""
-    readable = community_permissions.communities_readable_by(user).values("pk")
-    moderated = community_permissions.communities_moderated_by(user).values("pk")
-    personal = [NotificationKind.MEMBERSHIP, NotificationKind.JOIN_REQUEST]
-    return Notification.objects.filter(recipient=user).filter(
-        Q(kind=NotificationKind.MEMBERSHIP)
-        # A join request (and its message) only while they still moderate there.
-        | Q(kind=NotificationKind.JOIN_REQUEST, community__in=moderated)
-        | (~Q(kind__in=personal) & (Q(community__isnull=True) | Q(community__in=readable)))
+def still_visible() -> Q:
+    """The one rule of whether a notification's recipient may still see it, as a filter on
+    notifications: the list and the bell's groups (one person), the email at sending
+    (one row) and the digest (many people at once) all filter with it.
+
+    The recipient is active, the post it is about is not deleted, and:
+    - a request approved or declined, or an invitation, is the person's own: always;
+    - a join request, only while they may still moderate the community;
+    - a measurement, while they may still see the goal's purpose;
+    - anything else, while they may still read the community's content.
+    """
+    own = [NotificationKind.MEMBERSHIP]
+    special = [
+        NotificationKind.MEMBERSHIP,
+        NotificationKind.JOIN_REQUEST,
+        NotificationKind.MEASUREMENT,
+    ]
+    return (
+        Q(recipient__is_active=True)
+        & (Q(event__post__isnull=True) | Q(event__post__deleted_at__isnull=True))
+        & (
+            Q(kind__in=own)
+            | (
+                Q(kind=NotificationKind.JOIN_REQUEST)
+                & community_permissions.moderates_community_q(
+                    person="recipient", community="community"
+                )
+            )
+            | (
+                Q(kind=NotificationKind.MEASUREMENT)
+                & purpose_permissions.sees_purpose_q(person="recipient", purpose="purpose")
+            )
+            | (
+                ~Q(kind__in=special)
+                & community_permissions.reads_community_q(person="recipient", community="community")
+            )
+        )
     )
+
+
+def visible_notifications(user: User) -> QuerySet[Notification]:
+    """`user`'s notifications about what they may still see (`still_visible`): a
+    notification of a community they lost access to disappears from the list."""
+    return Notification.objects.filter(recipient=user).filter(still_visible())
 
 
 @dataclass

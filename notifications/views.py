@@ -14,6 +14,7 @@ from core.ratelimit import rate_limit
 from notifications import selectors, services
 from notifications.forms import NotificationSettingsForm
 from notifications.models import NotificationKind
+from purposes.selectors import followed_purposes
 
 
 @login_required
@@ -80,7 +81,11 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
         services.update_settings(user=request.user, **form.cleaned_data)
         messages.success(request, _("Your notification settings are saved."))
         return redirect("notification_settings")
-    return render(request, "notifications/settings.html", {"form": form})
+    return render(
+        request,
+        "notifications/settings.html",
+        {"form": form, "followed_purposes": followed_purposes(user=request.user)},
+    )
 
 
 def _kind_label(kind: str) -> str:

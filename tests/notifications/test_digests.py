@@ -328,38 +328,6 @@ def test_building_digests_costs_the_same_queries_for_5_and_50_members():
     assert counts[1] <= 16
 
 
-def test_the_bulk_access_check_agrees_with_the_audience_of_each_community():
-    from communities import permissions
-    from tests.purposes.factories import AdministratorFactory
-
-    public = CommunityFactory(visibility="public", name="Open square")
-    private = CommunityFactory(visibility="private", name="Back office")
-    secret = CommunityFactory(
-        visibility="secret", name="War room", audience=("employee", "customer")
-    )
-    member = member_of(private)
-    suspended = member_of(private)
-    suspended.member_type = "vendor"
-    suspended.save(update_fields=["member_type"])
-    customer = member_of(secret, member_type="customer")
-    gone = member_of(private, is_active=False)
-    stranger = member_of(public)
-    staff = AdministratorFactory()
-    people = [member, suspended, customer, gone, stranger, staff, owner_of(private)]
-    communities = {community.pk: community for community in (public, private, secret)}
-    candidates = {(person.pk, pk) for person in people for pk in communities}
-
-    expected = {
-        (person_pk, pk)
-        for person_pk, pk in candidates
-        if permissions.audience_for(communities[pk]).filter(pk=person_pk).exists()
-    }
-
-    assert permissions.readable_pairs(candidates, communities) == expected
-    assert (member.pk, private.pk) in expected and (suspended.pk, private.pk) not in expected
-    assert (staff.pk, secret.pk) in expected and (gone.pk, public.pk) not in expected
-
-
 def test_the_bench_command_builds_digests_without_sending_and_reports_the_rate():
     from io import StringIO
 
