@@ -23,6 +23,7 @@ class EventKind(models.TextChoices):
     IDEA_STATUS_CHANGED = "idea_status_changed", _("An idea's status changed")
     DECISION_CLOSING = "decision_closing", _("A decision closes within 24 hours")
     DECISION_CLOSED = "decision_closed", _("A decision closed")
+    DECISION_DECIDED = "decision_decided", _("A decision closed with its outcome")
     DECISION_OUTCOME = "decision_outcome", _("A decision's outcome was recorded")
     MEASUREMENT_RECORDED = "measurement_recorded", _("A goal was measured")
     JOIN_REQUESTED = "join_requested", _("Someone asked to join")

@@ -175,6 +175,12 @@ def describe(notification: Notification, extra: dict | None = None) -> Described
     if kind == EventKind.DECISION_CLOSING:
         headline = _("The decision “%(title)s” closes within 24 hours") % values
         return Described(headline, where, _thread_url(notification))
+    if kind == EventKind.DECISION_DECIDED:
+        # Closed with its outcome: one notification tells both.
+        headline = _("The decision “%(title)s” has closed: here is what was decided") % values
+        decision = extra["decisions"].get(event.object_id)
+        outcome = _excerpt(decision.outcome_html) if decision else ""
+        return Described(headline, where, _thread_url(notification), outcome)
     if kind == EventKind.DECISION_CLOSED:
         headline = _("Voting on the decision “%(title)s” has closed") % values
         return Described(headline, where, _thread_url(notification))
@@ -238,7 +244,9 @@ def _extra_for(notifications: list[Notification]) -> dict:
         )
     )
     invitations = wanted.get(EventKind.INVITED)
-    decisions = wanted.get(EventKind.DECISION_OUTCOME)
+    decisions = wanted.get(EventKind.DECISION_OUTCOME, set()) | wanted.get(
+        EventKind.DECISION_DECIDED, set()
+    )
     return {
         "decisions": Decision.objects.in_bulk(decisions) if decisions else {},
         "changes": IdeaStatusChange.objects.in_bulk(changes) if changes else {},

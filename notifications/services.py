@@ -82,6 +82,7 @@ UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 DECISION_EVENTS = (
     EventKind.DECISION_CLOSING,
     EventKind.DECISION_CLOSED,
+    EventKind.DECISION_DECIDED,
     EventKind.DECISION_OUTCOME,
 )
 
@@ -119,7 +120,9 @@ def _event_facts(kind: str, object_id: int) -> dict | None:
         if decision is None:
             return None
         return {
-            "actor_id": decision.outcome_by_id if kind == EventKind.DECISION_OUTCOME else None,
+            "actor_id": decision.outcome_by_id
+            if kind in (EventKind.DECISION_OUTCOME, EventKind.DECISION_DECIDED)
+            else None,
             "community_id": decision.thread.community_id,
             "thread_id": decision.thread_id,
         }
