@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from communities import permissions as community_permissions
 from communities.models import Invitation, JoinRequest, Membership, NotificationLevel
+from core.pagination import keyset_page
 from discussions.models import (
     Decision,
     IdeaStatus,
@@ -266,17 +267,41 @@ def _with_related(notifications: QuerySet[Notification]) -> QuerySet[Notificatio
     )
 
 
-def notification_groups(*, user: User, limit: int = LIST_LIMIT) -> list[Group]:
-    """The newest notifications, grouped by thread (newest group first): "3 new replies
-    in …" is one row. A constant number of queries, whatever the count."""
-    items = list(_with_related(visible_notifications(user)).order_by("-created_at", "-id")[:limit])
+@dataclass
+class GroupPage:
+    groups: list[Group]
+    next_cursor: str | None
+
+
+def notification_groups(
+    *, user: User, after: str | None = None, page_size: int = LIST_LIMIT
+) -> GroupPage:
+    """One page of `user`'s notifications, newest first, grouped by thread (newest group
+    first): "3 new replies in …" is one row. A constant number of queries, whatever the
+    count and the page.
+
+    Pages are cut by notifications (`page_size` of them, a keyset cursor on
+    (created_at, id) continuing after the last one shown), and grouping happens within a
+    page: a thread whose notifications straddle a page boundary shows as a group on each
+    page, each counting only the notifications of its page. So a group's count is always
+    what the page holds, and no notification is shown twice or skipped, however many
+    arrive while the person pages.
+    """
+    page = keyset_page(
+        _with_related(visible_notifications(user)),
+        field="created_at",
+        after=after,
+        page_size=page_size,
+        descending=True,
+    )
+    items = page.items
     extra = _extra_for(items)
     groups: dict[tuple, Group] = {}
     for item in items:
         item.described = describe(item, extra)
         key = ("thread", item.thread_id) if item.thread_id else ("one", item.pk)
         groups.setdefault(key, Group()).items.append(item)
-    return list(groups.values())
+    return GroupPage(list(groups.values()), page.next_cursor)
 
 
 def get_notification_for(*, user: User, notification_id: int) -> Notification:

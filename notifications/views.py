@@ -20,11 +20,15 @@ from purposes.selectors import followed_purposes
 @login_required
 @require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
-    groups = selectors.notification_groups(user=request.user)
+    page = selectors.notification_groups(user=request.user, after=request.GET.get("after"))
     return render(
         request,
         "notifications/notification_list.html",
-        {"groups": groups, "unread": sum(group.unread for group in groups)},
+        {
+            "groups": page.groups,
+            "next_cursor": page.next_cursor,
+            "unread": selectors.unread_count(user=request.user),
+        },
     )
 
 
