@@ -277,3 +277,15 @@ def test_followers_digests_cost_the_same_queries_for_5_and_50_people():
         assert all(len(digest.groups) == 2 for digest in built)
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_administrators_see_who_follows_which_purpose(client):
+    purpose = PurposeFactory(title="Cut delivery CO2")
+    person = UserFactory(member_type="employee", display_name="Fay Follower")
+    services.follow_purpose(user=person, purpose=purpose)
+    client.force_login(AdministratorFactory(is_superuser=True))
+
+    page = visible_text(client.get(reverse("admin:purposes_purposefollow_changelist")).text)
+
+    assert "Cut delivery CO2Fay Follower" in page and "1 purpose follow" in page
+    assert client.get(reverse("admin:purposes_purposefollow_add")).status_code == 403
