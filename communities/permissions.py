@@ -6,7 +6,9 @@ Four faces, one rule:
 - `communities_visible_to(user)` / `communities_listed_for(user)` /
   `communities_readable_by(user)`: querysets for lists, search and the API;
 - `audience_for(community)`: the people allowed to read a community's content, for
-  notifications and digests.
+  notifications and digests; `reads_community_q` / `moderates_community_q`: the same
+  rule as filters on rows naming a person and a community, to check many people against
+  many communities in one query (a notification's recipient, a digest's memberships).
 
 Selectors annotate communities with the viewer's role and ban (`viewer_role`,
 `viewer_banned`) so these checks cost no query in lists; without the annotations they
