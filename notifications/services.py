@@ -262,7 +262,7 @@ def recipients(event: Event) -> list[tuple[str, QuerySet[User]]]:
         plan.append(
             (NotificationKind.DECISION, _not_quiet(_audience(event).filter(interested), event))
         )
-    elif kind == EventKind.MEASUREMENT_RECORDED:
+    elif kind == EventKind.MEASUREMENT_RECORDED and event.purpose is not None:
         purpose = event.purpose
         # Only people who may see the purpose (a draft is its owners' and staff's).
         sees = purpose_permissions.audience_for(purpose).values("pk")
