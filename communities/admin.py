@@ -92,7 +92,6 @@ class CommunityAdminForm(forms.ModelForm):
             "visibility",
             "join_policy",
             "default_notification_level",
-            "default_digest",
             *IDEA_VOTER_FIELDS.values(),
         ]
 
@@ -169,7 +168,6 @@ class CommunityAdmin(admin.ModelAdmin):
             visibility=obj.visibility,
             join_policy=obj.join_policy,
             default_notification_level=obj.default_notification_level,
-            default_digest=obj.default_digest,
             categories=list(stored.categories.values_list("name", flat=True)),
             idea_voters=obj.idea_voters or None,
         )

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import MemberType
-from communities.models import DigestFrequency, JoinPolicy, NotificationLevel, Role, Visibility
+from communities.models import JoinPolicy, NotificationLevel, Role, Visibility
 from core.text import validate_single_line
 from purposes.models import Purpose
 
@@ -53,9 +53,6 @@ class CommunityForm(forms.Form):
     )
     default_notification_level = forms.ChoiceField(
         label=_("Notifications for new members"), choices=NotificationLevel.choices
-    )
-    default_digest = forms.ChoiceField(
-        label=_("Digest for new members"), choices=DigestFrequency.choices
     )
     categories = forms.CharField(
         label=_("Categories"),
@@ -196,6 +193,10 @@ class RoleForm(forms.Form):
 
 class MembershipPreferencesForm(forms.Form):
     notification_level = forms.ChoiceField(
-        label=_("Notifications"), choices=NotificationLevel.choices
+        label=_("Notifications"),
+        choices=NotificationLevel.choices,
+        help_text=_(
+            "Also what your digest tells of this community: nothing when muted or set to "
+            "mentions only. When digests come is set in your notification settings."
+        ),
     )
-    digest = forms.ChoiceField(label=_("Email digest"), choices=DigestFrequency.choices)

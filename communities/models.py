@@ -43,12 +43,6 @@ class NotificationLevel(models.TextChoices):
     NONE = "none", _("Muted")
 
 
-class DigestFrequency(models.TextChoices):
-    DAILY = "daily", _("Daily")
-    WEEKLY = "weekly", _("Weekly")
-    NEVER = "never", _("Never")
-
-
 AUDIENCE_FIELDS = member_type_fields("open_to_{types}")
 IDEA_VOTER_FIELDS = member_type_fields("ideas_vote_{types}")
 
@@ -78,12 +72,6 @@ class Community(models.Model):
         max_length=20,
         choices=NotificationLevel.choices,
         default=NotificationLevel.PARTICIPATING,
-    )
-    default_digest = models.CharField(
-        _("default digest for new members"),
-        max_length=10,
-        choices=DigestFrequency.choices,
-        default=DigestFrequency.WEEKLY,
     )
     ideas_vote_employees = models.BooleanField(_("employees may vote on ideas"), default=True)
     ideas_vote_customers = models.BooleanField(_("customers may vote on ideas"), default=True)
@@ -178,7 +166,6 @@ class Membership(models.Model):
     notification_level = models.CharField(
         _("notifications"), max_length=20, choices=NotificationLevel.choices
     )
-    digest = models.CharField(_("digest"), max_length=10, choices=DigestFrequency.choices)
 
     class Meta:
         ordering = ["joined_at", "id"]

@@ -6,7 +6,9 @@ Four faces, one rule:
 - `communities_visible_to(user)` / `communities_listed_for(user)` /
   `communities_readable_by(user)`: querysets for lists, search and the API;
 - `audience_for(community)`: the people allowed to read a community's content, for
-  notifications and digests.
+  notifications and digests; `reads_community_q` / `moderates_community_q`: the same
+  rule as filters on rows naming a person and a community, to check many people against
+  many communities in one query (a notification's recipient, a digest's memberships).
 
 Selectors annotate communities with the viewer's role and ban (`viewer_role`,
 `viewer_banned`) so these checks cost no query in lists; without the annotations they
@@ -21,7 +23,16 @@ import copy
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import BooleanField, CharField, IntegerField, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -526,42 +537,46 @@ def audience_for(community: Community) -> QuerySet[User]:
     return people.filter(Q(is_staff=True) | member_q(community))
 
 
-def readable_pairs(
-    candidates: Iterable[tuple[int, int]], communities: dict[int, Community]
-) -> set[tuple[int, int]]:
-    """`audience_for` for many people and communities at once: the (person, community)
-    pairs of `candidates` where the person may read the community's content (active, and
-    the community public, or the person staff, or a member whose type is in its
-    audience). Two queries, whatever the numbers; for digests. `communities` holds every
-    community the candidates name, by primary key."""
-    candidates = set(candidates)
-    people = {
-        pk: (is_staff, member_type)
-        for pk, is_staff, member_type in User.objects.filter(
-            pk__in={user_id for user_id, _community in candidates}, is_active=True
-        ).values_list("pk", "is_staff", "member_type")
-    }
-    found = set()
-    closed = set()
-    for user_id, community_id in candidates:
-        if user_id not in people:
-            continue
-        if communities[community_id].visibility == Visibility.PUBLIC or people[user_id][0]:
-            found.add((user_id, community_id))
-        else:
-            closed.add((user_id, community_id))
-    if closed:
-        rows = Membership.objects.filter(
-            user_id__in={user_id for user_id, _community in closed},
-            community_id__in={community_id for _user, community_id in closed},
-        ).values_list("user_id", "community_id")
-        found.update(
-            (user_id, community_id)
-            for user_id, community_id in rows
-            if (user_id, community_id) in closed
-            and communities[community_id].is_open_to(people[user_id][1])
-        )
+# -- filters on rows naming a person and a community: many of both in one query ---------
+
+
+def _administrator_q(person: str) -> Q:
+    return Q(**{f"{person}__is_active": True, f"{person}__is_staff": True})
+
+
+def _in_audience_q(person: str, community: str) -> Q:
+    found = Q(pk__in=[])
+    for member_type, field in AUDIENCE_FIELDS.items():
+        found |= Q(**{f"{person}__member_type": member_type, f"{community}__{field}": True})
     return found
+
+
+def _holds_membership_q(person: str, community: str, roles: Iterable[str] | None = None) -> Q:
+    memberships = Membership.objects.filter(user=OuterRef(person), community=OuterRef(community))
+    if roles is not None:
+        memberships = memberships.filter(role__in=list(roles))
+    return Q(Exists(memberships)) & _in_audience_q(person, community)
+
+
+def reads_community_q(*, person: str, community: str) -> Q:
+    """The rule of `can_read_content` as a filter on rows that name a person and a
+    community by the lookup paths `person` and `community` (as `"recipient"` and
+    `"community"` on a notification): the person is active and the community public, or
+    the person an administrator, or a member whose type is in its audience. For checking
+    many people at once (notifications, digests)."""
+    return Q(**{f"{person}__is_active": True}) & (
+        Q(**{f"{community}__visibility": Visibility.PUBLIC})
+        | _administrator_q(person)
+        | _holds_membership_q(person, community)
+    )
+
+
+def moderates_community_q(*, person: str, community: str) -> Q:
+    """The rule of `can_moderate` as a filter, like `reads_community_q`."""
+    return _administrator_q(person) | (
+        Q(**{f"{person}__is_active": True})
+        & _holds_membership_q(person, community, MODERATOR_ROLES)
+    )
 
 
 def moderators_of(community: Community) -> QuerySet[User]:

@@ -86,7 +86,6 @@ def create_community(
     visibility: str = "listed",
     join_policy: str = "open",
     default_notification_level: str = "participating",
-    default_digest: str = "weekly",
     categories: Iterable[str] = (),
     idea_voters: Iterable[str] | None = None,
 ) -> Community:
@@ -110,7 +109,6 @@ def create_community(
         visibility=visibility,
         join_policy=join_policy,
         default_notification_level=default_notification_level,
-        default_digest=default_digest,
         **_audience_fields(audience),
         **_idea_voter_fields(idea_voters, audience),
     )
@@ -138,7 +136,6 @@ def update_community(
     visibility: str,
     join_policy: str,
     default_notification_level: str,
-    default_digest: str,
     categories: Iterable[str],
     idea_voters: Iterable[str] | None = None,
 ) -> Community:
@@ -161,7 +158,6 @@ def update_community(
     community.visibility = visibility
     community.join_policy = join_policy
     community.default_notification_level = default_notification_level
-    community.default_digest = default_digest
     try:
         with transaction.atomic():
             community.save()
@@ -180,7 +176,6 @@ def _add_member(*, community: Community, user: User, role: str, joined_via: str)
             "role": role,
             "joined_via": joined_via,
             "notification_level": community.default_notification_level,
-            "digest": community.default_digest,
         },
     )
     if created:
@@ -360,12 +355,12 @@ def change_role(*, membership: Membership, by: User, role: str) -> Membership:
 
 
 @transaction.atomic
-def update_membership_preferences(
-    *, membership: Membership, notification_level: str, digest: str
-) -> Membership:
+def update_membership_preferences(*, membership: Membership, notification_level: str) -> Membership:
+    """The person's level for the community: what reaches them from it, in the app, by
+    email and in their digest (muted or mentions only: no news of it in the digest).
+    When digests come is the person's own cadence (`notifications.NotificationSettings`)."""
     membership.notification_level = notification_level
-    membership.digest = digest
-    membership.save(update_fields=["notification_level", "digest"])
+    membership.save(update_fields=["notification_level"])
     return membership
 
 

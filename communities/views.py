@@ -74,7 +74,6 @@ def community_create(request: HttpRequest) -> HttpResponse:
         "audience": ["employee"],
         "idea_voters": ["employee"],
         "default_notification_level": "participating",
-        "default_digest": "weekly",
     }
     purpose_slug = params.text(request.GET.get("purpose"), 100)
     if purpose_slug:
@@ -113,7 +112,6 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "preferences_form": MembershipPreferencesForm(
             initial={
                 "notification_level": membership.notification_level,
-                "digest": membership.digest,
             }
         )
         if membership
@@ -266,7 +264,6 @@ def community_settings(request: HttpRequest, slug: str) -> HttpResponse:
         "visibility": community.visibility,
         "join_policy": community.join_policy,
         "default_notification_level": community.default_notification_level,
-        "default_digest": community.default_digest,
         "categories": "\n".join(community.categories.values_list("name", flat=True)),
     }
     form = CommunityForm(request.POST or None, initial=initial, purposes=purposes.distinct())

@@ -12,6 +12,7 @@ Sending code names what a message is with an `X-Commons-Kind` header (a short sl
 allauth's messages are "account", messages without the header "other".
 """
 
+import datetime
 import smtplib
 from collections.abc import Iterable
 from email.utils import make_msgid, parseaddr
@@ -23,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -233,3 +234,17 @@ class MailboxBackend(BaseEmailBackend):
             safe_name = "".join(ch if ch.isalnum() or ch in ".-_" else "_" for ch in message_id)
             (folder / f"{safe_name}.eml").write_bytes(raw.as_bytes())
         return len(email_messages)
+
+
+def prune_deliveries(*, now: datetime.datetime | None = None) -> int:
+    """Forget the log of emails sent more than EMAIL_LOG_KEEP_SENT_DAYS ago and of those
+    that failed more than EMAIL_LOG_KEEP_FAILED_DAYS ago; pending ones are kept whatever
+    their age (a worker still owes them). Returns how many rows went."""
+    now = now or timezone.now()
+    sent_before = now - datetime.timedelta(days=settings.EMAIL_LOG_KEEP_SENT_DAYS)
+    failed_before = now - datetime.timedelta(days=settings.EMAIL_LOG_KEEP_FAILED_DAYS)
+    deleted, _by_model = EmailDelivery.objects.filter(
+        Q(status=EmailStatus.SENT, sent_at__lt=sent_before)
+        | Q(status=EmailStatus.FAILED, updated_at__lt=failed_before)
+    ).delete()
+    return deleted

@@ -226,10 +226,21 @@ def sweep(*, now: datetime.datetime | None = None, batch_size: int = 500) -> int
 
 
 def prune(*, now: datetime.datetime | None = None) -> int:
-    """Forget rows done more than OUTBOX_KEEP_DAYS ago."""
+    """Forget rows done more than OUTBOX_KEEP_DAYS ago (run by the sweep, every minute)."""
     from core.models import OutboxMessage
 
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=settings.OUTBOX_KEEP_DAYS)
     deleted, _by_model = OutboxMessage.objects.filter(done_at__lt=cutoff).delete()
+    return deleted
+
+
+def prune_failed(*, now: datetime.datetime | None = None) -> int:
+    """Forget rows given up as failed more than EMAIL_LOG_KEEP_FAILED_DAYS ago (run with
+    the email log's pruning, once a day)."""
+    from core.models import OutboxMessage
+
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.EMAIL_LOG_KEEP_FAILED_DAYS)
+    deleted, _by_model = OutboxMessage.objects.filter(failed_at__lt=cutoff).delete()
     return deleted

@@ -17,7 +17,7 @@ class Page:
     next_cursor: str | None
 
 
-def _after_cursor(queryset: QuerySet, field: str, after: str | None) -> Q | None:
+def _after_cursor(queryset: QuerySet, field: str, after: str | None, descending: bool) -> Q | None:
     if not after:
         return None
     raw_value, _sep, raw_pk = after.rpartition("|")
@@ -27,20 +27,35 @@ def _after_cursor(queryset: QuerySet, field: str, after: str | None) -> Q | None
     value = params.field_value(queryset.model._meta.get_field(field), raw_value)
     if value is None:
         return None
-    # The redundant `field >= value` gives the index a range to seek to, instead of
-    # reading and discarding every row before the cursor.
+    # The redundant `field >= value` (`<=` going down) gives the index a range to seek
+    # to, instead of reading and discarding every row before the cursor.
+    if descending:
+        return Q(**{f"{field}__lte": value}) & (
+            Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": pk})
+        )
     return Q(**{f"{field}__gte": value}) & (
         Q(**{f"{field}__gt": value}) | Q(**{field: value, "pk__gt": pk})
     )
 
 
-def keyset_page(queryset: QuerySet, *, field: str, after: str | None, page_size: int) -> Page:
-    """One page of `queryset` ordered by (`field`, pk), starting after cursor `after`.
+def keyset_page(
+    queryset: QuerySet,
+    *,
+    field: str,
+    after: str | None,
+    page_size: int,
+    descending: bool = False,
+) -> Page:
+    """One page of `queryset` ordered by (`field`, pk), starting after cursor `after`;
+    newest first with `descending`.
 
     An unreadable cursor starts from the first page rather than failing.
     """
-    queryset = queryset.order_by(field, "pk")
-    cursor = _after_cursor(queryset, field, after)
+    if descending:
+        queryset = queryset.order_by(f"-{field}", "-pk")
+    else:
+        queryset = queryset.order_by(field, "pk")
+    cursor = _after_cursor(queryset, field, after, descending)
     if cursor is not None:
         queryset = queryset.filter(cursor)
     items = list(queryset[: page_size + 1])

@@ -27,3 +27,10 @@ def sweep_outbox() -> int:
     sent = outbox.sweep()
     outbox.prune()
     return sent
+
+
+@shared_task(name="core.prune_delivery_logs", ignore_result=True)
+def prune_delivery_logs() -> int:
+    """Beat, once a day: forget old sent emails, and failed emails and outbox rows after
+    their longer keep (EMAIL_LOG_KEEP_SENT_DAYS, EMAIL_LOG_KEEP_FAILED_DAYS)."""
+    return mail.prune_deliveries() + outbox.prune_failed()

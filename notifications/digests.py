@@ -12,12 +12,13 @@ notifications they carried as emailed and queues the emails (after commit). A se
 beat, a retried job or a second worker finds the period claimed and sends nothing.
 
 A digest covers, per community the person belongs to (the access rule checked now, not
-muted, not set to "never" on the membership), what happened in [since, until): the most
+muted or set to mentions only), what happened in [since, until): the most
 active threads, new ideas with most votes, idea status changes, decisions closing before
 the next digest, and the progress of the goals of the community's purpose ("42% → 47%");
-plus the notifications waiting for the digest. There is no way to follow a purpose
-apart from its communities yet: the purposes covered are those of the person's
-communities.
+plus the notifications waiting for the digest. Goal progress also comes from the purposes
+the person follows (`purposes.PurposeFollow`), in a group of their own when none of the
+person's communities works on them; a purpose's progress is told only while the person
+may see the purpose.
 
 The number of queries of `build_digests` depends on the number of distinct periods and
 communities in the batch, never on the number of people.
@@ -34,7 +35,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
+from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -44,7 +45,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from communities import permissions as community_permissions
-from communities.models import Community, DigestFrequency, Membership
+from communities.models import Community, Membership
 from core.background import enqueue_after_commit
 from discussions.models import Decision, Idea, IdeaStatus, IdeaStatusChange, Thread
 from notifications import selectors
@@ -54,11 +55,11 @@ from notifications.models import (
     DigestState,
     EmailState,
     Notification,
-    NotificationKind,
     NotificationSettings,
 )
 from notifications.services import DIGEST, unsubscribe_token
-from purposes.models import Goal, Measurement
+from purposes import permissions as purpose_permissions
+from purposes.models import Goal, Measurement, Purpose, PurposeFollow
 
 SECTION_LIMIT = 5
 CHUNK = 1000
@@ -365,25 +366,57 @@ def build_digests(
     since_of = {pk: previous.get(pk, until - period_length(cadence_of[pk])) for pk in ids}
     since_of = {pk: min(since, until) for pk, since in since_of.items()}
 
+    # The communities each person belongs to and may read now (the access rule, in bulk),
+    # and whether they may see each community's purpose.
     memberships: dict[int, list[int]] = defaultdict(list)
-    for user_id, community_id in (
+    purpose_seen: set[tuple[int, int]] = set()
+    for user_id, community_id, purpose_id, sees_purpose in (
         Membership.objects.filter(user_id__in=ids)
-        .exclude(digest=DigestFrequency.NEVER)
+        .filter(community_permissions.reads_community_q(person="user", community="community"))
+        .annotate(
+            sees_purpose=Case(
+                When(
+                    purpose_permissions.sees_purpose_q(person="user", purpose="community__purpose"),
+                    then=Value(True),
+                ),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
         .order_by("community_id")
-        .values_list("user_id", "community_id")
+        .values_list("user_id", "community_id", "community__purpose_id", "sees_purpose")
     ):
         memberships[user_id].append(community_id)
+        if sees_purpose:
+            purpose_seen.add((user_id, purpose_id))
+    # Purposes each person follows and may still see.
+    followed: dict[int, list[int]] = defaultdict(list)
+    for user_id, purpose_id in (
+        PurposeFollow.objects.filter(user_id__in=ids)
+        .filter(purpose_permissions.sees_purpose_q(person="user", purpose="purpose"))
+        .order_by("purpose__title", "purpose_id")
+        .values_list("user_id", "purpose_id")
+    ):
+        followed[user_id].append(purpose_id)
+        purpose_seen.add((user_id, purpose_id))
+    # Waiting notifications, each marked with the one rule of what its recipient may
+    # still see (`selectors.still_visible`), in the same query.
     waiting = list(
         Notification.objects.filter(recipient_id__in=ids, email_state=EmailState.DIGEST)
+        .annotate(
+            visible=Case(
+                When(selectors.still_visible(), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
         .select_related("community", "thread", "event", "event__actor", "event__post")
         .order_by("-created_at", "-id")
     )
     community_ids = {pk for found in memberships.values() for pk in found}
-    community_ids |= {item.community_id for item in waiting if item.community_id}
+    community_ids |= {item.community_id for item in waiting if item.visible and item.community_id}
     communities = Community.objects.select_related("purpose").in_bulk(community_ids)
-    candidates = {(pk, cid) for pk, found in memberships.items() for cid in found}
-    candidates |= {(item.recipient_id, item.community_id) for item in waiting if item.community_id}
-    readable = community_permissions.readable_pairs(candidates, communities)
+    purposes = Purpose.objects.in_bulk({pk for found in followed.values() for pk in found})
     muted_communities = selectors.muted_community_ids_of(user_ids=ids)
     muted_threads = selectors.muted_thread_ids_of(user_ids=ids)
     extra = selectors._extra_for(waiting) if waiting else {}
@@ -391,21 +424,22 @@ def build_digests(
     # News per window: people due in the same hour mostly share one.
     covered: dict[int, list[int]] = {}
     windows: dict[datetime.datetime, set[int]] = defaultdict(set)
+    purposes_of_window: dict[datetime.datetime, set[int]] = defaultdict(set)
     for pk in ids:
         covered[pk] = [
-            cid
-            for cid in memberships.get(pk, [])
-            if (pk, cid) in readable and cid not in muted_communities.get(pk, set())
+            cid for cid in memberships.get(pk, []) if cid not in muted_communities.get(pk, set())
         ]
         windows[since_of[pk]].update(covered[pk])
+        purposes_of_window[since_of[pk]].update(
+            {communities[cid].purpose_id for cid in covered[pk]} | set(followed.get(pk, []))
+        )
     horizon = until + max(period_length(cadence_of[pk]) for pk in ids)
     news_of: dict[datetime.datetime, dict[int, News]] = {}
     goals_of: dict[datetime.datetime, dict[int, list[Item]]] = {}
     for since, cids in windows.items():
         chosen = {cid: communities[cid] for cid in cids}
         news_of[since] = _news(chosen, since, until, horizon)
-        purposes = {community.purpose_id for community in chosen.values()}
-        goals_of[since] = _goal_progress(purposes, since, until)
+        goals_of[since] = _goal_progress(purposes_of_window[since], since, until)
 
     waiting_of: dict[int, list[Notification]] = defaultdict(list)
     for item in waiting:
@@ -420,6 +454,14 @@ def build_digests(
             urls[thread_id] = _thread_url(thread_id, community.slug)
         return urls[thread_id]
 
+    def goal_sections(since, purpose: Purpose, goals: dict, language: str) -> list[Section]:
+        """The purpose's goal progress, built once for everyone sharing the window."""
+        key = (since, "purpose", purpose.pk, language)
+        if key not in shared:
+            heading = _("Goal progress: %(purpose)s") % {"purpose": purpose.title}
+            shared[key] = [_capped(heading, goals[purpose.pk])]
+        return shared[key]
+
     digests = []
     for person in people:
         language = language_of(person)
@@ -431,7 +473,7 @@ def build_digests(
             for_you: dict[int | None, list[Item]] = defaultdict(list)
             told_threads: set[int] = set()
             for item in waiting_of.get(pk, []):
-                if not _may_still_see(item, pk, readable):
+                if not item.visible:
                     digest.dropped_ids.append(item.pk)
                     continue
                 digest.notification_ids.append(item.pk)
@@ -468,21 +510,33 @@ def build_digests(
                 if for_you.get(cid):
                     sections.insert(0, _capped(_("For you"), for_you[cid]))
                 purpose_id = community.purpose_id
-                if purpose_id not in purposes_told and goals.get(purpose_id):
+                if (
+                    purpose_id not in purposes_told
+                    and goals.get(purpose_id)
+                    and (pk, purpose_id) in purpose_seen
+                ):
                     purposes_told.add(purpose_id)
-                    key = (digest.since, "purpose", purpose_id, language)
-                    if key not in shared:
-                        heading = _("Goal progress: %(purpose)s") % {
-                            "purpose": community.purpose.title
-                        }
-                        shared[key] = [_capped(heading, goals[purpose_id])]
-                    sections.extend(shared[key])
+                    sections.extend(goal_sections(digest.since, community.purpose, goals, language))
                 if sections:
                     if cid not in urls_of_communities:
                         urls_of_communities[cid] = _absolute(
                             reverse("community_detail", kwargs={"slug": community.slug})
                         )
                     groups.append(Group(community.name, urls_of_communities[cid], sections))
+            # Followed purposes not told of with one of the person's communities: a group
+            # of their own, leading to the purpose's page.
+            for purpose_id in followed.get(pk, []):
+                if purpose_id in purposes_told or not goals.get(purpose_id):
+                    continue
+                purposes_told.add(purpose_id)
+                purpose = purposes[purpose_id]
+                groups.append(
+                    Group(
+                        purpose.title,
+                        _absolute(purpose.get_absolute_url()),
+                        goal_sections(digest.since, purpose, goals, language),
+                    )
+                )
             groups.sort(key=lambda group: -group.size)
             digest.groups.extend(groups)
             digests.append(digest)
@@ -559,15 +613,6 @@ def _section(heading: str, rows, describe) -> Section | None:
         return None
     shown = [describe(row) for row in rows[:SECTION_LIMIT]]
     return Section(heading, shown, max(0, total - SECTION_LIMIT))
-
-
-def _may_still_see(notification: Notification, user_id: int, readable: set) -> bool:
-    """The rule of `selectors.visible_notifications`, on pairs checked in bulk."""
-    if notification.event.post_id and notification.event.post.is_deleted:
-        return False
-    if notification.kind in (NotificationKind.MEMBERSHIP, NotificationKind.JOIN_REQUEST):
-        return True
-    return notification.community_id is None or (user_id, notification.community_id) in readable
 
 
 def preview_digest(*, user: User, now: datetime.datetime | None = None) -> Digest:
@@ -795,8 +840,12 @@ def due_people(*, due_at: datetime.datetime) -> list[int]:
         due |= Q(timezone__in=names, hour=hour) & (
             Q(cadence=DigestCadence.DAILY) | Q(cadence=DigestCadence.WEEKLY, weekday=weekday)
         )
-    something = Exists(Membership.objects.filter(user=OuterRef("pk"))) | Exists(
-        Notification.objects.filter(recipient=OuterRef("pk"), email_state=EmailState.DIGEST)
+    something = (
+        Exists(Membership.objects.filter(user=OuterRef("pk")))
+        | Exists(PurposeFollow.objects.filter(user=OuterRef("pk")))
+        | Exists(
+            Notification.objects.filter(recipient=OuterRef("pk"), email_state=EmailState.DIGEST)
+        )
     )
     recorded = DigestRecord.objects.filter(user=OuterRef("pk"), due_at=due_at)
     return list(

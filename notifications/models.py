@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community
 from discussions.models import Post, Thread
+from purposes.models import Purpose
 
 
 class EventKind(models.TextChoices):
@@ -22,6 +23,7 @@ class EventKind(models.TextChoices):
     IDEA_STATUS_CHANGED = "idea_status_changed", _("An idea's status changed")
     DECISION_CLOSING = "decision_closing", _("A decision closes within 24 hours")
     DECISION_CLOSED = "decision_closed", _("A decision closed")
+    DECISION_DECIDED = "decision_decided", _("A decision closed with its outcome")
     DECISION_OUTCOME = "decision_outcome", _("A decision's outcome was recorded")
     MEASUREMENT_RECORDED = "measurement_recorded", _("A goal was measured")
     JOIN_REQUESTED = "join_requested", _("Someone asked to join")
@@ -162,6 +164,8 @@ class Event(models.Model):
     community = models.ForeignKey(Community, on_delete=models.CASCADE, null=True, related_name="+")
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, null=True, related_name="+")
     post = models.ForeignKey(Post, on_delete=models.CASCADE, null=True, related_name="+")
+    # The purpose of a goal measured: who may see the notification follows from it.
+    purpose = models.ForeignKey(Purpose, on_delete=models.CASCADE, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     fanned_out_at = models.DateTimeField(null=True, blank=True)
 
@@ -198,6 +202,7 @@ class Notification(models.Model):
     # Copied from the event so lists group and filter without joining it.
     community = models.ForeignKey(Community, on_delete=models.CASCADE, null=True, related_name="+")
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, null=True, related_name="+")
+    purpose = models.ForeignKey(Purpose, on_delete=models.CASCADE, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     email_state = models.CharField(

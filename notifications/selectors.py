@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from communities import permissions as community_permissions
 from communities.models import Invitation, JoinRequest, Membership, NotificationLevel
+from core.pagination import keyset_page
 from discussions.models import (
     Decision,
     IdeaStatus,
@@ -22,6 +23,7 @@ from discussions.models import (
     ThreadSubscription,
 )
 from notifications.models import EventKind, Notification, NotificationKind, NotificationSettings
+from purposes import permissions as purpose_permissions
 from purposes.models import Measurement
 
 LIST_LIMIT = 100
@@ -38,18 +40,50 @@ def unread_count(*, user: User) -> int:
     return value or 0
 
 
-def visible_notifications(user: User) -> QuerySet[Notification]:
-    """`user`'s notifications about what they may still see (the one access rule): a
-    notification of a community they lost access to disappears from the list."""
-    readable = community_permissions.communities_readable_by(user).values("pk")
-    moderated = community_permissions.communities_moderated_by(user).values("pk")
-    personal = [NotificationKind.MEMBERSHIP, NotificationKind.JOIN_REQUEST]
-    return Notification.objects.filter(recipient=user).filter(
-        Q(kind=NotificationKind.MEMBERSHIP)
-        # A join request (and its message) only while they still moderate there.
-        | Q(kind=NotificationKind.JOIN_REQUEST, community__in=moderated)
-        | (~Q(kind__in=personal) & (Q(community__isnull=True) | Q(community__in=readable)))
+def still_visible() -> Q:
+    """The one rule of whether a notification's recipient may still see it, as a filter on
+    notifications: the list and the bell's groups (one person), the email at sending
+    (one row) and the digest (many people at once) all filter with it.
+
+    The recipient is active, the post it is about is not deleted, and:
+    - a request approved or declined, or an invitation, is the person's own: always;
+    - a join request, only while they may still moderate the community;
+    - a measurement, while they may still see the goal's purpose;
+    - anything else, while they may still read the community's content.
+    """
+    own = [NotificationKind.MEMBERSHIP]
+    special = [
+        NotificationKind.MEMBERSHIP,
+        NotificationKind.JOIN_REQUEST,
+        NotificationKind.MEASUREMENT,
+    ]
+    return (
+        Q(recipient__is_active=True)
+        & (Q(event__post__isnull=True) | Q(event__post__deleted_at__isnull=True))
+        & (
+            Q(kind__in=own)
+            | (
+                Q(kind=NotificationKind.JOIN_REQUEST)
+                & community_permissions.moderates_community_q(
+                    person="recipient", community="community"
+                )
+            )
+            | (
+                Q(kind=NotificationKind.MEASUREMENT)
+                & purpose_permissions.sees_purpose_q(person="recipient", purpose="purpose")
+            )
+            | (
+                ~Q(kind__in=special)
+                & community_permissions.reads_community_q(person="recipient", community="community")
+            )
+        )
     )
+
+
+def visible_notifications(user: User) -> QuerySet[Notification]:
+    """`user`'s notifications about what they may still see (`still_visible`): a
+    notification of a community they lost access to disappears from the list."""
+    return Notification.objects.filter(recipient=user).filter(still_visible())
 
 
 @dataclass
@@ -142,6 +176,12 @@ def describe(notification: Notification, extra: dict | None = None) -> Described
     if kind == EventKind.DECISION_CLOSING:
         headline = _("The decision “%(title)s” closes within 24 hours") % values
         return Described(headline, where, _thread_url(notification))
+    if kind == EventKind.DECISION_DECIDED:
+        # Closed with its outcome: one notification tells both.
+        headline = _("The decision “%(title)s” has closed: here is what was decided") % values
+        decision = extra["decisions"].get(event.object_id)
+        outcome = _excerpt(decision.outcome_html) if decision else ""
+        return Described(headline, where, _thread_url(notification), outcome)
     if kind == EventKind.DECISION_CLOSED:
         headline = _("Voting on the decision “%(title)s” has closed") % values
         return Described(headline, where, _thread_url(notification))
@@ -205,7 +245,9 @@ def _extra_for(notifications: list[Notification]) -> dict:
         )
     )
     invitations = wanted.get(EventKind.INVITED)
-    decisions = wanted.get(EventKind.DECISION_OUTCOME)
+    decisions = wanted.get(EventKind.DECISION_OUTCOME, set()) | wanted.get(
+        EventKind.DECISION_DECIDED, set()
+    )
     return {
         "decisions": Decision.objects.in_bulk(decisions) if decisions else {},
         "changes": IdeaStatusChange.objects.in_bulk(changes) if changes else {},
@@ -225,17 +267,41 @@ def _with_related(notifications: QuerySet[Notification]) -> QuerySet[Notificatio
     )
 
 
-def notification_groups(*, user: User, limit: int = LIST_LIMIT) -> list[Group]:
-    """The newest notifications, grouped by thread (newest group first): "3 new replies
-    in …" is one row. A constant number of queries, whatever the count."""
-    items = list(_with_related(visible_notifications(user)).order_by("-created_at", "-id")[:limit])
+@dataclass
+class GroupPage:
+    groups: list[Group]
+    next_cursor: str | None
+
+
+def notification_groups(
+    *, user: User, after: str | None = None, page_size: int = LIST_LIMIT
+) -> GroupPage:
+    """One page of `user`'s notifications, newest first, grouped by thread (newest group
+    first): "3 new replies in …" is one row. A constant number of queries, whatever the
+    count and the page.
+
+    Pages are cut by notifications (`page_size` of them, a keyset cursor on
+    (created_at, id) continuing after the last one shown), and grouping happens within a
+    page: a thread whose notifications straddle a page boundary shows as a group on each
+    page, each counting only the notifications of its page. So a group's count is always
+    what the page holds, and no notification is shown twice or skipped, however many
+    arrive while the person pages.
+    """
+    page = keyset_page(
+        _with_related(visible_notifications(user)),
+        field="created_at",
+        after=after,
+        page_size=page_size,
+        descending=True,
+    )
+    items = page.items
     extra = _extra_for(items)
     groups: dict[tuple, Group] = {}
     for item in items:
         item.described = describe(item, extra)
         key = ("thread", item.thread_id) if item.thread_id else ("one", item.pk)
         groups.setdefault(key, Group()).items.append(item)
-    return list(groups.values())
+    return GroupPage(list(groups.values()), page.next_cursor)
 
 
 def get_notification_for(*, user: User, notification_id: int) -> Notification:

@@ -56,6 +56,7 @@ from discussions.models import (
     Thread,
     ThreadSubscription,
 )
+from notifications import selectors
 from notifications.models import (
     DigestCadence,
     EmailDelivery,
@@ -67,7 +68,8 @@ from notifications.models import (
     NotificationSettings,
     email_field,
 )
-from purposes.models import Measurement
+from purposes import permissions as purpose_permissions
+from purposes.models import Measurement, PurposeFollow
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +82,7 @@ UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 DECISION_EVENTS = (
     EventKind.DECISION_CLOSING,
     EventKind.DECISION_CLOSED,
+    EventKind.DECISION_DECIDED,
     EventKind.DECISION_OUTCOME,
 )
 
@@ -117,15 +120,17 @@ def _event_facts(kind: str, object_id: int) -> dict | None:
         if decision is None:
             return None
         return {
-            "actor_id": decision.outcome_by_id if kind == EventKind.DECISION_OUTCOME else None,
+            "actor_id": decision.outcome_by_id
+            if kind in (EventKind.DECISION_OUTCOME, EventKind.DECISION_DECIDED)
+            else None,
             "community_id": decision.thread.community_id,
             "thread_id": decision.thread_id,
         }
     if kind == EventKind.MEASUREMENT_RECORDED:
-        measurement = Measurement.objects.filter(pk=object_id).first()
+        measurement = Measurement.objects.select_related("goal").filter(pk=object_id).first()
         if measurement is None:
             return None
-        return {"actor_id": measurement.recorded_by_id}
+        return {"actor_id": measurement.recorded_by_id, "purpose_id": measurement.goal.purpose_id}
     if kind in (
         EventKind.JOIN_REQUESTED,
         EventKind.JOIN_REQUEST_APPROVED,
@@ -257,14 +262,25 @@ def recipients(event: Event) -> list[tuple[str, QuerySet[User]]]:
         plan.append(
             (NotificationKind.DECISION, _not_quiet(_audience(event).filter(interested), event))
         )
-    elif kind == EventKind.MEASUREMENT_RECORDED:
-        measurement = Measurement.objects.select_related("goal__purpose").get(pk=event.object_id)
-        for community in measurement.goal.purpose.communities.order_by("pk"):
+    elif kind == EventKind.MEASUREMENT_RECORDED and event.purpose is not None:
+        purpose = event.purpose
+        # Only people who may see the purpose (a draft is its owners' and staff's).
+        sees = purpose_permissions.audience_for(purpose).values("pk")
+        for community in purpose.communities.order_by("pk"):
             members = community_permissions.audience_for(community).filter(
                 community_permissions.member_q(community)
             )
             members = members.exclude(pk__in=_levels(community.pk, QUIET_LEVELS))
-            plan.append((NotificationKind.MEASUREMENT, members))
+            plan.append((NotificationKind.MEASUREMENT, members.filter(pk__in=sees)))
+        # Followers of the purpose, whether or not they belong to one of its communities
+        # (someone in both is told once: the fan-out skips people already told).
+        followers = PurposeFollow.objects.filter(purpose=purpose).values("user_id")
+        plan.append(
+            (
+                NotificationKind.MEASUREMENT,
+                purpose_permissions.audience_for(purpose).filter(pk__in=followers),
+            )
+        )
     elif kind == EventKind.JOIN_REQUESTED:
         community = event.community
         people = community_permissions.moderators_of(community)
@@ -371,6 +387,7 @@ def notify_chunk(*, event: Event, kind: str, user_ids: list[int]) -> None:
         "kind": Value(kind),
         "community": Value(event.community_id, output_field=BigIntegerField()),
         "thread": Value(event.thread_id, output_field=BigIntegerField()),
+        "purpose": Value(event.purpose_id, output_field=BigIntegerField()),
         "created_at": Value(event.created_at, output_field=DateTimeField()),
         "email_state": _email_state_of(kind, event),
     }
@@ -407,7 +424,7 @@ def fan_out_event(*, event_id: int) -> int:
     inserts only the missing rows.
     """
     event = (
-        Event.objects.select_related("community", "thread", "post")
+        Event.objects.select_related("community", "thread", "post", "purpose")
         .filter(pk=event_id, fanned_out_at__isnull=True)
         .first()
     )
@@ -454,37 +471,6 @@ def sweep(*, now: datetime.datetime | None = None) -> int:
 
 
 # -- emails ---------------------------------------------------------------------------------
-
-
-def may_still_see(notification: Notification) -> bool:
-    """The access rule again, at sending: someone who lost access since the fan-out gets
-    nothing."""
-    person = notification.recipient
-    if not person.is_active:
-        return False
-    kind = notification.kind
-    if kind == NotificationKind.MEMBERSHIP:
-        return True
-    if kind == NotificationKind.MEASUREMENT:
-        measurement = (
-            Measurement.objects.select_related("goal")
-            .filter(pk=notification.event.object_id)
-            .first()
-        )
-        return (
-            measurement is not None
-            and community_permissions.communities_member_of(person)
-            .filter(purpose_id=measurement.goal.purpose_id)
-            .exists()
-        )
-    community = notification.community
-    if community is None:
-        return False
-    if kind == NotificationKind.JOIN_REQUEST:
-        return community_permissions.can_moderate(person, community)
-    if notification.event.post_id and notification.event.post.is_deleted:
-        return False
-    return community_permissions.can_read_content(person, community)
 
 
 def _sent_today(person: User, now: datetime.datetime) -> int:
@@ -579,10 +565,17 @@ def send_notification_email(*, notification_id: int, now: datetime.datetime | No
         )
         if notification is None:
             return False
+        # The one rule of what a person may still see (`selectors.still_visible`): who
+        # lost access since the fan-out gets nothing.
+        may_still_see = (
+            Notification.objects.filter(pk=notification.pk)
+            .filter(selectors.still_visible())
+            .exists()
+        )
         state = EmailState.SENT
         choices = NotificationSettings.objects.filter(user_id=notification.recipient_id).first()
         choice = choices.email_delivery(notification.kind) if choices else EmailDelivery.IMMEDIATELY
-        if not may_still_see(notification) or choice == EmailDelivery.NEVER:
+        if not may_still_see or choice == EmailDelivery.NEVER:
             state = EmailState.SKIPPED
         elif choice == EmailDelivery.DIGEST:
             state = EmailState.DIGEST

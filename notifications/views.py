@@ -14,16 +14,21 @@ from core.ratelimit import rate_limit
 from notifications import selectors, services
 from notifications.forms import NotificationSettingsForm
 from notifications.models import NotificationKind
+from purposes.selectors import followed_purposes
 
 
 @login_required
 @require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
-    groups = selectors.notification_groups(user=request.user)
+    page = selectors.notification_groups(user=request.user, after=request.GET.get("after"))
     return render(
         request,
         "notifications/notification_list.html",
-        {"groups": groups, "unread": sum(group.unread for group in groups)},
+        {
+            "groups": page.groups,
+            "next_cursor": page.next_cursor,
+            "unread": selectors.unread_count(user=request.user),
+        },
     )
 
 
@@ -80,7 +85,11 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
         services.update_settings(user=request.user, **form.cleaned_data)
         messages.success(request, _("Your notification settings are saved."))
         return redirect("notification_settings")
-    return render(request, "notifications/settings.html", {"form": form})
+    return render(
+        request,
+        "notifications/settings.html",
+        {"form": form, "followed_purposes": followed_purposes(user=request.user)},
+    )
 
 
 def _kind_label(kind: str) -> str:

@@ -14,7 +14,14 @@ from django.utils.translation import gettext_lazy as _
 
 from core.text import validate_single_line
 from purposes import services
-from purposes.models import Challenge, Goal, Measurement, Purpose, PurposeStatusChange
+from purposes.models import (
+    Challenge,
+    Goal,
+    Measurement,
+    Purpose,
+    PurposeFollow,
+    PurposeStatusChange,
+)
 
 TARGET_MESSAGE = _("The target must differ from the baseline, or there is nothing to move.")
 
@@ -302,3 +309,13 @@ class PurposeStatusChangeAdmin(ReadOnlyAdmin):
 
     list_display = ["purpose", "from_status", "to_status", "changed_by", "changed_at"]
     list_select_related = ["purpose", "changed_by"]
+
+
+@admin.register(PurposeFollow)
+class PurposeFollowAdmin(ReadOnlyAdmin):
+    """Who follows which purpose: people follow and unfollow themselves, from its page."""
+
+    list_display = ["purpose", "user", "created_at"]
+    list_select_related = ["purpose", "user"]
+    list_filter = ["purpose"]
+    search_fields = ["user__email", "purpose__title"]

@@ -212,3 +212,26 @@ class Challenge(models.Model):
 
     def get_state_display(self) -> str:
         return ChallengeState(self.state).label
+
+
+class PurposeFollow(models.Model):
+    """A person follows a purpose: its goal progress reaches them (notifications of new
+    measurements, their digest) whether or not they belong to one of its communities,
+    for as long as they may see the purpose."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="purpose_follows"
+    )
+    purpose = models.ForeignKey(Purpose, on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "purpose"], name="purposes_follow_once")
+        ]
+        indexes = [models.Index(fields=["purpose", "user"])]
+        verbose_name = _("purpose follow")
+        verbose_name_plural = _("purpose follows")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.purpose_id}"

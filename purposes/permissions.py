@@ -6,7 +6,7 @@ community's page, idea lists and forms, feeds; see `purposes.selectors.purpose_s
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
 from accounts.permissions import is_administrator
@@ -41,6 +41,38 @@ def purposes_visible_to(user: User) -> QuerySet[Purpose]:
         owned = Purpose.objects.filter(owners=user).values("pk")
         return purposes.filter(published | Q(pk__in=owned))
     return purposes.filter(published)
+
+
+def sees_purpose_q(*, person: str, purpose: str) -> Q:
+    """The rule of `can_see_purpose` as a filter on rows that name a person and a purpose
+    by the lookup paths `person` and `purpose` (as `"user"`, `"purpose"` on a follow):
+    for checking many people and purposes in one query (notifications, digests)."""
+    owners = Purpose.owners.through.objects.filter(
+        purpose_id=OuterRef(purpose), user_id=OuterRef(person)
+    )
+    return (
+        Q(**{f"{purpose}__status__in": PUBLISHED_STATUSES})
+        | Q(**{f"{person}__is_active": True, f"{person}__is_staff": True})
+        | Q(Exists(owners))
+    )
+
+
+def audience_for(purpose: Purpose) -> QuerySet[User]:
+    """People allowed to see `purpose` (active accounts): for notifications."""
+    people = User.objects.filter(is_active=True)
+    if purpose.status in PUBLISHED_STATUSES:
+        return people
+    return people.filter(Q(is_staff=True) | Q(pk__in=purpose.owners.values("pk")))
+
+
+def can_follow_purpose(user: User, purpose: Purpose) -> bool:
+    """A signed-in person who may see the purpose may follow it."""
+    return bool(user.is_authenticated and user.is_active and can_see_purpose(user, purpose))
+
+
+def require_follow_purpose(user: User, purpose: Purpose) -> None:
+    if not can_follow_purpose(user, purpose):
+        raise PermissionDenied
 
 
 def can_create_purpose(user: User) -> bool:

@@ -5,7 +5,7 @@ from django.http import Http404
 
 from accounts.models import User
 from core.pagination import Page, keyset_page
-from purposes.models import Challenge, Goal, Measurement, Purpose, PurposeStatus
+from purposes.models import Challenge, Goal, Measurement, Purpose, PurposeFollow, PurposeStatus
 from purposes.permissions import can_see_purpose, purposes_visible_to
 
 DIRECTORY_PAGE_SIZE = 24
@@ -69,3 +69,15 @@ def get_goal(*, purpose: Purpose, goal_id: int) -> Goal:
         raise Http404
     goal.purpose = purpose
     return goal
+
+
+def follows_purpose(*, user: User, purpose: Purpose) -> bool:
+    if not user.is_authenticated:
+        return False
+    return PurposeFollow.objects.filter(user=user, purpose=purpose).exists()
+
+
+def followed_purposes(*, user: User) -> list[Purpose]:
+    """The purposes `user` follows and may still see, by title (one query)."""
+    followed = PurposeFollow.objects.filter(user=user).values("purpose_id")
+    return list(purposes_visible_to(user).filter(pk__in=followed).order_by("title", "id"))

@@ -4,7 +4,7 @@ import datetime
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from purposes.models import (
     GoalDirection,
     Measurement,
     Purpose,
+    PurposeFollow,
     PurposeStatus,
     PurposeStatusChange,
 )
@@ -216,3 +217,22 @@ def create_challenge(
         closes_at=closes_at,
         created_by=by,
     )
+
+
+@transaction.atomic
+def follow_purpose(*, user: User, purpose: Purpose) -> PurposeFollow:
+    """Follow `purpose` (its goal progress reaches the person); following twice keeps
+    one follow. Only a signed-in person who may see the purpose may."""
+    permissions.require_follow_purpose(user, purpose)
+    follow, _created = PurposeFollow.objects.get_or_create(user=user, purpose=purpose)
+    return follow
+
+
+@transaction.atomic
+def unfollow_purpose(*, user: User, purpose: Purpose) -> bool:
+    """Stop following `purpose`; returns whether the person followed it. Anyone may stop,
+    even after losing sight of the purpose."""
+    if not user.is_authenticated:
+        raise PermissionDenied
+    deleted, _by_model = PurposeFollow.objects.filter(user=user, purpose=purpose).delete()
+    return bool(deleted)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("<slug:slug>/", views.purpose_detail, name="purpose_detail"),
     path("<slug:slug>/edit/", views.purpose_edit, name="purpose_edit"),
     path("<slug:slug>/status/", views.purpose_status, name="purpose_status"),
+    path("<slug:slug>/follow/", views.purpose_follow, name="purpose_follow"),
     path("<slug:slug>/goals/new/", views.goal_create, name="goal_create"),
     path("<slug:slug>/goals/<int:goal_id>/edit/", views.goal_edit, name="goal_edit"),
     path(

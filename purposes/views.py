@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -66,9 +67,40 @@ def purpose_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "communities": communities_of_purpose(user=request.user, purpose=purpose),
             "purpose_ideas": ideas,
             "can_manage": permissions.can_manage_purpose(request.user, purpose),
+            "can_follow": permissions.can_follow_purpose(request.user, purpose),
+            "following": selectors.follows_purpose(user=request.user, purpose=purpose),
             "status_form": PurposeStatusForm(initial={"status": purpose.status}),
         },
     )
+
+
+def _back(request: HttpRequest, fallback: str) -> str:
+    """Where a follow form asked to go back to (the settings page lists followed
+    purposes), if it is on this site; else `fallback`."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@login_required
+@require_POST
+@rate_limit("follows")
+def purpose_follow(request: HttpRequest, slug: str) -> HttpResponse:
+    """Follow (following=1) or stop following a purpose the person may see."""
+    purpose = selectors.get_purpose_for(user=request.user, slug=slug)
+    if request.POST.get("following") == "1":
+        services.follow_purpose(user=request.user, purpose=purpose)
+        messages.success(
+            request,
+            _("You follow this purpose: its goal progress will reach you and your digest."),
+        )
+    else:
+        services.unfollow_purpose(user=request.user, purpose=purpose)
+        messages.success(request, _("You no longer follow “%(title)s”.") % {"title": purpose.title})
+    return redirect(_back(request, purpose.get_absolute_url()))
 
 
 def _managed_purpose(request: HttpRequest, slug: str):

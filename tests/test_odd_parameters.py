@@ -185,6 +185,7 @@ POST_ONLY = {
     "community_invitation_revoke": lambda d: {"slug": d["community"].slug, "invitation_id": 1},
     "community_unban": lambda d: {"slug": d["community"].slug, "user_id": 1},
     "purpose_status": lambda d: {"slug": d["purpose"].slug},
+    "purpose_follow": lambda d: {"slug": d["purpose"].slug},
     "thread_reply": lambda d: {"slug": d["community"].slug, "thread_id": d["thread"].pk},
     "thread_follow": lambda d: {"slug": d["community"].slug, "thread_id": d["thread"].pk},
     "thread_moderate": lambda d: {"slug": d["community"].slug, "thread_id": d["thread"].pk},

@@ -17,6 +17,7 @@ from communities.models import Invitation, JoinRequest, Membership, Role
 from core import ratelimit
 from discussions.models import IdeaVote, Post, Reaction, ThreadSubscription
 from discussions.services import ideas as idea_services
+from purposes.models import PurposeFollow
 from tests.accounts.factories import UserFactory
 from tests.communities.factories import CommunityFactory
 from tests.discussions.decisions_support import counts, open_decision, option
@@ -77,6 +78,14 @@ ACTIONS = {
         lambda d, who: list(
             ThreadSubscription.objects.filter(user=d[who]).values_list("following", flat=True)
         ),
+    ),
+    "purpose follow": Action(
+        "follows",
+        lambda c, d, who, n: c.post(
+            reverse("purpose_follow", args=[d["community"].purpose.slug]),
+            {"following": "1" if n % 2 == 0 else "0"},
+        ),
+        lambda d, who: PurposeFollow.objects.filter(user=d[who]).count(),
     ),
     "join": Action(
         "joins",

@@ -393,6 +393,11 @@ OUTBOX_SWEEP_AFTER_SECONDS = env_int("OUTBOX_SWEEP_AFTER_SECONDS", 3 * 60)
 OUTBOX_CLAIM_SECONDS = env_int("OUTBOX_CLAIM_SECONDS", 15 * 60)
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 20)
 OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 7)
+# The email log (core.EmailDelivery), pruned once a day by beat: sent emails are forgotten
+# this many days after they were sent, failed ones (and outbox rows given up as failed)
+# after this many days, so an administrator has long enough to see why and resend.
+EMAIL_LOG_KEEP_SENT_DAYS = env_int("EMAIL_LOG_KEEP_SENT_DAYS", 90)
+EMAIL_LOG_KEEP_FAILED_DAYS = env_int("EMAIL_LOG_KEEP_FAILED_DAYS", 365)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -234,19 +234,45 @@ def _closed_activity(decision: Decision, actor: User | None) -> Activity:
 
 
 @transaction.atomic
-def close_decision(*, by: User, decision: Decision) -> Decision:
-    """Close voting now: by the decision's author or a moderator of its community."""
+def close_decision(*, by: User, decision: Decision, outcome: str = "") -> Decision:
+    """Close voting now: by the decision's author or a moderator of its community.
+
+    With an `outcome`, it is recorded at the close and one "decision decided" event tells
+    both (one notification, one email, instead of "closed" then "outcome"); an outcome
+    recorded later is told on its own (`record_outcome`).
+    """
     decision = _locked(decision)
     refusal = permissions.close_refusal(by, decision)
     if refusal:
         raise PermissionDenied(refusal)
     if decision.is_closed:
         raise ValidationError(_("This decision is already closed."))
+    fields = ["closed_at"]
+    outcome = outcome.strip()
+    if outcome:
+        _set_outcome(decision, by, outcome)
+        fields += ["outcome", "outcome_html", "outcome_by"]
     decision.closed_at = timezone.now()
-    decision.save(update_fields=["closed_at"])
+    decision.save(update_fields=fields)
     record_activity(thread=decision.thread, actor=by, kind=ActivityKind.DECISION_CLOSED)
-    events.publish("decision_closed", decision.pk)
+    events.publish("decision_decided" if outcome else "decision_closed", decision.pk)
     return decision
+
+
+def _set_outcome(decision: Decision, by: User, outcome: str) -> None:
+    """Check and set the outcome's fields on `decision` (the caller saves)."""
+    if not outcome:
+        raise ValidationError({"outcome": _("Write what was decided.")})
+    if len(outcome) > settings.POST_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "outcome": _("An outcome can be at most %(limit)d characters.")
+                % {"limit": settings.POST_MAX_LENGTH}
+            }
+        )
+    decision.outcome = outcome
+    decision.outcome_html = render_markdown(outcome)
+    decision.outcome_by = by
 
 
 def close_due_decisions(*, now: datetime.datetime | None = None) -> int:
@@ -283,7 +309,9 @@ def record_outcome(*, by: User, decision: Decision, outcome: str) -> Decision:
     """The statement of what was decided, in Markdown, once voting has closed.
 
     Recorded by the author (or a moderator when the author cannot); recording again
-    replaces the statement.
+    replaces the statement. The first recording after the close is told to the
+    decision's people ("decision outcome"); an outcome given at the close was told with
+    it.
     """
     decision = _locked(decision)
     refusal = permissions.close_refusal(by, decision)
@@ -291,19 +319,10 @@ def record_outcome(*, by: User, decision: Decision, outcome: str) -> Decision:
         raise PermissionDenied(refusal)
     if not decision.is_closed:
         raise ValidationError(_("Close the decision before recording its outcome."))
-    outcome = outcome.strip()
-    if not outcome:
-        raise ValidationError({"outcome": _("Write what was decided.")})
-    if len(outcome) > settings.POST_MAX_LENGTH:
-        raise ValidationError(
-            {
-                "outcome": _("An outcome can be at most %(limit)d characters.")
-                % {"limit": settings.POST_MAX_LENGTH}
-            }
-        )
-    decision.outcome = outcome
-    decision.outcome_html = render_markdown(outcome)
-    decision.outcome_by = by
+    first = not decision.outcome
+    _set_outcome(decision, by, outcome.strip())
     decision.save(update_fields=["outcome", "outcome_html", "outcome_by"])
-    events.publish("decision_outcome", decision.pk)
+    if first:
+        # Told once: an edit of the outcome, or of one given at the close, tells nobody.
+        events.publish("decision_outcome", decision.pk)
     return decision

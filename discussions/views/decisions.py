@@ -123,13 +123,16 @@ def decision_close(request: HttpRequest, slug: str, thread_id: int) -> HttpRespo
     refusal = permissions.close_refusal(request.user, decision)
     if refusal:
         return _refused(request, decision, refusal)
+    outcome = request.POST.get("outcome", "")
     try:
-        services.close_decision(by=request.user, decision=decision)
+        services.close_decision(by=request.user, decision=decision, outcome=outcome)
     except (ValidationError, PermissionDenied) as error:
         return _back_to_decision(request, decision, error=_error_text(error))
-    return _back_to_decision(
-        request, decision, success=_("Voting is closed. Record the outcome next.")
-    )
+    if outcome.strip():
+        success = _("Voting is closed and the outcome is recorded.")
+    else:
+        success = _("Voting is closed. Record the outcome next.")
+    return _back_to_decision(request, decision, success=success)
 
 
 @login_required

@@ -2,42 +2,34 @@
 events recorded but not fanned out (django_celery_beat's database scheduler)."""
 
 from django.db import migrations
-from django.utils import timezone
+
+from core.schedules import (
+    CELERY_BEAT_MIGRATION,
+    register_periodic_task,
+    unregister_periodic_task,
+)
 
 TASK_NAME = "Notification sweep"
 
 
 def schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_minute, _created = IntervalSchedule.objects.get_or_create(every=1, period="minutes")
-    PeriodicTask.objects.update_or_create(
+    register_periodic_task(
+        apps,
         name=TASK_NAME,
-        defaults={
-            "task": "notifications.sweep",
-            "interval": every_minute,
-            "enabled": True,
-            "description": "Tells of decisions closing soon; re-enqueues unfinished fan-outs.",
-        },
+        task="notifications.sweep",
+        every_minutes=1,
+        description="Tells of decisions closing soon; re-enqueues unfinished fan-outs.",
     )
-    _tell_running_beat(apps)
-
-
-def _tell_running_beat(apps):
-    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
-    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
 
 
 def unschedule(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name=TASK_NAME).delete()
-    _tell_running_beat(apps)
+    unregister_periodic_task(apps, name=TASK_NAME)
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("notifications", "0001_initial"),
-        ("django_celery_beat", "0019_alter_periodictasks_options"),
+        CELERY_BEAT_MIGRATION,
     ]
 
     operations = [

@@ -415,7 +415,6 @@ def _community_form(purpose, slug: str) -> dict:
         "visibility": "listed",
         "join_policy": "open",
         "default_notification_level": "participating",
-        "default_digest": "weekly",
         "categories": "",
     }
 

@@ -337,7 +337,6 @@ def settings_form(community: Community, description: str) -> dict:
         "visibility": community.visibility,
         "join_policy": community.join_policy,
         "default_notification_level": community.default_notification_level,
-        "default_digest": community.default_digest,
         "categories": "",
     }
 

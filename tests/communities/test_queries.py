@@ -18,7 +18,6 @@ from django.utils import timezone
 from accounts.models import Organisation, OrganisationKind, User
 from communities.models import (
     Community,
-    DigestFrequency,
     JoinedVia,
     JoinPolicy,
     Membership,
@@ -77,7 +76,6 @@ def add_members(community: Community, people: list[User], *, role: str = Role.ME
             joined_at=start + datetime.timedelta(minutes=offset + 1),
             joined_via=JoinedVia.OPEN,
             notification_level=NotificationLevel.PARTICIPATING,
-            digest=DigestFrequency.WEEKLY,
         )
         for offset, person in enumerate(people)
     )

@@ -89,7 +89,7 @@ def test_create_community_makes_the_creator_its_only_owner_and_counts_them():
         Role.OWNER,
         JoinedVia.CREATED,
     )
-    assert (membership.notification_level, membership.digest) == ("participating", "weekly")
+    assert membership.notification_level == "participating"
     assert list(Category.objects.filter(community=community).values_list("name", "position")) == [
         ("Ideas", 0),
         ("General", 1),
@@ -147,7 +147,6 @@ def test_update_community_by_an_owner_and_refused_for_a_moderator():
         "visibility": "private",
         "join_policy": "invitation",
         "default_notification_level": "mentions",
-        "default_digest": "daily",
         "categories": ["Ideas"],
     }
 
@@ -161,10 +160,7 @@ def test_update_community_by_an_owner_and_refused_for_a_moderator():
     assert community.guidelines_html == "<p>Be <strong>kind</strong>.</p>\n"
     assert community.audience == ["employee", "partner"]
     assert (community.visibility, community.join_policy) == ("private", "invitation")
-    assert (community.default_notification_level, community.default_digest) == (
-        "mentions",
-        "daily",
-    )
+    assert community.default_notification_level == "mentions"
 
 
 # -- joining and leaving ------------------------------------------------------------------

@@ -77,7 +77,6 @@ def community_form(purpose, **fields) -> dict:
         "visibility": "listed",
         "join_policy": "request",
         "default_notification_level": "participating",
-        "default_digest": "weekly",
         "categories": "General\nIdeas",
     } | fields
 
@@ -497,15 +496,15 @@ def test_notification_preferences_are_saved_for_members_only(client):
     path = reverse("membership_preferences", args=[community.slug])
 
     client.force_login(employee())
-    assert client.post(path, {"notification_level": "all", "digest": "daily"}).status_code == 404
+    assert client.post(path, {"notification_level": "all"}).status_code == 404
     client.force_login(membership.user)
-    response = client.post(path, {"notification_level": "all", "digest": "daily"})
+    response = client.post(path, {"notification_level": "all"})
 
     assert flashed(response) == [
         ("success", "Your notification settings for this community are saved.")
     ]
     membership.refresh_from_db()
-    assert (membership.notification_level, membership.digest) == ("all", "daily")
+    assert membership.notification_level == "all"
 
 
 # -- invitations --------------------------------------------------------------------------

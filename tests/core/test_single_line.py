@@ -106,7 +106,6 @@ def community_settings_page(client, field):
         "visibility": "listed",
         "join_policy": "open",
         "default_notification_level": "participating",
-        "default_digest": "weekly",
         "categories": "General",
     }
     return (
@@ -131,7 +130,6 @@ def community_create_page(client, field):
         "visibility": "listed",
         "join_policy": "open",
         "default_notification_level": "participating",
-        "default_digest": "weekly",
         "categories": "General",
     }
     return reverse("community_create"), data, lambda: Community.objects.count()
@@ -324,7 +322,6 @@ def test_community_services_refuse_names_and_categories():
         "visibility": "listed",
         "join_policy": "open",
         "default_notification_level": "participating",
-        "default_digest": "weekly",
         "categories": ["General"],
     }
 

@@ -18,7 +18,6 @@ from django.utils import timezone
 from accounts.models import MemberType, User
 from communities.models import (
     Community,
-    DigestFrequency,
     JoinedVia,
     Membership,
     NotificationLevel,
@@ -61,7 +60,6 @@ def add_members(community: Community, people: list[User], role: str = Role.MEMBE
             role=role,
             joined_via=JoinedVia.OPEN,
             notification_level=NotificationLevel.PARTICIPATING,
-            digest=DigestFrequency.WEEKLY,
         )
         for person in people
     )

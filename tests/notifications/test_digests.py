@@ -186,7 +186,7 @@ def test_muted_community_and_muted_thread_are_left_out(fleet):
     community, owner, reader = fleet
     other = CommunityFactory(visibility="public", name="Depot")
     Membership.objects.create(
-        community=other, user=reader, joined_via="added", notification_level="all", digest="daily"
+        community=other, user=reader, joined_via="added", notification_level="all"
     )
     ThreadFactory(community=community, author=owner, title="Fleet news")
     ThreadFactory(community=other, author=owner_of(other), title="Depot news")
@@ -215,7 +215,6 @@ def test_a_private_community_reaches_no_one_outside_it(run, fleet):
         user=outsider,
         joined_via="added",
         notification_level="all",
-        digest="daily",
     )
     outsider.member_type = "customer"
     outsider.save(update_fields=["member_type"])
@@ -289,7 +288,6 @@ def _members(community, count: int) -> list:
             user=person,
             joined_via="added",
             notification_level="all",
-            digest="daily",
         )
         for person in people
     )
@@ -313,7 +311,6 @@ def test_building_digests_costs_the_same_queries_for_5_and_50_members():
                 user=person,
                 joined_via="added",
                 notification_level="all",
-                digest="daily",
             )
             for person in people
         )
@@ -326,38 +323,6 @@ def test_building_digests_costs_the_same_queries_for_5_and_50_members():
         counts.append(len(captured))
     assert counts[0] == counts[1]
     assert counts[1] <= 16
-
-
-def test_the_bulk_access_check_agrees_with_the_audience_of_each_community():
-    from communities import permissions
-    from tests.purposes.factories import AdministratorFactory
-
-    public = CommunityFactory(visibility="public", name="Open square")
-    private = CommunityFactory(visibility="private", name="Back office")
-    secret = CommunityFactory(
-        visibility="secret", name="War room", audience=("employee", "customer")
-    )
-    member = member_of(private)
-    suspended = member_of(private)
-    suspended.member_type = "vendor"
-    suspended.save(update_fields=["member_type"])
-    customer = member_of(secret, member_type="customer")
-    gone = member_of(private, is_active=False)
-    stranger = member_of(public)
-    staff = AdministratorFactory()
-    people = [member, suspended, customer, gone, stranger, staff, owner_of(private)]
-    communities = {community.pk: community for community in (public, private, secret)}
-    candidates = {(person.pk, pk) for person in people for pk in communities}
-
-    expected = {
-        (person_pk, pk)
-        for person_pk, pk in candidates
-        if permissions.audience_for(communities[pk]).filter(pk=person_pk).exists()
-    }
-
-    assert permissions.readable_pairs(candidates, communities) == expected
-    assert (member.pk, private.pk) in expected and (suspended.pk, private.pk) not in expected
-    assert (staff.pk, secret.pk) in expected and (gone.pk, public.pk) not in expected
 
 
 def test_the_bench_command_builds_digests_without_sending_and_reports_the_rate():
@@ -455,3 +420,30 @@ def test_a_muted_thread_is_neither_shown_nor_counted_in_and_n_more(fleet):
     assert len(section.items) == 5 and section.more == 2
     assert section.more_text == "and 2 more"
     assert "Topic 7" not in [item.text for item in section.items]
+
+
+def test_the_persons_cadence_decides_when_and_the_community_level_what(client, fleet):
+    """No digest choice per community: one digest at the person's own cadence covers their
+    communities, each as its level says (mentions only: no news of it)."""
+    community, owner, reader = fleet
+    depot = CommunityFactory(visibility="public", name="Depot")
+    yard = CommunityFactory(visibility="public", name="Yard")
+    for other in (depot, yard):
+        Membership.objects.create(
+            community=other, user=reader, joined_via="added", notification_level="all"
+        )
+        ThreadFactory(community=other, author=owner_of(other), title=f"{other.name} news")
+    ThreadFactory(community=community, author=owner, title="Fleet news")
+    set_level(yard, reader, "mentions")
+    daily(reader, 9)
+
+    [digest] = digests.build_digests(
+        people=[reader], until=timezone.now() + datetime.timedelta(minutes=1)
+    )
+
+    assert digest.cadence == "daily"
+    assert sorted(group.name for group in digest.groups) == ["Depot", "Fleet"]
+    client.force_login(reader)
+    page = client.get(depot.get_absolute_url()).text
+    assert "Email digest" not in page
+    assert "When digests come is set in your notification settings." in page

@@ -131,7 +131,7 @@ def test_digest_only_kinds_are_not_emailed_at_once(run, smtp_mailbox):
     owner = owner_of(community)
     watcher = member_of(community)
     community_services.update_membership_preferences(
-        membership=watcher.memberships.get(), notification_level="all", digest="weekly"
+        membership=watcher.memberships.get(), notification_level="all"
     )
 
     run(lambda: ThreadFactory(community=community, author=owner))

@@ -83,7 +83,6 @@ def test_a_worker_killed_mid_fan_out_leaves_one_notification_each(worker_queue, 
             user=person,
             joined_via="added",
             notification_level="all",
-            digest="weekly",
         )
         for person in people
     )

@@ -190,7 +190,11 @@ def test_only_the_purposes_managers_see_its_actions(client, scene, viewer):
     header = element(page, "header", "purpose-header")
     shown = [link.text for link in links(header.html) if link.text in PURPOSE_ACTIONS]
     assert shown == (list(PURPOSE_ACTIONS) if manages else [])
-    assert bool(elements(header.html, "form")) is manages
+    forms = [form.attributes.get("action") for form in elements(header.html, "form")]
+    follow = reverse("purpose_follow", args=[purpose.slug])
+    assert bool([action for action in forms if action != follow]) is manages
+    # Anyone signed in may follow the purpose; a visitor gets no follow form.
+    assert (follow in forms) is (viewer in people)
 
 
 def test_hostile_goal_names_units_and_notes_are_shown_as_text(client):

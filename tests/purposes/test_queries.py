@@ -17,7 +17,6 @@ from django.utils import timezone
 from accounts.models import Organisation, OrganisationKind, User
 from communities.models import (
     Community,
-    DigestFrequency,
     JoinedVia,
     JoinPolicy,
     Membership,
@@ -130,7 +129,6 @@ def add_communities(purpose: Purpose, count: int, *, member: User | None) -> Non
                 role=Role.MEMBER,
                 joined_via=JoinedVia.OPEN,
                 notification_level=NotificationLevel.PARTICIPATING,
-                digest=DigestFrequency.WEEKLY,
             )
             for community in communities[::2]
         )

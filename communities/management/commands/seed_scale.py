@@ -564,7 +564,6 @@ class Command(BaseCommand):
                     joined_at=community.created_at + datetime.timedelta(seconds=seconds),
                     joined_via=joined_via,
                     notification_level=community.default_notification_level,
-                    digest=community.default_digest,
                 )
             )
         return memberships
