@@ -82,6 +82,13 @@ class Thread(models.Model):
 
 class Post(models.Model):
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
+    # The thread's community, copied onto each post so that the access rule filters posts
+    # without reading their threads (search checks thousands of matches). Written with
+    # the post and changed with its thread's (`services.threads.move_thread`). Not
+    # indexed, and left alone when a community is deleted: its threads take their posts.
+    community = models.ForeignKey(
+        Community, on_delete=models.DO_NOTHING, related_name="+", db_index=False
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="posts"
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import BooleanField, Exists, Func, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,32 +34,30 @@ def threads_visible_to(user: User) -> QuerySet[Thread]:
     )
 
 
-def posts_visible_to(user: User, *, probe_threads: bool = False) -> QuerySet[Post]:
-    """Posts `user` may read (deleted ones left out).
+def posts_visible_to(user: User, *, each_row: bool = False) -> QuerySet[Post]:
+    """Posts `user` may read (deleted ones left out): those of readable communities, read
+    from the post's own `community` (its thread's, copied onto it), so no thread is read.
 
-    With `probe_threads`, each post's community is read from its thread by one primary
-    key probe per post, written as a correlated subquery that PostgreSQL does not turn
-    into a join. For queries that keep few posts out of many threads (search): as a
-    join, PostgreSQL hashes every readable thread first (30,000 of them for a visitor at
-    a million posts, most of a rare word's search time), however few posts it checks.
-    PostgreSQL only; elsewhere (SQLite, development) the plain join is kept.
+    With `each_row`, on PostgreSQL, the readable communities are read once as an array and
+    each post's community is compared with it, a filter on the row rather than a join: for
+    search, which checks thousands of matches and must keep the planner's estimates below.
+    Elsewhere (SQLite, development) it is the same `IN` filter as without.
     """
     readable = community_permissions.communities_readable_by(user).values("pk")
-    if not (probe_threads and connection.vendor == "postgresql"):
-        return Post.objects.filter(thread__community__in=readable, deleted_at__isnull=True)
-    community = Thread.objects.filter(pk=OuterRef("thread_id")).order_by().values("community_id")
+    if not (each_row and connection.vendor == "postgresql"):
+        return Post.objects.filter(community__in=readable, deleted_at__isnull=True)
     return Post.objects.filter(
-        _EqualsAny(Subquery(community), ArraySubquery(readable)), deleted_at__isnull=True
+        _EqualsAny(F("community_id"), ArraySubquery(readable)), deleted_at__isnull=True
     )
 
 
 class _EqualsAny(Func):
     """`COALESCE(value = ANY(ARRAY(subquery)), FALSE)`: the array is read once, and the
-    comparison stays a filter on each row (`value IN (subquery)` becomes a join, probing
-    each thread twice). COALESCE changes no answer (NULL drops the row as FALSE does) but
-    makes PostgreSQL estimate the check as keeping half the rows instead of one in two
-    hundred: with that estimate, a word in most posts read newest first would look
-    cheaper through the full-text index, which then reads every match."""
+    comparison stays a filter on each row (`value IN (subquery)` may become a join).
+    COALESCE changes no answer (NULL drops the row as FALSE does) but makes PostgreSQL
+    estimate the check as keeping half the rows instead of one in two hundred: with that
+    estimate, a word in most posts read newest first would look cheaper through the
+    full-text index, which then reads every match."""
 
     template = "COALESCE(%(expressions)s), FALSE)"
     arg_joiner = " = ANY("

@@ -19,9 +19,10 @@ document column's statistics). Scoring every match, as before, took about 600 ms
 word in 83,000 posts. When the limit cut the matches short, the page says so. The limit
 is 500: what a word in a quarter of a million posts costs is the rows read to find that
 many visible matches (with 2,000, a common word narrowed to ideas read some 60,000 posts).
-Without a kind, the access rule probes each candidate's thread for its community instead
-of joining the threads (`posts_visible_to(..., probe_threads=True)`): the join hashed
-every readable thread first, most of a rare word's time.
+The access rule reads each candidate's community from the post itself (`Post.community`,
+its thread's, compared with the readable communities as a filter on the row:
+`posts_visible_to(..., each_row=True)`), so no thread is read to check a match: probing
+each candidate's thread was most of a rare word's time. Only a kind joins the threads.
 
 Results are keyset-paginated like every other list, ordered by (rank, id) descending:
 the cursor (`?after=`) is "rank|id|position|newest" of the last result shown, and the
@@ -293,10 +294,7 @@ def highlight(text: str, terms: list[str], *, window: bool) -> list[Piece]:
 
 
 def _base(user: User, kind: str) -> QuerySet[Post]:
-    # Without a kind, each candidate's community is probed on its thread rather than
-    # joined (a join hashes every readable thread first, most of a rare word's time);
-    # with one, the thread is joined for its kind anyway, and one lookup serves both.
-    posts = posts_visible_to(user, probe_threads=not kind).select_related(
+    posts = posts_visible_to(user, each_row=True).select_related(
         "thread", "thread__community", "author"
     )
     if kind:

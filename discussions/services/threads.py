@@ -299,6 +299,7 @@ def _new_post(
     body_html, mentioned = render_post(body, community)
     post = Post.objects.create(
         thread=thread,
+        community=community,
         author=author,
         body=body,
         body_html=body_html,
@@ -387,7 +388,10 @@ def post_reply(
     """
     community = thread.community
     thread = Thread.objects.select_for_update().get(pk=thread.pk)
-    thread.community = community
+    if thread.community_id == community.pk:
+        thread.community = community  # The caller's, with what it knows of the viewer.
+    else:  # Moved meanwhile: the reply goes, and is checked, where the thread is now.
+        community = thread.community
     refusal = permissions.reply_refusal(author, thread)
     if refusal:
         raise ValidationError(refusal)
@@ -553,8 +557,9 @@ def move_thread(
 
     When more people would be able to read it there (`readers_wider` in the access
     module), the mover must confirm. The category is dropped (categories belong to one
-    community), tags are re-created in the target, the feed's activity and the
-    notifications about it follow the thread, and goal links to another purpose's goals
+    community), tags are re-created in the target, its posts (which carry their
+    community for the access rule), the feed's activity and the notifications about it
+    follow the thread, and goal links to another purpose's goals
     are removed.
     """
     refusal = permissions.move_refusal(by, thread, target)
@@ -573,6 +578,9 @@ def move_thread(
         )
     names = list(thread.tags.values_list("name", flat=True))
     Thread.objects.filter(pk=thread.pk).update(community=target, category=None, moved_from=source)
+    # After the thread's row, whose lock a reply takes first: a reply written meanwhile
+    # is either here already or written after the move, into the target.
+    Post.objects.filter(thread=thread).update(community=target)
     _set_tags(thread, target, names)
     Activity.objects.filter(thread=thread).update(community=target)
     Idea.objects.filter(thread=thread).update(community=target)

@@ -83,7 +83,14 @@ def add_ideas(
         for offset in range(count)
     )
     Post.objects.bulk_create(
-        Post(thread=thread, author=author, body="Why.", body_html="<p>Why.</p>", is_first=True)
+        Post(
+            thread=thread,
+            community_id=thread.community_id,
+            author=author,
+            body="Why.",
+            body_html="<p>Why.</p>",
+            is_first=True,
+        )
         for thread in threads
     )
     tag, _created = Tag.objects.get_or_create(community=community, name="energy")

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from communities.models import Role
+from discussions.services.threads import move_thread
 from tests.accounts.factories import UserFactory
 from tests.communities.factories import CommunityFactory, MembershipFactory, ban
 from tests.discussions.factories import PostFactory, ThreadFactory
@@ -83,3 +84,44 @@ def test_a_post_in_a_private_community_is_not_found_by_an_outsider_but_by_a_memb
     assert "Internal" not in client.get(reverse("search"), {"q": "nightingale"}).text
     client.force_login(member)
     assert "Internal" in client.get(reverse("search"), {"q": "nightingale"}).text
+
+
+def test_a_moved_threads_posts_are_found_only_by_readers_of_its_new_community(client):
+    """Posts carry their community for the access rule: when a thread moves, every post
+    in it (the first and the replies) is found where the thread is now, by exactly the
+    people who may read that community."""
+    source, target, public = (
+        CommunityFactory(visibility=visibility, join_policy="request", audience=("employee",))
+        for visibility in ("private", "private", "public")
+    )
+    moderator = UserFactory(member_type="employee")
+    for community in (source, target, public):
+        MembershipFactory(community=community, user=moderator, role=Role.MODERATOR)
+    of_source, of_target = UserFactory(member_type="employee"), UserFactory(member_type="employee")
+    MembershipFactory(community=source, user=of_source)
+    MembershipFactory(community=target, user=of_target)
+    thread = ThreadFactory(community=source, title="Depot quokkaberry plan", body="Start.")
+    PostFactory(thread=thread, body="The quokkaberry pilot reply.")
+    PostFactory(thread=thread, body="Another quokkaberry reply.")
+
+    def found_by(person) -> int:
+        client.logout()
+        if person is not None:
+            client.force_login(person)
+        response = client.get(reverse("search"), {"q": "quokkaberry"})
+        assert response.status_code == 200
+        return response.text.count('<li class="search-result">')
+
+    assert [found_by(p) for p in (None, of_source, of_target)] == [0, 3, 0]
+
+    move_thread(by=moderator, thread=thread, target=target)
+
+    assert [found_by(p) for p in (None, of_source, of_target, moderator)] == [0, 0, 3, 3]
+    client.force_login(of_target)
+    response = client.get(reverse("search"), {"q": "quokkaberry"})
+    assert response.text.count(f"{target.name} ·") == 3
+
+    thread.refresh_from_db()
+    move_thread(by=moderator, thread=thread, target=public, confirm_wider=True)
+
+    assert [found_by(p) for p in (None, of_source, of_target)] == [3, 3, 3]

@@ -492,6 +492,7 @@ def test_the_candidates_are_read_newest_first_and_stop_at_the_limit(community, m
     Post.objects.bulk_create(
         Post(
             thread=threads[n % 300],
+            community_id=threads[n % 300].community_id,
             author=author,
             body=f"Common note {n}{' with a zebrafish' if n == 7 else ''}.",
             body_html="",
@@ -526,6 +527,9 @@ def test_the_candidates_are_read_newest_first_and_stop_at_the_limit(community, m
     assert [scan["Node Type"] for scan in rare] == ["Bitmap Heap Scan"]
     assert rare[0]["Plans"][0]["Index Name"] == "discussions_post_search_document_gin"
     assert rare[0]["Actual Rows"] == 1
+    # Each match's community is on the post: no thread is read to apply the access rule.
+    assert "discussions_thread" not in queries.captured_queries[0]["sql"]
+    assert "discussions_thread" not in ranking
 
 
 def post_scans(sql: str) -> list[dict]:

@@ -90,6 +90,7 @@ def test_seed_scale_makes_exact_discussions_with_right_counters():
     members = set(Membership.objects.values_list("community_id", "user_id"))
     for post in Post.objects.select_related("thread"):
         assert (post.thread.community_id, post.author_id) in members
+        assert post.community_id == post.thread.community_id  # what search's rule reads
         if post.is_first:
             assert post.author_id == post.thread.author_id
             assert post.created_at == post.thread.created_at

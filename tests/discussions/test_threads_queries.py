@@ -78,6 +78,7 @@ def add_threads(
     posts = Post.objects.bulk_create(
         Post(
             thread=thread,
+            community_id=thread.community_id,
             author=author,
             body="First post",
             body_html="<p>First post</p>",
@@ -102,6 +103,7 @@ def add_replies(thread: Thread, count: int, *, people: list[User]) -> list[Post]
     posts = Post.objects.bulk_create(
         Post(
             thread=thread,
+            community_id=thread.community_id,
             author=people[index % len(people)],
             body=f"Reply {index}",
             body_html=f"<p>Reply {index}</p>",

@@ -647,6 +647,50 @@ def test_move_thread_carries_tags_activity_and_remembers_the_origin():
     ]
 
 
+def test_new_posts_carry_their_threads_community_and_follow_it_when_it_moves():
+    """The community on each post is what the access rule reads (search): written with the
+    post, changed with the thread, and left alone for other threads."""
+    source = CommunityFactory(visibility=Visibility.PRIVATE)
+    target = CommunityFactory(visibility=Visibility.PRIVATE)
+    moderator = _moderator_of_both(source, target)
+    thread = ThreadFactory(community=source, author=moderator)
+    reply = PostFactory(thread=thread, author=moderator)
+    other = ThreadFactory(community=source)
+    assert set(Post.objects.filter(thread=thread).values_list("community_id", flat=True)) == {
+        source.pk
+    }
+    assert reply.community == source
+
+    services.move_thread(by=moderator, thread=thread, target=target)
+    later = PostFactory(thread=Thread.objects.get(pk=thread.pk), author=moderator)
+
+    assert list(Post.objects.filter(thread=thread).values_list("community_id", flat=True)) == [
+        target.pk,
+        target.pk,
+        target.pk,
+    ]
+    assert later.community == target
+    assert first_post(other).community_id == source.pk
+
+
+def test_a_reply_to_a_thread_moved_meanwhile_goes_to_where_it_is_now():
+    """A reply written from a page loaded before the move (the thread as it was read then)
+    is checked and stored in the thread's community as it is once locked."""
+    source = CommunityFactory(visibility=Visibility.PRIVATE)
+    target = CommunityFactory(visibility=Visibility.PRIVATE)
+    moderator = _moderator_of_both(source, target)
+    thread = ThreadFactory(community=source, author=moderator)
+    as_loaded = Thread.objects.select_related("community").get(pk=thread.pk)
+    services.move_thread(by=moderator, thread=thread, target=target)
+    of_source_only = member_of(source)
+
+    reply = services.post_reply(author=moderator, thread=as_loaded, body="Still here.")
+
+    assert Post.objects.get(pk=reply.pk).community_id == target.pk
+    with pytest.raises(ValidationError):
+        services.post_reply(author=of_source_only, thread=as_loaded, body="Not mine now.")
+
+
 def test_moving_to_wider_readers_needs_confirmation():
     source = CommunityFactory(visibility=Visibility.PRIVATE)
     target = CommunityFactory(visibility=Visibility.PUBLIC)

@@ -598,6 +598,7 @@ class DiscussionSeeder:
         posts = [
             Post(
                 thread_id=thread.pk,
+                community_id=thread.community_id,
                 author_id=thread.author_id,
                 body=body,
                 body_html=body_html,
@@ -619,6 +620,7 @@ class DiscussionSeeder:
                 posts.append(
                     Post(
                         thread_id=thread.pk,
+                        community_id=thread.community_id,
                         author_id=author,
                         body=body,
                         body_html=body_html,
