@@ -32,7 +32,7 @@ from core import params
 from core.expressions import column, table
 from discussions.models import Activity, ActivityKind, Decision, IdeaStatus, Thread
 from purposes.models import Goal, Measurement, Purpose
-from purposes.permissions import purposes_visible_to
+from purposes.permissions import purpose_ids_visible_to
 
 FEED_PAGE_SIZE = 20
 CLOSING_SOON = datetime.timedelta(hours=48)
@@ -217,9 +217,26 @@ def _person(pk: int | None, display_name: str | None, email: str | None, member_
     return PersonName(pk, User.name_of(display_name, email), member_type) if pk else None
 
 
-def member_communities(user: User) -> list[int]:
-    """The ids of the person's communities, kept within the access rule (one query)."""
-    return list(communities_member_of(user).order_by().values_list("pk", flat=True))
+@dataclass(frozen=True)
+class FeedScope:
+    """What a person's feed reads: the ids of their communities, and of those
+    communities' purposes the ones they may see."""
+
+    communities: list[int]
+    purposes: list[int]
+
+
+def feed_scope(user: User) -> FeedScope:
+    """The person's `FeedScope`, kept within the access rules: one query (two when one of
+    their communities' purposes is a draft)."""
+    rows = list(
+        communities_member_of(user).order_by().values_list("pk", "purpose_id", "purpose__status")
+    )
+    statuses = {purpose: status for _pk, purpose, status in rows if purpose is not None}
+    return FeedScope(
+        communities=[pk for pk, _purpose, _status in rows],
+        purposes=sorted(purpose_ids_visible_to(user, statuses)),
+    )
 
 
 def activity_feed(
@@ -227,23 +244,23 @@ def activity_feed(
     user: User,
     after: str | None = None,
     page_size: int = FEED_PAGE_SIZE,
-    communities: list[int] | None = None,
+    scope: FeedScope | None = None,
 ) -> FeedPage:
     """One page of the person's feed, newest first, starting after cursor `after`.
 
-    `communities` are the person's communities (`member_communities`), read here when not
-    given. Two queries for the page whatever the page, one more without `communities`. An
-    unreadable cursor starts from the first page.
+    `scope` is the person's `feed_scope`, read here when not given. Two queries for the
+    page whatever the page, and the scope's without `scope`. An unreadable cursor starts
+    from the first page.
     """
-    if communities is None:
-        communities = member_communities(user)
+    if scope is None:
+        scope = feed_scope(user)
     cursor = parse_cursor(after)
     items = [
         FeedItem(ACTIVITY, activity.created_at, activity.pk, activity=activity)
-        for activity in _activities(communities, cursor, page_size + 1)
+        for activity in _activities(scope.communities, cursor, page_size + 1)
     ] + [
         FeedItem(MEASUREMENT, measurement.created_at, measurement.pk, measurement=measurement)
-        for measurement in _measurements(user, communities, cursor, page_size + 1)
+        for measurement in _measurements(scope.purposes, cursor, page_size + 1)
     ]
     items.sort(key=lambda item: item.sort_key, reverse=True)
     next_cursor = None
@@ -398,17 +415,14 @@ def _activities(
 
 
 @lru_cache(maxsize=16)
-def _measurement_sql(vendor: str, after: str, visible: str) -> str:
-    """The measurements (`_measurements`) of the goals of the purposes of the communities
-    passed (as `_ids`) that the person may see (`visible`: SQL selecting those purposes'
-    ids, its parameters after the communities'), after the cursor."""
-    goal, community = "feed_goal", "feed_community"
+def _measurement_sql(vendor: str, after: str) -> str:
+    """The measurements (`_measurements`) of the goals of the purposes passed (as `_ids`),
+    after the cursor's condition `after`: the same text per database and kind of cursor,
+    built once."""
+    goal = "feed_goal"
     groups = (
         f"SELECT {column(Goal, 'pk', goal)} FROM {table(Goal, goal)} "  # noqa: S608 - names from the models
-        f"WHERE {column(Goal, 'purpose', goal)} IN "
-        f"(SELECT {column(Community, 'purpose', community)} "
-        f"FROM {table(Community, community)} WHERE {_one_of(column(Community, 'pk', community))}) "
-        f"AND {column(Goal, 'purpose', goal)} IN ({visible})"
+        f"WHERE {_one_of(column(Goal, 'purpose', goal))}"
     )
     newest = _newest(
         model=Measurement, group="goal", groups=groups, source=MEASUREMENT, after=after
@@ -442,30 +456,24 @@ def _measurement_sql(vendor: str, after: str, visible: str) -> str:
 
 
 def _measurements(
-    user: User,
-    communities: list[int],
-    cursor: tuple[datetime.datetime, str, int] | None,
-    limit: int,
+    purposes: list[int], cursor: tuple[datetime.datetime, str, int] | None, limit: int
 ) -> list[FeedMeasurement]:
-    """Measurements of the goals of the communities' purposes the person may see, after
-    the cursor: the newest `limit` of them. Each goal's newest come from its (goal,
-    created_at, id) index."""
-    if not communities:
+    """Measurements of the goals of the purposes (those of the person's communities they
+    may see) after the cursor: the newest `limit` of them. Each goal's newest come from
+    its (goal, created_at, id) index."""
+    if not purposes:
         return []
-    visible, visible_params = (
-        purposes_visible_to(user).order_by().values("pk").query.sql_with_params()
-    )
     after, after_params = _after_sql(
         cursor,
         MEASUREMENT,
         column(Measurement, "created_at", "feed_row"),
         column(Measurement, "pk", "feed_row"),
     )
-    values = [_ids(communities), *visible_params, *after_params, limit]
+    values = [_ids(purposes), *after_params, limit]
     if _per_group_reads():
         values.append(limit)
     with connection.cursor() as db:
-        db.execute(_measurement_sql(connection.vendor, after, visible), values)
+        db.execute(_measurement_sql(connection.vendor, after), values)
         rows = db.fetchall()
     measurements = []
     for row in rows:
@@ -497,12 +505,11 @@ class ClosingDecision:
 
 
 def closing_soon(
-    *, user: User, limit: int = CLOSING_SOON_LIMIT, communities: list[int] | None = None
+    *, user: User, limit: int = CLOSING_SOON_LIMIT, scope: FeedScope | None = None
 ) -> list[ClosingDecision]:
-    """Open decisions of the person's communities (`member_communities`, read here when
-    not given) closing within 48 hours, soonest first."""
-    if communities is None:
-        communities = member_communities(user)
+    """Open decisions of the person's communities (of `scope`, their `feed_scope`, read
+    here when not given) closing within 48 hours, soonest first."""
+    communities = (scope or feed_scope(user)).communities
     if not communities:
         return []
     now = timezone.now()

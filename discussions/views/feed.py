@@ -15,10 +15,8 @@ def home(request: HttpRequest) -> HttpResponse:
     """
     if not request.user.is_authenticated:
         return render(request, "core/home_visitor.html")
-    communities = selectors.member_communities(request.user)
-    feed = selectors.activity_feed(
-        user=request.user, after=request.GET.get("after"), communities=communities
-    )
+    scope = selectors.feed_scope(request.user)
+    feed = selectors.activity_feed(user=request.user, after=request.GET.get("after"), scope=scope)
     if request.htmx:
         return render(request, "discussions/feed/partial.html", {"feed": feed})
     return render(
@@ -26,8 +24,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "discussions/feed/index.html",
         {
             "feed": feed,
-            "closing_soon": selectors.closing_soon(user=request.user, communities=communities),
-            "memberships": memberships_of(user=request.user, communities=communities),
+            "closing_soon": selectors.closing_soon(user=request.user, scope=scope),
+            "memberships": memberships_of(user=request.user, communities=scope.communities),
             "suggestions": suggested_communities(user=request.user),
         },
     )
