@@ -15,7 +15,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.template.defaultfilters import linebreaksbr
 from django.templatetags.static import static
-from django.urls import get_script_prefix, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import formats, timezone, translation
 from django.utils.functional import lazy
 from django.utils.timesince import timesince, timeuntil
@@ -42,11 +42,35 @@ def _reverse(prefix: str, viewname: str, args: tuple, kwargs: tuple) -> str:
     return reverse(viewname, args=args or None, kwargs=dict(kwargs) or None)
 
 
-def url(viewname: str, *args: Any, **kwargs: Any) -> str:
-    """`url("thread_detail", thread.pk)` or `url("invitation_detail", token=token)`.
+_PLACEHOLDER = 987654321
 
-    Kept per address: a list page names the same profiles and threads row after row."""
-    return _reverse(get_script_prefix(), viewname, args, tuple(sorted(kwargs.items())))
+
+@lru_cache(maxsize=1024)
+def _id_pattern(prefix: str, viewname: str, args: tuple) -> tuple[str, str]:
+    """The address of `viewname` for `args` followed by an id, as the text (before, after)
+    the id: reversed once with a placeholder, split at its last occurrence (a slug before
+    it may hold digits)."""
+    address = reverse(viewname, args=[*args, _PLACEHOLDER])
+    before, _found, after = address.rpartition(str(_PLACEHOLDER))
+    return before, after
+
+
+def url(viewname: str, *args: Any, **kwargs: Any) -> str:
+    """`url("thread_detail", slug, thread.pk)` or `url("invitation_detail", token=token)`.
+
+    Kept per address: a list page names the same profiles and threads row after row. An
+    address ending in an id (a list's rows each name their own thread, idea or person)
+    is reversed once per view and leading arguments, and each id put in: reversing
+    every row's own address cost more than the rest of the row."""
+    prefix = get_script_prefix()
+    if args and not kwargs and type(args[-1]) is int and args[-1] >= 0:
+        try:
+            before, after = _id_pattern(prefix, viewname, args[:-1])
+        except NoReverseMatch:
+            pass  # not an address ending in a number: reversed below, or refused there
+        else:
+            return f"{before}{args[-1]}{after}"
+    return _reverse(prefix, viewname, args, tuple(sorted(kwargs.items())))
 
 
 def page_url(request: HttpRequest, **changes: Any) -> str:

@@ -9,7 +9,8 @@ from django.views.decorators.http import require_POST
 from communities.selectors import communities_of_purpose
 from core.forms import add_service_errors
 from core.ratelimit import rate_limit
-from discussions.selectors.ideas import purpose_ideas
+from discussions.models import IdeaStatus
+from discussions.selectors.ideas import STATUS_ORDER, purpose_idea_page, purpose_ideas
 from purposes import charts, permissions, selectors, services
 from purposes.forms import ChallengeForm, GoalForm, MeasurementForm, PurposeForm, PurposeStatusForm
 from purposes.models import PurposeStatus
@@ -68,6 +69,23 @@ def purpose_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "can_manage": permissions.can_manage_purpose(request.user, purpose),
             "status_form": PurposeStatusForm(initial={"status": purpose.status}),
         },
+    )
+
+
+def purpose_idea_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """The ideas of one status (`?status=`) linked to the purpose's goals, most supported
+    first, a page at a time: where the purpose page's "and N more" leads."""
+    purpose = selectors.get_purpose_for(user=request.user, slug=slug)
+    status = request.GET.get("status", "")
+    if status not in STATUS_ORDER:
+        raise Http404
+    page = purpose_idea_page(
+        user=request.user, purpose=purpose, status=status, after=request.GET.get("after")
+    )
+    return render(
+        request,
+        "purposes/purpose_ideas.html",
+        {"purpose": purpose, "status_label": IdeaStatus(status).label, "page": page},
     )
 
 

@@ -46,7 +46,8 @@ SUPPORT_THRESHOLD = 5
 SIMILAR_CANDIDATES = 200
 SIMILAR_LIMIT = 5
 SIMILARITY_THRESHOLD = 0.3
-PURPOSE_IDEAS_LIMIT = 100
+# The most supported linked ideas of each status on the purpose page; the rest are a link away.
+PURPOSE_IDEAS_PER_STATUS = 5
 FILTER_TAGS_LIMIT = 100
 
 SORTS = {
@@ -584,8 +585,8 @@ def community_goals(*, community: Community) -> list[Goal]:
 
 @dataclass(slots=True)
 class LinkedIdea:
-    """An idea as the purpose page lists it, read as plain columns (no model instances:
-    the page lists up to `PURPOSE_IDEAS_LIMIT` links)."""
+    """An idea as the purpose page and its idea list show it, read as plain columns (no
+    model instances)."""
 
     thread_id: int
     title: str
@@ -597,38 +598,43 @@ class LinkedIdea:
 
 
 @dataclass
+class LinkedIdeaGroup:
+    """The linked ideas of one status on the purpose page: the most supported `ideas` of
+    `total`."""
+
+    status: str
+    label: str
+    ideas: list[LinkedIdea]
+    total: int
+
+    @property
+    def more(self) -> int:
+        """How many more ideas of this status there are (on the purpose's idea list)."""
+        return self.total - len(self.ideas)
+
+
+@dataclass
 class PurposeIdeas:
-    by_status: list[tuple[str, list[LinkedIdea]]]
+    purpose_slug: str
+    by_status: list[LinkedIdeaGroup]
     implemented_per_goal: dict[int, int]
-    truncated: bool
 
 
-def purpose_ideas(*, user: User, purpose: Purpose, goals: list[Goal]) -> PurposeIdeas:
-    """Ideas linked to the purpose's goals that `user` may read, grouped by status, most
-    supported first, and the number of implemented ideas per goal (counting only ideas
-    `user` may read).
+def _linked_sql(user: User, *, status: str | None) -> tuple[str, list]:
+    """SQL (and its parameters, the purpose's id first) for the links of the readable
+    ideas to the purpose's goals: (thread_id, goal_id, goal_position, status,
+    vote_count) rows, of ideas of `status` (when given; never duplicates).
 
-    `goals` are the purpose's goals; each gets `implemented_idea_count`, and the entries
-    refer to them. At most `PURPOSE_IDEAS_LIMIT` links are read (`truncated`).
-
-    One query whatever the number of ideas and goals (none when the purpose has no goals):
-    the readable links are selected by the ORM (the access rule included), then a common
-    table expression ranks the first `PURPOSE_IDEAS_LIMIT` of them and counts the
-    implemented ones per goal from the same joined rows. Two separate queries did that
-    join twice, and it is most of the page's database time.
-    """
-    if not goals:
-        return PurposeIdeas(by_status=[], implemented_per_goal={}, truncated=False)
+    The links are read through the idea rows alone (an idea thread always has one, and
+    its community moves with the thread): status, votes and community are there, so the
+    thread and its community are looked up only for the ideas shown, not for every link
+    (800 of them for a purpose at a million posts)."""
     readable_sql, readable_params = (
         community_permissions.communities_readable_by(user).values("pk").order_by().query
     ).sql_with_params()
-    link, idea, thread = GoalLink, Idea, Thread
-    # The links are read through the idea rows alone (an idea thread always has one, and
-    # its community moves with the thread): status, votes and community are there, so
-    # the thread and its community are looked up only for the ranked links shown, not
-    # for every link (800 of them for a purpose at a million posts, most of the page's
-    # database time).
-    linked_sql = (
+    link, idea = GoalLink, Idea
+    chosen = f" AND {column(idea, 'status', 'i')} = %s" if status else ""
+    sql = (
         f"SELECT {column(link, 'thread', 'gl')}, {column(link, 'goal', 'gl')}, "  # noqa: S608 - names from the models, values as parameters
         f"{column(Goal, 'position', 'g')}, {column(idea, 'status', 'i')}, "
         f"{column(idea, 'vote_count', 'i')} "
@@ -637,47 +643,78 @@ def purpose_ideas(*, user: User, purpose: Purpose, goals: list[Goal]) -> Purpose
         f"{column(link, 'goal', 'gl')} "
         f"INNER JOIN {table(idea, 'i')} ON {column(idea, 'thread', 'i')} = "
         f"{column(link, 'thread', 'gl')} "
-        f"WHERE {column(Goal, 'purpose', 'g')} = %s AND {column(idea, 'status', 'i')} <> %s "
-        f"AND {column(idea, 'community', 'i')} IN ({readable_sql})"
+        f"WHERE {column(Goal, 'purpose', 'g')} = %s AND {column(idea, 'status', 'i')} <> %s"
+        f"{chosen} AND {column(idea, 'community', 'i')} IN ({readable_sql})"
     )
-    # Rows: (0, link...) for the most supported links, in order, then (1, None, goal id,
-    # ..., implemented ideas) per goal. Column positions, not names, in ORDER BY: they
-    # are what a compound SELECT may be ordered by on every database.
+    return sql, [IdeaStatus.DUPLICATE.value, *([status] if status else []), *readable_params]
+
+
+def _shown(thread_alias: str) -> str:
+    """SQL joining an idea's thread (by the column `<thread_alias>.thread_id`) and its
+    community, for the columns the lists show."""
+    thread = Thread
+    return (
+        f"INNER JOIN {table(thread, 't')} ON {column(thread, 'pk', 't')} = "
+        f"{thread_alias}.thread_id "
+        f"INNER JOIN {table(Community, 'c')} ON {column(Community, 'pk', 'c')} = "
+        f"{column(thread, 'community', 't')}"
+    )
+
+
+def purpose_ideas(
+    *, user: User, purpose: Purpose, goals: list[Goal], per_status: int | None = None
+) -> PurposeIdeas:
+    """Ideas linked to the purpose's goals that `user` may read, grouped by status: the
+    `per_status` (`PURPOSE_IDEAS_PER_STATUS`) most supported of each and how many there
+    are in all, and the number of
+    implemented ideas per goal (counting only ideas `user` may read).
+
+    `goals` are the purpose's goals; each gets `implemented_idea_count`, and the entries
+    refer to them.
+
+    One query whatever the number of ideas and goals (none when the purpose has no goals):
+    the readable links are selected by the ORM's access rule, then a common table
+    expression ranks each status's ideas and counts the implemented ones per goal from
+    the same joined rows.
+    """
+    if not goals:
+        return PurposeIdeas(purpose.slug, by_status=[], implemented_per_goal={})
+    linked_sql, linked_params = _linked_sql(user, status=None)
+    # Rows: (0, link...) for the links of the ideas shown, by status and place, then (1,
+    # None, goal id, ..., implemented ideas) per goal. Column positions, not names, in
+    # ORDER BY: they are what a compound SELECT may be ordered by on every database.
     sql = (
         "WITH linked (thread_id, goal_id, goal_position, status, vote_count) AS "  # noqa: S608 - names from the models, values as parameters
         f"({linked_sql}), "
-        "ranked AS (SELECT * FROM linked "
-        "ORDER BY vote_count DESC, thread_id, goal_position, goal_id LIMIT %s) "
-        "SELECT * FROM (SELECT 0 AS part, ranked.thread_id, ranked.goal_id, "
-        f"ranked.goal_position, {column(thread, 'title', 't')}, "
+        "ideas AS (SELECT thread_id, status, vote_count, ROW_NUMBER() OVER "
+        "(PARTITION BY status ORDER BY vote_count DESC, thread_id DESC) AS place, "
+        "COUNT(*) OVER (PARTITION BY status) AS total FROM "
+        "(SELECT DISTINCT thread_id, status, vote_count FROM linked) AS distinct_ideas) "
+        "SELECT * FROM (SELECT 0 AS part, ideas.thread_id, linked.goal_id, "
+        f"linked.goal_position, {column(Thread, 'title', 't')}, "
         f"{column(Community, 'name', 'c')}, {column(Community, 'slug', 'c')}, "
-        f"ranked.status, ranked.vote_count FROM ranked "
-        f"INNER JOIN {table(thread, 't')} ON {column(thread, 'pk', 't')} = ranked.thread_id "
-        f"INNER JOIN {table(Community, 'c')} ON {column(Community, 'pk', 'c')} = "
-        f"{column(thread, 'community', 't')}) AS shown "
+        "ideas.status, ideas.vote_count, ideas.total, ideas.place FROM ideas "
+        "INNER JOIN linked ON linked.thread_id = ideas.thread_id "
+        f"{_shown('ideas')} WHERE ideas.place <= %s) AS shown "
         "UNION ALL SELECT 1, NULL, goal_id, NULL, NULL, NULL, NULL, NULL, "
-        "COUNT(DISTINCT thread_id) FROM linked WHERE status = %s GROUP BY goal_id "
-        "ORDER BY 1, 9 DESC, 2, 4, 3"
+        "COUNT(DISTINCT thread_id), NULL, NULL FROM linked WHERE status = %s GROUP BY goal_id "
+        "ORDER BY 1, 11, 4, 3"
     )
-    values = (
-        purpose.pk,
-        IdeaStatus.DUPLICATE.value,
-        *readable_params,
-        PURPOSE_IDEAS_LIMIT,
-        IdeaStatus.IMPLEMENTED.value,
-    )
+    per_status = per_status or PURPOSE_IDEAS_PER_STATUS
+    values = (purpose.pk, *linked_params, per_status, IdeaStatus.IMPLEMENTED.value)
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         rows = cursor.fetchall()
     goal_by_id = {goal.pk: goal for goal in goals}
     implemented: dict[int, int] = {}
     linked_ideas: dict[int, LinkedIdea] = {}
-    link_count = 0
-    for part, thread_id, goal_id, _position, title, name, slug, status, votes in rows:
+    totals: dict[str, int] = {}
+    for row in rows:
+        part, thread_id, goal_id, _position, title, name, slug, status, votes, total = row[:10]
         if part:
             implemented[goal_id] = votes
             continue
-        link_count += 1
+        totals[status] = total
         entry = linked_ideas.get(thread_id)
         if entry is None:
             entry = linked_ideas[thread_id] = LinkedIdea(
@@ -689,12 +726,65 @@ def purpose_ideas(*, user: User, purpose: Purpose, goals: list[Goal]) -> Purpose
     for entry in linked_ideas.values():
         grouped[entry.status].append(entry)
     by_status = [
-        (IdeaStatus(status).label, grouped[status]) for status in STATUS_ORDER if grouped[status]
+        LinkedIdeaGroup(status, IdeaStatus(status).label, grouped[status], totals[status])
+        for status in STATUS_ORDER
+        if grouped[status]
     ]
     for goal in goals:
         goal.implemented_idea_count = implemented.get(goal.pk, 0)
-    return PurposeIdeas(
-        by_status=by_status,
-        implemented_per_goal=implemented,
-        truncated=link_count >= PURPOSE_IDEAS_LIMIT,
+    return PurposeIdeas(purpose.slug, by_status=by_status, implemented_per_goal=implemented)
+
+
+def purpose_idea_page(
+    *,
+    user: User,
+    purpose: Purpose,
+    status: str,
+    after: str | None = None,
+    page_size: int | None = None,
+) -> Page:
+    """A page of the ideas of `status` linked to the purpose's goals that `user` may read,
+    most supported first (the purpose page's "and N more"), keyset-paginated on (votes,
+    thread id). Items are `LinkedIdea`s with the goals they serve. Two queries: the
+    purpose's goals, and the ideas."""
+    page_size = page_size or IDEAS_PAGE_SIZE
+    goals = {goal.pk: goal for goal in Goal.objects.filter(purpose=purpose)}
+    linked_sql, linked_params = _linked_sql(user, status=status)
+    keyset, keyset_params = "", []
+    if after:
+        raw_votes, _sep, raw_thread = after.partition("|")
+        votes = params.positive_int(raw_votes) if raw_votes != "0" else 0
+        thread_id = params.positive_int(raw_thread)
+        if votes is not None and thread_id is not None:
+            keyset = " WHERE vote_count < %s OR (vote_count = %s AND thread_id < %s)"
+            keyset_params = [votes, votes, thread_id]
+    sql = (
+        "WITH linked (thread_id, goal_id, goal_position, status, vote_count) AS "  # noqa: S608 - names from the models, values as parameters
+        f"({linked_sql}), "
+        "chosen AS (SELECT DISTINCT thread_id, vote_count FROM linked), "
+        f"page AS (SELECT * FROM chosen{keyset} "
+        "ORDER BY vote_count DESC, thread_id DESC LIMIT %s) "
+        f"SELECT page.thread_id, linked.goal_id, {column(Thread, 'title', 't')}, "
+        f"{column(Community, 'name', 'c')}, {column(Community, 'slug', 'c')}, "
+        "page.vote_count FROM page INNER JOIN linked ON linked.thread_id = page.thread_id "
+        f"{_shown('page')} "
+        "ORDER BY page.vote_count DESC, page.thread_id DESC, linked.goal_position, "
+        "linked.goal_id"
     )
+    values = (purpose.pk, *linked_params, *keyset_params, page_size + 1)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        rows = cursor.fetchall()
+    entries: dict[int, LinkedIdea] = {}
+    for thread_id, goal_id, title, name, slug, votes in rows:
+        entry = entries.get(thread_id)
+        if entry is None:
+            entry = entries[thread_id] = LinkedIdea(thread_id, title, name, slug, status, votes)
+        if goal_id in goals:
+            entry.goals.append(goals[goal_id])
+    items = list(entries.values())
+    next_cursor = None
+    if len(items) > page_size:
+        items = items[:page_size]
+        next_cursor = f"{items[-1].vote_count}|{items[-1].thread_id}"
+    return Page(items, next_cursor)
