@@ -134,6 +134,27 @@ def until(value: Any, now: Any = None) -> str:
     return timeuntil(value, now) if value else ""
 
 
+@lru_cache(maxsize=4096)
+def _translated(language: str | None, message: str) -> str:
+    return translation.gettext(message)
+
+
+@lru_cache(maxsize=4096)
+def _translated_plural(language: str | None, singular: str, plural: str, number: int) -> str:
+    return translation.ngettext(singular, plural, number)
+
+
+def gettext(message: str) -> str:
+    """Django's `gettext`, kept per language and message: a list page asks for the same
+    few labels row after row, and each lookup through Django's catalogues costs as much
+    as the rest of a short row."""
+    return _translated(translation.get_language(), message)
+
+
+def ngettext(singular: str, plural: str, number: int) -> str:
+    return _translated_plural(translation.get_language(), singular, plural, number)
+
+
 def user_display(user: Any) -> str:
     """What allauth's `{% user_display %}` tag shows for a person."""
     from allauth.account.utils import user_display as allauth_user_display
@@ -148,8 +169,8 @@ def environment(**options: Any) -> Environment:
     env = Environment(autoescape=True, **options)
     env.policies["ext.i18n.trimmed"] = TRIMMED
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        translation.gettext,
-        translation.ngettext,
+        gettext,
+        ngettext,
         newstyle=True,
         pgettext=translation.pgettext,
         npgettext=translation.npgettext,

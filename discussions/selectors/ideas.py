@@ -185,6 +185,28 @@ def mark_viewer_votes(user: User, ideas: list[Idea]) -> None:
         _set_vote_state(user, idea, idea.pk in voted)
 
 
+# What a row of the idea list shows and its vote widget checks: the rest of the idea, its
+# thread (body, flags) and its author's account stay in the database.
+_ROW_FIELDS = (
+    "thread",
+    "community",
+    "challenge",
+    "status",
+    "vote_count",
+    "trending_score",
+    "created_at",
+    "merged_into",
+    "thread__title",
+    "thread__post_count",
+    "thread__author",
+    "thread__author__display_name",
+    "thread__author__email",
+    "thread__author__member_type",
+    "thread__author__avatar",
+    "challenge__title",
+)
+
+
 def idea_page(
     *,
     user: User,
@@ -199,8 +221,10 @@ def idea_page(
     Each idea carries `viewer_voted`, `viewer_can_vote` and `viewer_vote_refusal`, and
     `shown_challenge` (None when the viewer may not see the purpose's challenges).
     """
-    ideas = Idea.objects.filter(community=community).select_related(
-        "thread", "thread__author", "challenge"
+    ideas = (
+        Idea.objects.filter(community=community)
+        .select_related("thread", "thread__author", "challenge")
+        .only(*_ROW_FIELDS)
     )
     if filters.status:
         ideas = ideas.filter(status=filters.status)
