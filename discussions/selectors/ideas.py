@@ -33,7 +33,7 @@ from accounts.models import MemberType, User
 from communities import permissions as community_permissions
 from communities.models import Community
 from core import params
-from core.expressions import column, load_json_rows, table
+from core.expressions import column, load_json_rows, row_value, table
 from core.pagination import Page
 from discussions import permissions
 from discussions.models import GoalLink, Idea, IdeaStatus, IdeaStatusChange, IdeaVote, Tag, Thread
@@ -235,6 +235,15 @@ def idea_page(
     if filters.tag:
         ideas = ideas.filter(thread__tags__name=filters.tag)
     ideas = ideas.annotate(tag_names=tag_names_of(column(Idea, "thread")))
+    if user.is_authenticated:
+        # The viewer's vote on the idea's (idea, user) index, in the rows' own query.
+        mine = (
+            f"FROM {table(IdeaVote, 'mine')} WHERE {column(IdeaVote, 'idea', 'mine')} = "
+            f"{column(Idea, 'pk')} AND {column(IdeaVote, 'user', 'mine')} = %s"
+        )
+        ideas = ideas.annotate(
+            viewer_vote=row_value("1", mine, (user.pk,), IntegerField()),
+        )
     page = _descending_page(ideas, field=SORTS[filters.sort][0], after=after, page_size=page_size)
     challenges_shown = shows_challenges(user, community)
     for idea in page.items:
@@ -242,7 +251,7 @@ def idea_page(
         idea.thread.community = community
         idea.tag_names = sorted(load_json_rows(idea.tag_names))
         idea.shown_challenge = idea.challenge if challenges_shown else None
-    mark_viewer_votes(user, page.items)
+        _set_vote_state(user, idea, getattr(idea, "viewer_vote", None) is not None)
     return page
 
 
@@ -261,12 +270,40 @@ def community_challenges(*, user: User, community: Community) -> list[Challenge]
     )
 
 
+@dataclass(slots=True)
+class ChallengeChoice:
+    pk: int
+    title: str
+
+
 def filter_choices(*, user: User, community: Community) -> dict:
-    """The challenges and tags an idea list can be filtered by."""
-    tags = Tag.objects.filter(community=community).order_by("name").values_list("name", flat=True)
+    """The challenges (of the community's purpose, when `user` may see them, newest
+    first) and the first tags by name (up to `FILTER_TAGS_LIMIT`) an idea list can be
+    filtered by, in one query."""
+    tag, challenge = Tag, Challenge
+    # The tags' empty cells typed as the challenges' (a UNION needs the same types).
+    no_pk = f"CAST(NULL AS {challenge._meta.pk.db_type(connection)})"
+    no_moment = f"CAST(NULL AS {challenge._meta.get_field('opens_at').db_type(connection)})"
+    tags = (
+        f"SELECT * FROM (SELECT 1 AS part, {no_pk} AS pk, {column(tag, 'name')} AS label, "  # noqa: S608 - names from the models, values as parameters
+        f"{no_moment} AS opens_at FROM {table(tag)} WHERE {column(tag, 'community')} = %s "
+        f"ORDER BY {column(tag, 'name')} LIMIT %s) AS tags"
+    )
+    values: list = [community.pk, FILTER_TAGS_LIMIT]
+    sql = tags
+    if shows_challenges(user, community):
+        sql = (
+            f"SELECT 0, {column(challenge, 'pk')}, {column(challenge, 'title')}, "  # noqa: S608 - names from the models, values as parameters
+            f"{column(challenge, 'opens_at')} FROM {table(challenge)} "
+            f"WHERE {column(challenge, 'purpose')} = %s UNION ALL {tags} ORDER BY 1, 4 DESC, 2, 3"
+        )
+        values = [community.purpose_id, *values]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        rows = cursor.fetchall()
     return {
-        "challenges": community_challenges(user=user, community=community),
-        "tags": list(tags[:FILTER_TAGS_LIMIT]),
+        "challenges": [ChallengeChoice(pk, label) for part, pk, label, _at in rows if not part],
+        "tags": [label for part, _pk, label, _at in rows if part],
     }
 
 
