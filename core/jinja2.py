@@ -19,6 +19,7 @@ from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import formats, timezone, translation
 from django.utils.functional import lazy
 from django.utils.timesince import timesince, timeuntil
+from django.utils.translation import trans_real
 from django_htmx.jinja import htmx_script
 from jinja2 import Environment
 
@@ -135,24 +136,25 @@ def until(value: Any, now: Any = None) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _translated(language: str | None, message: str) -> str:
+def _translated(catalogue: Any, message: str) -> str:
     return translation.gettext(message)
 
 
 @lru_cache(maxsize=4096)
-def _translated_plural(language: str | None, singular: str, plural: str, number: int) -> str:
+def _translated_plural(catalogue: Any, singular: str, plural: str, number: int) -> str:
     return translation.ngettext(singular, plural, number)
 
 
 def gettext(message: str) -> str:
-    """Django's `gettext`, kept per language and message: a list page asks for the same
+    """Django's `gettext`, kept per catalogue and message: a list page asks for the same
     few labels row after row, and each lookup through Django's catalogues costs as much
-    as the rest of a short row."""
-    return _translated(translation.get_language(), message)
+    as the rest of a short row. The key is the active language's catalogue itself, so
+    catalogues read again (new translations compiled) are looked up afresh."""
+    return _translated(trans_real.catalog(), message)
 
 
 def ngettext(singular: str, plural: str, number: int) -> str:
-    return _translated_plural(translation.get_language(), singular, plural, number)
+    return _translated_plural(trans_real.catalog(), singular, plural, number)
 
 
 def user_display(user: Any) -> str:
