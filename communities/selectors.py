@@ -53,6 +53,16 @@ def community_directory(
     return page
 
 
+def suggested_communities(*, user: User, limit: int = 4) -> list[Community]:
+    """Communities `user` could join or ask to join now, by name: the first of the
+    directory's "open to me" list, with only their names and addresses."""
+    return list(
+        permissions.communities_joinable_by(user)
+        .order_by("name", "id")
+        .only("name", "slug")[:limit]
+    )
+
+
 def _mark_memberships(communities: list[Community], user: User) -> None:
     """`viewer_is_member` on each community, for cards: suspended memberships do not count."""
     for community in communities:
@@ -158,17 +168,31 @@ def get_membership(*, community: Community, membership_id: int) -> Membership:
     return membership
 
 
-def memberships_of(*, user: User, limit: int = 12) -> list[Membership]:
-    """The person's communities, most recently joined first (suspended ones left out).
+def memberships_of(
+    *, user: User, limit: int = 12, communities: list[int] | None = None
+) -> list[Membership]:
+    """The person's communities, most recently joined first (suspended ones left out),
+    with what a list of them shows (the role, the community's name and address, its
+    purpose's title). `communities`: the ids of `permissions.communities_member_of(user)`
+    when the caller has them.
 
     Each carries `shown_purpose`: the community's purpose when `user` may see it (a draft
     is its owners' and administrators' only), else None.
     """
+    member_of = (
+        permissions.communities_member_of(user).values("pk") if communities is None else communities
+    )
     memberships = list(
-        Membership.objects.filter(
-            user=user, community__in=permissions.communities_member_of(user).values("pk")
-        )
+        Membership.objects.filter(user=user, community__in=member_of)
         .select_related("community", "community__purpose")
+        .only(
+            "role",
+            "community__name",
+            "community__slug",
+            "community__purpose__title",
+            "community__purpose__slug",
+            "community__purpose__status",
+        )
         .order_by("-joined_at", "-id")[:limit]
     )
     for membership in memberships:

@@ -15,10 +15,11 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.template.defaultfilters import linebreaksbr
 from django.templatetags.static import static
-from django.urls import get_script_prefix, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import formats, timezone, translation
 from django.utils.functional import lazy
 from django.utils.timesince import timesince, timeuntil
+from django.utils.translation import trans_real
 from django_htmx.jinja import htmx_script
 from jinja2 import Environment
 
@@ -42,11 +43,35 @@ def _reverse(prefix: str, viewname: str, args: tuple, kwargs: tuple) -> str:
     return reverse(viewname, args=args or None, kwargs=dict(kwargs) or None)
 
 
-def url(viewname: str, *args: Any, **kwargs: Any) -> str:
-    """`url("thread_detail", thread.pk)` or `url("invitation_detail", token=token)`.
+_PLACEHOLDER = 987654321
 
-    Kept per address: a list page names the same profiles and threads row after row."""
-    return _reverse(get_script_prefix(), viewname, args, tuple(sorted(kwargs.items())))
+
+@lru_cache(maxsize=1024)
+def _id_pattern(prefix: str, viewname: str, args: tuple) -> tuple[str, str]:
+    """The address of `viewname` for `args` followed by an id, as the text (before, after)
+    the id: reversed once with a placeholder, split at its last occurrence (a slug before
+    it may hold digits)."""
+    address = reverse(viewname, args=[*args, _PLACEHOLDER])
+    before, _found, after = address.rpartition(str(_PLACEHOLDER))
+    return before, after
+
+
+def url(viewname: str, *args: Any, **kwargs: Any) -> str:
+    """`url("thread_detail", slug, thread.pk)` or `url("invitation_detail", token=token)`.
+
+    Kept per address: a list page names the same profiles and threads row after row. An
+    address ending in an id (a list's rows each name their own thread, idea or person)
+    is reversed once per view and leading arguments, and each id put in: reversing
+    every row's own address cost more than the rest of the row."""
+    prefix = get_script_prefix()
+    if args and not kwargs and type(args[-1]) is int and args[-1] >= 0:
+        try:
+            before, after = _id_pattern(prefix, viewname, args[:-1])
+        except NoReverseMatch:
+            pass  # not an address ending in a number: reversed below, or refused there
+        else:
+            return f"{before}{args[-1]}{after}"
+    return _reverse(prefix, viewname, args, tuple(sorted(kwargs.items())))
 
 
 def page_url(request: HttpRequest, **changes: Any) -> str:
@@ -110,6 +135,28 @@ def until(value: Any, now: Any = None) -> str:
     return timeuntil(value, now) if value else ""
 
 
+@lru_cache(maxsize=4096)
+def _translated(catalogue: Any, message: str) -> str:
+    return translation.gettext(message)
+
+
+@lru_cache(maxsize=4096)
+def _translated_plural(catalogue: Any, singular: str, plural: str, number: int) -> str:
+    return translation.ngettext(singular, plural, number)
+
+
+def gettext(message: str) -> str:
+    """Django's `gettext`, kept per catalogue and message: a list page asks for the same
+    few labels row after row, and each lookup through Django's catalogues costs as much
+    as the rest of a short row. The key is the active language's catalogue itself, so
+    catalogues read again (new translations compiled) are looked up afresh."""
+    return _translated(trans_real.catalog(), message)
+
+
+def ngettext(singular: str, plural: str, number: int) -> str:
+    return _translated_plural(trans_real.catalog(), singular, plural, number)
+
+
 def user_display(user: Any) -> str:
     """What allauth's `{% user_display %}` tag shows for a person."""
     from allauth.account.utils import user_display as allauth_user_display
@@ -124,8 +171,8 @@ def environment(**options: Any) -> Environment:
     env = Environment(autoescape=True, **options)
     env.policies["ext.i18n.trimmed"] = TRIMMED
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        translation.gettext,
-        translation.ngettext,
+        gettext,
+        ngettext,
         newstyle=True,
         pgettext=translation.pgettext,
         npgettext=translation.npgettext,

@@ -75,6 +75,17 @@ def require_follow_purpose(user: User, purpose: Purpose) -> None:
         raise PermissionDenied
 
 
+def purpose_ids_visible_to(user: User, statuses: dict[int, str]) -> set[int]:
+    """Of the purposes given as {id: status}, those `user` may see (the rule of
+    `can_see_purpose`): the published ones at once, the others (drafts) with one query
+    when there are any."""
+    shown = {pk for pk, status in statuses.items() if status in PUBLISHED_STATUSES}
+    others = statuses.keys() - shown
+    if others:
+        shown.update(purposes_visible_to(user).filter(pk__in=others).values_list("pk", flat=True))
+    return shown
+
+
 def can_create_purpose(user: User) -> bool:
     return is_administrator(user)
 

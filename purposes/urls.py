@@ -7,6 +7,7 @@ urlpatterns = [
     path("new/", views.purpose_create, name="purpose_create"),
     path("<slug:slug>/", views.purpose_detail, name="purpose_detail"),
     path("<slug:slug>/edit/", views.purpose_edit, name="purpose_edit"),
+    path("<slug:slug>/ideas/", views.purpose_idea_list, name="purpose_idea_list"),
     path("<slug:slug>/status/", views.purpose_status, name="purpose_status"),
     path("<slug:slug>/follow/", views.purpose_follow, name="purpose_follow"),
     path("<slug:slug>/goals/new/", views.goal_create, name="goal_create"),

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST
 from communities.selectors import communities_of_purpose
 from core.forms import add_service_errors
 from core.ratelimit import rate_limit
-from discussions.selectors.ideas import purpose_ideas
+from discussions.models import IdeaStatus
+from discussions.selectors.ideas import STATUS_ORDER, purpose_idea_page, purpose_ideas
 from purposes import charts, permissions, selectors, services
 from purposes.forms import ChallengeForm, GoalForm, MeasurementForm, PurposeForm, PurposeStatusForm
 from purposes.models import PurposeStatus
@@ -101,6 +102,23 @@ def purpose_follow(request: HttpRequest, slug: str) -> HttpResponse:
         services.unfollow_purpose(user=request.user, purpose=purpose)
         messages.success(request, _("You no longer follow “%(title)s”.") % {"title": purpose.title})
     return redirect(_back(request, purpose.get_absolute_url()))
+
+
+def purpose_idea_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """The ideas of one status (`?status=`) linked to the purpose's goals, most supported
+    first, a page at a time: where the purpose page's "and N more" leads."""
+    purpose = selectors.get_purpose_for(user=request.user, slug=slug)
+    status = request.GET.get("status", "")
+    if status not in STATUS_ORDER:
+        raise Http404
+    page = purpose_idea_page(
+        user=request.user, purpose=purpose, status=status, after=request.GET.get("after")
+    )
+    return render(
+        request,
+        "purposes/purpose_ideas.html",
+        {"purpose": purpose, "status_label": IdeaStatus(status).label, "page": page},
+    )
 
 
 def _managed_purpose(request: HttpRequest, slug: str):

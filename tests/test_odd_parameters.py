@@ -102,6 +102,7 @@ PAGES: dict[str, tuple[Callable[[dict], dict], tuple[str, ...]]] = {
     "purpose_list": (lambda d: {}, ("status", "after")),
     "purpose_create": (lambda d: {}, ()),
     "purpose_detail": (lambda d: {"slug": d["purpose"].slug}, ()),
+    "purpose_idea_list": (lambda d: {"slug": d["purpose"].slug}, ("status", "after")),
     "purpose_edit": (lambda d: {"slug": d["purpose"].slug}, ()),
     "goal_create": (lambda d: {"slug": d["purpose"].slug}, ()),
     "goal_edit": (lambda d: {"slug": d["purpose"].slug, "goal_id": d["goal"].pk}, ()),

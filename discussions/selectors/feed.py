@@ -17,21 +17,22 @@ SQLite (development only) cannot order and limit inside a join: it runs that sim
 """
 
 import datetime
+import json
 from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
 
 from django.db import connection
-from django.db.models import Model, Q, QuerySet
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import PersonName, User
 from communities.models import Community
 from communities.permissions import communities_member_of
 from core import params
 from core.expressions import column, table
 from discussions.models import Activity, ActivityKind, Decision, IdeaStatus, Thread
-from purposes.models import Goal, Measurement
-from purposes.permissions import purposes_visible_to
+from purposes.models import Goal, Measurement, Purpose
+from purposes.permissions import purpose_ids_visible_to
 
 FEED_PAGE_SIZE = 20
 CLOSING_SOON = datetime.timedelta(hours=48)
@@ -42,12 +43,56 @@ MEASUREMENT = "m"
 # At the same moment, activities come before measurements (the order is newest first).
 SOURCE_RANK = {MEASUREMENT: 0, ACTIVITY: 1}
 
-_COMMUNITY_TEXTS = (
-    "community__description",
-    "community__description_html",
-    "community__guidelines",
-    "community__guidelines_html",
-)
+
+# -- what the feed shows, read as plain columns ---------------------------------------------
+
+
+@dataclass(slots=True)
+class FeedThread:
+    """The thread an activity is about, with the community it is in now."""
+
+    pk: int
+    title: str
+    kind: str
+    community_name: str
+    community_slug: str
+    outcome_html: str  # its decision's outcome (sanitised when recorded), "" when none
+
+
+@dataclass(slots=True)
+class FeedActivity:
+    pk: int
+    kind: str
+    detail: str
+    created_at: datetime.datetime
+    community_id: int
+    thread_id: int
+    thread: FeedThread
+    actor: PersonName | None
+
+    @property
+    def kind_label(self) -> str:
+        return str(ActivityKind(self.kind).label) if self.kind in ActivityKind.values else ""
+
+
+@dataclass(slots=True)
+class FeedGoal:
+    pk: int
+    metric: str
+    unit: str
+    purpose_title: str
+    purpose_slug: str
+
+
+@dataclass(slots=True)
+class FeedMeasurement:
+    pk: int
+    value: Decimal
+    measured_on: datetime.date
+    created_at: datetime.datetime
+    goal_id: int
+    goal: FeedGoal
+    recorded_by: PersonName | None
 
 
 @dataclass
@@ -55,8 +100,8 @@ class FeedItem:
     source: str
     at: datetime.datetime
     pk: int
-    activity: Activity | None = None
-    measurement: Measurement | None = None
+    activity: FeedActivity | None = None
+    measurement: FeedMeasurement | None = None
     # How many events of the same kind about the same thing this row stands for (the
     # newest of them is shown): "6 new measurements of …" rather than six rows.
     repeats: int = 1
@@ -127,27 +172,17 @@ def parse_cursor(after: str | None) -> tuple[datetime.datetime, str, int] | None
     return at, source, pk
 
 
-def _after(cursor: tuple[datetime.datetime, str, int] | None, source: str) -> Q:
-    """Rows of `source` that come after the cursor in (time, source, id) descending order."""
-    if cursor is None:
-        return Q()
-    at, cursor_source, pk = cursor
-    # `created_at <= at` gives the index a range to seek to.
-    bound = Q(created_at__lte=at)
-    if SOURCE_RANK[source] < SOURCE_RANK[cursor_source]:
-        return bound
-    if SOURCE_RANK[source] > SOURCE_RANK[cursor_source]:
-        return bound & Q(created_at__lt=at)
-    return bound & (Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
-
-
 def _after_sql(
     cursor: tuple[datetime.datetime, str, int] | None, source: str, created_at: str, pk: str
 ) -> tuple[str, list]:
-    """`_after` as SQL over the columns `created_at` and `pk`: (" AND ...", params)."""
+    """SQL over the columns `created_at` and `pk` keeping the rows of `source` that come
+    after the cursor in (time, source, id) descending order: (" AND ...", params).
+    `created_at <= at` gives the index a range to seek to."""
     if cursor is None:
         return "", []
     at, cursor_source, cursor_pk = cursor
+    # As the ORM passes a moment (SQLite compares its text, naive in UTC).
+    at = connection.ops.adapt_datetimefield_value(at)
     if SOURCE_RANK[source] < SOURCE_RANK[cursor_source]:
         return f" AND {created_at} <= %s", [at]
     if SOURCE_RANK[source] > SOURCE_RANK[cursor_source]:
@@ -158,75 +193,74 @@ def _after_sql(
     )
 
 
-def _newest_per_group(
-    *,
-    model: type[Model],
-    group_field: str,
-    groups: QuerySet,
-    cursor: tuple[datetime.datetime, str, int] | None,
-    source: str,
-    limit: int,
-    join: str = "",
-    keep: str = "",
-) -> RawSQL:
-    """Primary keys of the `limit` newest rows of `model` after the cursor whose
-    `group_field` is one of `groups` (a one-column queryset), for `pk__in` (PostgreSQL).
-
-    For each group, its `limit` newest rows are read through the group's (group,
-    created_at, id) index and the reading stops there, so the cost is the number of
-    groups times `limit`, whatever the groups' history. `join` and `keep` add a join and
-    a condition (SQL over the alias `feed_row` for the row and `feed_group.id` for its
-    group; names only, no values).
-    """
-    groups_sql, groups_params = groups.order_by().query.sql_with_params()
-    created_at = column(model, "created_at", "feed_row")
-    pk = column(model, "pk", "feed_row")
-    after, after_params = _after_sql(cursor, source, created_at, pk)
-    sql = (
-        f"WITH feed_group (id) AS ({groups_sql}) "  # noqa: S608 - names from the models and compiled querysets, values as parameters
-        "SELECT feed_recent.id FROM feed_group CROSS JOIN LATERAL ("
-        f"SELECT {pk} AS id, {created_at} AS created_at FROM {table(model, 'feed_row')}{join} "
-        f"WHERE {column(model, group_field, 'feed_row')} = feed_group.id{keep}{after} "
-        f"ORDER BY {created_at} DESC, {pk} DESC LIMIT %s"
-        ") AS feed_recent ORDER BY feed_recent.created_at DESC, feed_recent.id DESC LIMIT %s"
-    )
-    return RawSQL(sql, (*groups_params, *after_params, limit, limit))  # noqa: S611 - names from the models, values as parameters
-
-
 def _per_group_reads() -> bool:
     return connection.vendor == "postgresql"
 
 
-def member_community_ids(user: User) -> QuerySet:
-    """The person's communities as a subquery, kept within the access rule."""
-    return communities_member_of(user).values("pk")
+def _one_of(value: str) -> str:
+    """SQL: `value` is one of the ids passed as one parameter (`_ids`)."""
+    if _per_group_reads():
+        return f"{value} = ANY(%s::bigint[])"
+    return f"{value} IN (SELECT value FROM json_each(%s))"  # noqa: S608 - a name from a model
+
+
+def _ids(ids: list[int]):
+    return list(ids) if _per_group_reads() else json.dumps(list(ids))
+
+
+def _aware(value: datetime.datetime) -> datetime.datetime:
+    """A moment read by a plain query: SQLite gives it naive, in UTC."""
+    return value if timezone.is_aware(value) else timezone.make_aware(value, datetime.UTC)
+
+
+def _person(pk: int | None, display_name: str | None, email: str | None, member_type: str):
+    return PersonName(pk, User.name_of(display_name, email), member_type) if pk else None
+
+
+@dataclass(frozen=True)
+class FeedScope:
+    """What a person's feed reads: the ids of their communities, and of those
+    communities' purposes the ones they may see."""
+
+    communities: list[int]
+    purposes: list[int]
+
+
+def feed_scope(user: User) -> FeedScope:
+    """The person's `FeedScope`, kept within the access rules: one query (two when one of
+    their communities' purposes is a draft)."""
+    rows = list(
+        communities_member_of(user).order_by().values_list("pk", "purpose_id", "purpose__status")
+    )
+    statuses = {purpose: status for _pk, purpose, status in rows if purpose is not None}
+    return FeedScope(
+        communities=[pk for pk, _purpose, _status in rows],
+        purposes=sorted(purpose_ids_visible_to(user, statuses)),
+    )
 
 
 def activity_feed(
-    *, user: User, after: str | None = None, page_size: int = FEED_PAGE_SIZE
+    *,
+    user: User,
+    after: str | None = None,
+    page_size: int = FEED_PAGE_SIZE,
+    scope: FeedScope | None = None,
 ) -> FeedPage:
     """One page of the person's feed, newest first, starting after cursor `after`.
 
-    Two queries whatever the page. An unreadable cursor starts from the first page.
+    `scope` is the person's `feed_scope`, read here when not given. Two queries for the
+    page whatever the page, and the scope's without `scope`. An unreadable cursor starts
+    from the first page.
     """
+    if scope is None:
+        scope = feed_scope(user)
     cursor = parse_cursor(after)
-    activities = (
-        _activities(user, cursor, page_size + 1)
-        .select_related("thread", "thread__community", "thread__decision", "actor")
-        .defer(*(f"thread__{name}" for name in _COMMUNITY_TEXTS))
-        .order_by("-created_at", "-pk")[: page_size + 1]
-    )
-    measurements = (
-        _measurements(user, cursor, page_size + 1)
-        .select_related("goal", "goal__purpose", "recorded_by")
-        .order_by("-created_at", "-pk")[: page_size + 1]
-    )
     items = [
         FeedItem(ACTIVITY, activity.created_at, activity.pk, activity=activity)
-        for activity in activities
+        for activity in _activities(scope.communities, cursor, page_size + 1)
     ] + [
         FeedItem(MEASUREMENT, measurement.created_at, measurement.pk, measurement=measurement)
-        for measurement in measurements
+        for measurement in _measurements(scope.purposes, cursor, page_size + 1)
     ]
     items.sort(key=lambda item: item.sort_key, reverse=True)
     next_cursor = None
@@ -236,82 +270,263 @@ def activity_feed(
     return FeedPage(items, next_cursor)
 
 
-def _activities(
-    user: User, cursor: tuple[datetime.datetime, str, int] | None, limit: int
-) -> QuerySet[Activity]:
-    """The person's activity after the cursor: the newest `limit` of them, or more.
+def _newest(
+    *, model, group: str, groups: str, source: str, after: str, join: str = "", keep: str = ""
+):
+    """SQL selecting the ids of the newest rows of `model` after the cursor (`after`,
+    from `_after_sql`) whose column `group` is one of `groups` (SQL naming the alias
+    `feed_group` and its column `id`, one row per group), newest first: at most a
+    number of rows given as parameter(s) after the cursor's.
 
-    The thread's current community counts too: a thread moved out of the person's
-    communities takes its earlier activity with it.
+    On PostgreSQL, for each group its newest rows are read through the group's (group,
+    created_at, id) index and the reading stops there (a LATERAL join), so the cost is
+    the number of groups times the page, whatever the groups' history. A single `group
+    IN (...) ORDER BY created_at` cannot read several index ranges in order: it reads
+    every row of every group and sorts them. SQLite (development only) cannot order and
+    limit inside a join: it runs that simple form. Parameters: the groups', then the
+    cursor's, then the limit (twice on PostgreSQL). `join` and `keep` add a join and a
+    condition over the alias `feed_row` (names only, no values).
     """
-    communities = member_community_ids(user)
-    if not _per_group_reads():
-        return Activity.objects.filter(
-            community__in=communities, thread__community__in=communities
-        ).filter(_after(cursor, ACTIVITY))
-    # `move_thread` moves a thread's activity with it, so this check almost never drops a
-    # row; but PostgreSQL estimates it as keeping 1 row in 100 or so, and would then
-    # rather read and sort the whole community than walk its index until a page is
-    # full. Inside COALESCE (the same test: a NULL drops the row as FALSE does) it counts
-    # the check as keeping half the rows, and walks the index.
+    created_at = column(model, "created_at", "feed_row")
+    pk = column(model, "pk", "feed_row")
+    rows = f"FROM {table(model, 'feed_row')}{join} WHERE {column(model, group, 'feed_row')}"
+    order = f"ORDER BY {created_at} DESC, {pk} DESC LIMIT %s"
+    if _per_group_reads():
+        return (
+            f"WITH feed_group (id) AS ({groups}) "  # noqa: S608 - names from the models
+            "SELECT feed_recent.id FROM feed_group CROSS JOIN LATERAL ("
+            f"SELECT {pk} AS id, {created_at} AS created_at {rows} = feed_group.id{keep}{after} "
+            f"{order}) AS feed_recent "
+            "ORDER BY feed_recent.created_at DESC, feed_recent.id DESC LIMIT %s"
+        )
+    groups = f"(SELECT feed_group.id FROM ({groups}) AS feed_group)"  # noqa: S608 - SQL text
+    return f"SELECT {pk} {rows} IN {groups}{keep}{after} {order}"  # noqa: S608 - names
+
+
+@lru_cache(maxsize=16)
+def _activity_sql(vendor: str, after: str) -> str:
+    """The activity rows (`_activities`) of the communities passed (as `_ids`, twice),
+    after the cursor, for the cursor's condition `after`: the same text per database and
+    kind of cursor, built once."""
+    # `move_thread` moves a thread's activity with it, so the thread's current community
+    # almost never drops a row; but PostgreSQL estimates it as keeping 1 row in 100 or
+    # so, and would then rather read and sort the whole community than walk its index
+    # until a page is full. Inside COALESCE (the same test: a NULL drops the row as FALSE
+    # does) it counts the check as keeping half the rows, and walks the index.
     thread = "feed_thread"
     join = (
         f" INNER JOIN {table(Thread, thread)}"
         f" ON {column(Thread, 'pk', thread)} = {column(Activity, 'thread', 'feed_row')}"
     )
-    keep = (
-        f" AND COALESCE({column(Thread, 'community', thread)}"  # noqa: S608 - names from the models
-        " = ANY(ARRAY(SELECT id FROM feed_group)), FALSE)"
+    keep = f" AND COALESCE({_one_of(column(Thread, 'community', thread))}, FALSE)"
+    groups = (
+        "SELECT * FROM unnest(%s::bigint[])"
+        if vendor == "postgresql"
+        else "SELECT value AS id FROM json_each(%s)"
     )
-    newest = _newest_per_group(
+    newest = _newest(
         model=Activity,
-        group_field="community",
-        groups=communities,
-        cursor=cursor,
+        group="community",
+        groups=groups,
         source=ACTIVITY,
-        limit=limit,
+        after=after,
         join=join,
         keep=keep,
     )
-    return Activity.objects.filter(pk__in=newest)
+    a, t, c, d, u = "a", "t", "c", "d", "u"
+    cells = [
+        column(Activity, "pk", a),
+        column(Activity, "kind", a),
+        column(Activity, "detail", a),
+        column(Activity, "created_at", a),
+        column(Activity, "community", a),
+        column(Activity, "thread", a),
+        column(Thread, "title", t),
+        column(Thread, "kind", t),
+        column(Community, "name", c),
+        column(Community, "slug", c),
+        column(Decision, "outcome_html", d),
+        column(User, "pk", u),
+        column(User, "display_name", u),
+        column(User, "email", u),
+        column(User, "member_type", u),
+    ]
+    return (
+        f"SELECT {', '.join(cells)} FROM {table(Activity, a)} "  # noqa: S608 - names from the models, values as parameters
+        f"INNER JOIN {table(Thread, t)} ON {column(Thread, 'pk', t)} = "
+        f"{column(Activity, 'thread', a)} "
+        f"INNER JOIN {table(Community, c)} ON {column(Community, 'pk', c)} = "
+        f"{column(Thread, 'community', t)} "
+        f"LEFT OUTER JOIN {table(Decision, d)} ON {column(Decision, 'thread', d)} = "
+        f"{column(Thread, 'pk', t)} "
+        f"LEFT OUTER JOIN {table(User, u)} ON {column(User, 'pk', u)} = "
+        f"{column(Activity, 'actor', a)} "
+        f"WHERE {column(Activity, 'pk', a)} IN ({newest})"
+    )
+
+
+def _activities(
+    communities: list[int], cursor: tuple[datetime.datetime, str, int] | None, limit: int
+) -> list[FeedActivity]:
+    """Activity of the communities after the cursor: the newest `limit` of them.
+
+    The thread's current community counts too: a thread moved out of the person's
+    communities takes its earlier activity with it.
+    """
+    if not communities:
+        return []
+    after, after_params = _after_sql(
+        cursor,
+        ACTIVITY,
+        column(Activity, "created_at", "feed_row"),
+        column(Activity, "pk", "feed_row"),
+    )
+    ids = _ids(communities)
+    values = [ids, ids, *after_params, limit]
+    if _per_group_reads():
+        values.append(limit)
+    with connection.cursor() as db:
+        db.execute(_activity_sql(connection.vendor, after), values)
+        rows = db.fetchall()
+    activities = []
+    for row in rows:
+        (pk, kind, detail, created_at, community_id, thread_id, title, thread_kind) = row[:8]
+        (community_name, community_slug, outcome_html, *actor) = row[8:]
+        activities.append(
+            FeedActivity(
+                pk=pk,
+                kind=kind,
+                detail=detail,
+                created_at=_aware(created_at),
+                community_id=community_id,
+                thread_id=thread_id,
+                thread=FeedThread(
+                    thread_id,
+                    title,
+                    thread_kind,
+                    community_name,
+                    community_slug,
+                    outcome_html or "",
+                ),
+                actor=_person(*actor),
+            )
+        )
+    return activities
+
+
+@lru_cache(maxsize=16)
+def _measurement_sql(vendor: str, after: str) -> str:
+    """The measurements (`_measurements`) of the goals of the purposes passed (as `_ids`),
+    after the cursor's condition `after`: the same text per database and kind of cursor,
+    built once."""
+    goal = "feed_goal"
+    groups = (
+        f"SELECT {column(Goal, 'pk', goal)} FROM {table(Goal, goal)} "  # noqa: S608 - names from the models
+        f"WHERE {_one_of(column(Goal, 'purpose', goal))}"
+    )
+    newest = _newest(
+        model=Measurement, group="goal", groups=groups, source=MEASUREMENT, after=after
+    )
+    m, g, p, u = "m", "g", "p", "u"
+    cells = [
+        column(Measurement, "pk", m),
+        column(Measurement, "value", m),
+        column(Measurement, "measured_on", m),
+        column(Measurement, "created_at", m),
+        column(Measurement, "goal", m),
+        column(Goal, "metric", g),
+        column(Goal, "unit", g),
+        column(Purpose, "title", p),
+        column(Purpose, "slug", p),
+        column(User, "pk", u),
+        column(User, "display_name", u),
+        column(User, "email", u),
+        column(User, "member_type", u),
+    ]
+    return (
+        f"SELECT {', '.join(cells)} FROM {table(Measurement, m)} "  # noqa: S608 - names from the models, values as parameters
+        f"INNER JOIN {table(Goal, g)} ON {column(Goal, 'pk', g)} = "
+        f"{column(Measurement, 'goal', m)} "
+        f"INNER JOIN {table(Purpose, p)} ON {column(Purpose, 'pk', p)} = "
+        f"{column(Goal, 'purpose', g)} "
+        f"LEFT OUTER JOIN {table(User, u)} ON {column(User, 'pk', u)} = "
+        f"{column(Measurement, 'recorded_by', m)} "
+        f"WHERE {column(Measurement, 'pk', m)} IN ({newest})"
+    )
 
 
 def _measurements(
-    user: User, cursor: tuple[datetime.datetime, str, int] | None, limit: int
-) -> QuerySet[Measurement]:
-    """Measurements of the goals of the person's communities' purposes (those they may
-    see) after the cursor: the newest `limit` of them, or more.
-
-    Each goal's newest `limit` come from its (goal, created_at, id) index.
-    """
-    goals = Goal.objects.filter(
-        purpose__in=Community.objects.filter(pk__in=member_community_ids(user)).values("purpose_id")
-    ).filter(purpose__in=purposes_visible_to(user).values("pk"))
-    if not _per_group_reads():
-        return Measurement.objects.filter(goal__in=goals.values("pk")).filter(
-            _after(cursor, MEASUREMENT)
-        )
-    newest = _newest_per_group(
-        model=Measurement,
-        group_field="goal",
-        groups=goals.values("pk"),
-        cursor=cursor,
-        source=MEASUREMENT,
-        limit=limit,
+    purposes: list[int], cursor: tuple[datetime.datetime, str, int] | None, limit: int
+) -> list[FeedMeasurement]:
+    """Measurements of the goals of the purposes (those of the person's communities they
+    may see) after the cursor: the newest `limit` of them. Each goal's newest come from
+    its (goal, created_at, id) index."""
+    if not purposes:
+        return []
+    after, after_params = _after_sql(
+        cursor,
+        MEASUREMENT,
+        column(Measurement, "created_at", "feed_row"),
+        column(Measurement, "pk", "feed_row"),
     )
-    return Measurement.objects.filter(pk__in=newest)
+    values = [_ids(purposes), *after_params, limit]
+    if _per_group_reads():
+        values.append(limit)
+    with connection.cursor() as db:
+        db.execute(_measurement_sql(connection.vendor, after), values)
+        rows = db.fetchall()
+    measurements = []
+    for row in rows:
+        (pk, value, measured_on, created_at, goal_id, metric, unit, title, slug, *recorder) = row
+        measurements.append(
+            FeedMeasurement(
+                pk=pk,
+                value=value if isinstance(value, Decimal) else Decimal(str(value)),
+                measured_on=measured_on,
+                created_at=_aware(created_at),
+                goal_id=goal_id,
+                goal=FeedGoal(goal_id, metric, unit, title, slug),
+                recorded_by=_person(*recorder),
+            )
+        )
+    return measurements
 
 
-def closing_soon(*, user: User, limit: int = CLOSING_SOON_LIMIT) -> list[Decision]:
-    """Open decisions of the person's communities closing within 48 hours, soonest first."""
+@dataclass(slots=True)
+class ClosingDecision:
+    """An open decision of the person's communities closing soon, as the home page lists it."""
+
+    pk: int
+    closes_at: datetime.datetime
+    thread_id: int
+    title: str
+    community_name: str
+    community_slug: str
+
+
+def closing_soon(
+    *, user: User, limit: int = CLOSING_SOON_LIMIT, scope: FeedScope | None = None
+) -> list[ClosingDecision]:
+    """Open decisions of the person's communities (of `scope`, their `feed_scope`, read
+    here when not given) closing within 48 hours, soonest first."""
+    communities = (scope or feed_scope(user)).communities
+    if not communities:
+        return []
     now = timezone.now()
-    return list(
+    rows = (
         Decision.objects.filter(
             Decision.voting_open_at(now),
-            thread__community__in=member_community_ids(user),
+            thread__community_id__in=communities,
             closes_at__lte=now + CLOSING_SOON,
         )
-        .select_related("thread", "thread__community")
-        .defer(*(f"thread__{name}" for name in _COMMUNITY_TEXTS))
-        .order_by("closes_at", "pk")[:limit]
+        .order_by("closes_at", "pk")
+        .values_list(
+            "pk",
+            "closes_at",
+            "thread_id",
+            "thread__title",
+            "thread__community__name",
+            "thread__community__slug",
+        )[:limit]
     )
+    return [ClosingDecision(*row) for row in rows]

@@ -33,7 +33,7 @@ from accounts.models import MemberType, User
 from communities import permissions as community_permissions
 from communities.models import Community
 from core import params
-from core.expressions import column, load_json_rows, table
+from core.expressions import column, load_json_rows, row_value, table
 from core.pagination import Page
 from discussions import permissions
 from discussions.models import GoalLink, Idea, IdeaStatus, IdeaStatusChange, IdeaVote, Tag, Thread
@@ -46,7 +46,8 @@ SUPPORT_THRESHOLD = 5
 SIMILAR_CANDIDATES = 200
 SIMILAR_LIMIT = 5
 SIMILARITY_THRESHOLD = 0.3
-PURPOSE_IDEAS_LIMIT = 100
+# The most supported linked ideas of each status on the purpose page; the rest are a link away.
+PURPOSE_IDEAS_PER_STATUS = 5
 FILTER_TAGS_LIMIT = 100
 
 SORTS = {
@@ -184,6 +185,28 @@ def mark_viewer_votes(user: User, ideas: list[Idea]) -> None:
         _set_vote_state(user, idea, idea.pk in voted)
 
 
+# What a row of the idea list shows and its vote widget checks: the rest of the idea, its
+# thread (body, flags) and its author's account stay in the database.
+_ROW_FIELDS = (
+    "thread",
+    "community",
+    "challenge",
+    "status",
+    "vote_count",
+    "trending_score",
+    "created_at",
+    "merged_into",
+    "thread__title",
+    "thread__post_count",
+    "thread__author",
+    "thread__author__display_name",
+    "thread__author__email",
+    "thread__author__member_type",
+    "thread__author__avatar",
+    "challenge__title",
+)
+
+
 def idea_page(
     *,
     user: User,
@@ -198,8 +221,10 @@ def idea_page(
     Each idea carries `viewer_voted`, `viewer_can_vote` and `viewer_vote_refusal`, and
     `shown_challenge` (None when the viewer may not see the purpose's challenges).
     """
-    ideas = Idea.objects.filter(community=community).select_related(
-        "thread", "thread__author", "challenge"
+    ideas = (
+        Idea.objects.filter(community=community)
+        .select_related("thread", "thread__author", "challenge")
+        .only(*_ROW_FIELDS)
     )
     if filters.status:
         ideas = ideas.filter(status=filters.status)
@@ -210,6 +235,15 @@ def idea_page(
     if filters.tag:
         ideas = ideas.filter(thread__tags__name=filters.tag)
     ideas = ideas.annotate(tag_names=tag_names_of(column(Idea, "thread")))
+    if user.is_authenticated:
+        # The viewer's vote on the idea's (idea, user) index, in the rows' own query.
+        mine = (
+            f"FROM {table(IdeaVote, 'mine')} WHERE {column(IdeaVote, 'idea', 'mine')} = "
+            f"{column(Idea, 'pk')} AND {column(IdeaVote, 'user', 'mine')} = %s"
+        )
+        ideas = ideas.annotate(
+            viewer_vote=row_value("1", mine, (user.pk,), IntegerField()),
+        )
     page = _descending_page(ideas, field=SORTS[filters.sort][0], after=after, page_size=page_size)
     challenges_shown = shows_challenges(user, community)
     for idea in page.items:
@@ -217,7 +251,7 @@ def idea_page(
         idea.thread.community = community
         idea.tag_names = sorted(load_json_rows(idea.tag_names))
         idea.shown_challenge = idea.challenge if challenges_shown else None
-    mark_viewer_votes(user, page.items)
+        _set_vote_state(user, idea, getattr(idea, "viewer_vote", None) is not None)
     return page
 
 
@@ -236,12 +270,40 @@ def community_challenges(*, user: User, community: Community) -> list[Challenge]
     )
 
 
+@dataclass(slots=True)
+class ChallengeChoice:
+    pk: int
+    title: str
+
+
 def filter_choices(*, user: User, community: Community) -> dict:
-    """The challenges and tags an idea list can be filtered by."""
-    tags = Tag.objects.filter(community=community).order_by("name").values_list("name", flat=True)
+    """The challenges (of the community's purpose, when `user` may see them, newest
+    first) and the first tags by name (up to `FILTER_TAGS_LIMIT`) an idea list can be
+    filtered by, in one query."""
+    tag, challenge = Tag, Challenge
+    # The tags' empty cells typed as the challenges' (a UNION needs the same types).
+    no_pk = f"CAST(NULL AS {challenge._meta.pk.db_type(connection)})"
+    no_moment = f"CAST(NULL AS {challenge._meta.get_field('opens_at').db_type(connection)})"
+    tags = (
+        f"SELECT * FROM (SELECT 1 AS part, {no_pk} AS pk, {column(tag, 'name')} AS label, "  # noqa: S608 - names from the models, values as parameters
+        f"{no_moment} AS opens_at FROM {table(tag)} WHERE {column(tag, 'community')} = %s "
+        f"ORDER BY {column(tag, 'name')} LIMIT %s) AS tags"
+    )
+    values: list = [community.pk, FILTER_TAGS_LIMIT]
+    sql = tags
+    if shows_challenges(user, community):
+        sql = (
+            f"SELECT 0, {column(challenge, 'pk')}, {column(challenge, 'title')}, "  # noqa: S608 - names from the models, values as parameters
+            f"{column(challenge, 'opens_at')} FROM {table(challenge)} "
+            f"WHERE {column(challenge, 'purpose')} = %s UNION ALL {tags} ORDER BY 1, 4 DESC, 2, 3"
+        )
+        values = [community.purpose_id, *values]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        rows = cursor.fetchall()
     return {
-        "challenges": community_challenges(user=user, community=community),
-        "tags": list(tags[:FILTER_TAGS_LIMIT]),
+        "challenges": [ChallengeChoice(pk, label) for part, pk, label, _at in rows if not part],
+        "tags": [label for part, _pk, label, _at in rows if part],
     }
 
 
@@ -584,8 +646,8 @@ def community_goals(*, community: Community) -> list[Goal]:
 
 @dataclass(slots=True)
 class LinkedIdea:
-    """An idea as the purpose page lists it, read as plain columns (no model instances:
-    the page lists up to `PURPOSE_IDEAS_LIMIT` links)."""
+    """An idea as the purpose page and its idea list show it, read as plain columns (no
+    model instances)."""
 
     thread_id: int
     title: str
@@ -597,38 +659,43 @@ class LinkedIdea:
 
 
 @dataclass
+class LinkedIdeaGroup:
+    """The linked ideas of one status on the purpose page: the most supported `ideas` of
+    `total`."""
+
+    status: str
+    label: str
+    ideas: list[LinkedIdea]
+    total: int
+
+    @property
+    def more(self) -> int:
+        """How many more ideas of this status there are (on the purpose's idea list)."""
+        return self.total - len(self.ideas)
+
+
+@dataclass
 class PurposeIdeas:
-    by_status: list[tuple[str, list[LinkedIdea]]]
+    purpose_slug: str
+    by_status: list[LinkedIdeaGroup]
     implemented_per_goal: dict[int, int]
-    truncated: bool
 
 
-def purpose_ideas(*, user: User, purpose: Purpose, goals: list[Goal]) -> PurposeIdeas:
-    """Ideas linked to the purpose's goals that `user` may read, grouped by status, most
-    supported first, and the number of implemented ideas per goal (counting only ideas
-    `user` may read).
+def _linked_sql(user: User, *, status: str | None) -> tuple[str, list]:
+    """SQL (and its parameters, the purpose's id first) for the links of the readable
+    ideas to the purpose's goals: (thread_id, goal_id, goal_position, status,
+    vote_count) rows, of ideas of `status` (when given; never duplicates).
 
-    `goals` are the purpose's goals; each gets `implemented_idea_count`, and the entries
-    refer to them. At most `PURPOSE_IDEAS_LIMIT` links are read (`truncated`).
-
-    One query whatever the number of ideas and goals (none when the purpose has no goals):
-    the readable links are selected by the ORM (the access rule included), then a common
-    table expression ranks the first `PURPOSE_IDEAS_LIMIT` of them and counts the
-    implemented ones per goal from the same joined rows. Two separate queries did that
-    join twice, and it is most of the page's database time.
-    """
-    if not goals:
-        return PurposeIdeas(by_status=[], implemented_per_goal={}, truncated=False)
+    The links are read through the idea rows alone (an idea thread always has one, and
+    its community moves with the thread): status, votes and community are there, so the
+    thread and its community are looked up only for the ideas shown, not for every link
+    (800 of them for a purpose at a million posts)."""
     readable_sql, readable_params = (
         community_permissions.communities_readable_by(user).values("pk").order_by().query
     ).sql_with_params()
-    link, idea, thread = GoalLink, Idea, Thread
-    # The links are read through the idea rows alone (an idea thread always has one, and
-    # its community moves with the thread): status, votes and community are there, so
-    # the thread and its community are looked up only for the ranked links shown, not
-    # for every link (800 of them for a purpose at a million posts, most of the page's
-    # database time).
-    linked_sql = (
+    link, idea = GoalLink, Idea
+    chosen = f" AND {column(idea, 'status', 'i')} = %s" if status else ""
+    sql = (
         f"SELECT {column(link, 'thread', 'gl')}, {column(link, 'goal', 'gl')}, "  # noqa: S608 - names from the models, values as parameters
         f"{column(Goal, 'position', 'g')}, {column(idea, 'status', 'i')}, "
         f"{column(idea, 'vote_count', 'i')} "
@@ -637,47 +704,78 @@ def purpose_ideas(*, user: User, purpose: Purpose, goals: list[Goal]) -> Purpose
         f"{column(link, 'goal', 'gl')} "
         f"INNER JOIN {table(idea, 'i')} ON {column(idea, 'thread', 'i')} = "
         f"{column(link, 'thread', 'gl')} "
-        f"WHERE {column(Goal, 'purpose', 'g')} = %s AND {column(idea, 'status', 'i')} <> %s "
-        f"AND {column(idea, 'community', 'i')} IN ({readable_sql})"
+        f"WHERE {column(Goal, 'purpose', 'g')} = %s AND {column(idea, 'status', 'i')} <> %s"
+        f"{chosen} AND {column(idea, 'community', 'i')} IN ({readable_sql})"
     )
-    # Rows: (0, link...) for the most supported links, in order, then (1, None, goal id,
-    # ..., implemented ideas) per goal. Column positions, not names, in ORDER BY: they
-    # are what a compound SELECT may be ordered by on every database.
+    return sql, [IdeaStatus.DUPLICATE.value, *([status] if status else []), *readable_params]
+
+
+def _shown(thread_alias: str) -> str:
+    """SQL joining an idea's thread (by the column `<thread_alias>.thread_id`) and its
+    community, for the columns the lists show."""
+    thread = Thread
+    return (
+        f"INNER JOIN {table(thread, 't')} ON {column(thread, 'pk', 't')} = "
+        f"{thread_alias}.thread_id "
+        f"INNER JOIN {table(Community, 'c')} ON {column(Community, 'pk', 'c')} = "
+        f"{column(thread, 'community', 't')}"
+    )
+
+
+def purpose_ideas(
+    *, user: User, purpose: Purpose, goals: list[Goal], per_status: int | None = None
+) -> PurposeIdeas:
+    """Ideas linked to the purpose's goals that `user` may read, grouped by status: the
+    `per_status` (`PURPOSE_IDEAS_PER_STATUS`) most supported of each and how many there
+    are in all, and the number of
+    implemented ideas per goal (counting only ideas `user` may read).
+
+    `goals` are the purpose's goals; each gets `implemented_idea_count`, and the entries
+    refer to them.
+
+    One query whatever the number of ideas and goals (none when the purpose has no goals):
+    the readable links are selected by the ORM's access rule, then a common table
+    expression ranks each status's ideas and counts the implemented ones per goal from
+    the same joined rows.
+    """
+    if not goals:
+        return PurposeIdeas(purpose.slug, by_status=[], implemented_per_goal={})
+    linked_sql, linked_params = _linked_sql(user, status=None)
+    # Rows: (0, link...) for the links of the ideas shown, by status and place, then (1,
+    # None, goal id, ..., implemented ideas) per goal. Column positions, not names, in
+    # ORDER BY: they are what a compound SELECT may be ordered by on every database.
     sql = (
         "WITH linked (thread_id, goal_id, goal_position, status, vote_count) AS "  # noqa: S608 - names from the models, values as parameters
         f"({linked_sql}), "
-        "ranked AS (SELECT * FROM linked "
-        "ORDER BY vote_count DESC, thread_id, goal_position, goal_id LIMIT %s) "
-        "SELECT * FROM (SELECT 0 AS part, ranked.thread_id, ranked.goal_id, "
-        f"ranked.goal_position, {column(thread, 'title', 't')}, "
+        "ideas AS (SELECT thread_id, status, vote_count, ROW_NUMBER() OVER "
+        "(PARTITION BY status ORDER BY vote_count DESC, thread_id DESC) AS place, "
+        "COUNT(*) OVER (PARTITION BY status) AS total FROM "
+        "(SELECT DISTINCT thread_id, status, vote_count FROM linked) AS distinct_ideas) "
+        "SELECT * FROM (SELECT 0 AS part, ideas.thread_id, linked.goal_id, "
+        f"linked.goal_position, {column(Thread, 'title', 't')}, "
         f"{column(Community, 'name', 'c')}, {column(Community, 'slug', 'c')}, "
-        f"ranked.status, ranked.vote_count FROM ranked "
-        f"INNER JOIN {table(thread, 't')} ON {column(thread, 'pk', 't')} = ranked.thread_id "
-        f"INNER JOIN {table(Community, 'c')} ON {column(Community, 'pk', 'c')} = "
-        f"{column(thread, 'community', 't')}) AS shown "
+        "ideas.status, ideas.vote_count, ideas.total, ideas.place FROM ideas "
+        "INNER JOIN linked ON linked.thread_id = ideas.thread_id "
+        f"{_shown('ideas')} WHERE ideas.place <= %s) AS shown "
         "UNION ALL SELECT 1, NULL, goal_id, NULL, NULL, NULL, NULL, NULL, "
-        "COUNT(DISTINCT thread_id) FROM linked WHERE status = %s GROUP BY goal_id "
-        "ORDER BY 1, 9 DESC, 2, 4, 3"
+        "COUNT(DISTINCT thread_id), NULL, NULL FROM linked WHERE status = %s GROUP BY goal_id "
+        "ORDER BY 1, 11, 4, 3"
     )
-    values = (
-        purpose.pk,
-        IdeaStatus.DUPLICATE.value,
-        *readable_params,
-        PURPOSE_IDEAS_LIMIT,
-        IdeaStatus.IMPLEMENTED.value,
-    )
+    per_status = per_status or PURPOSE_IDEAS_PER_STATUS
+    values = (purpose.pk, *linked_params, per_status, IdeaStatus.IMPLEMENTED.value)
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         rows = cursor.fetchall()
     goal_by_id = {goal.pk: goal for goal in goals}
     implemented: dict[int, int] = {}
     linked_ideas: dict[int, LinkedIdea] = {}
-    link_count = 0
-    for part, thread_id, goal_id, _position, title, name, slug, status, votes in rows:
+    totals: dict[str, int] = {}
+    for row in rows:
+        part, thread_id, goal_id, _position, title, name, slug, status, votes, total = row[:10]
         if part:
             implemented[goal_id] = votes
             continue
-        link_count += 1
+        totals[status] = total
         entry = linked_ideas.get(thread_id)
         if entry is None:
             entry = linked_ideas[thread_id] = LinkedIdea(
@@ -689,12 +787,65 @@ def purpose_ideas(*, user: User, purpose: Purpose, goals: list[Goal]) -> Purpose
     for entry in linked_ideas.values():
         grouped[entry.status].append(entry)
     by_status = [
-        (IdeaStatus(status).label, grouped[status]) for status in STATUS_ORDER if grouped[status]
+        LinkedIdeaGroup(status, IdeaStatus(status).label, grouped[status], totals[status])
+        for status in STATUS_ORDER
+        if grouped[status]
     ]
     for goal in goals:
         goal.implemented_idea_count = implemented.get(goal.pk, 0)
-    return PurposeIdeas(
-        by_status=by_status,
-        implemented_per_goal=implemented,
-        truncated=link_count >= PURPOSE_IDEAS_LIMIT,
+    return PurposeIdeas(purpose.slug, by_status=by_status, implemented_per_goal=implemented)
+
+
+def purpose_idea_page(
+    *,
+    user: User,
+    purpose: Purpose,
+    status: str,
+    after: str | None = None,
+    page_size: int | None = None,
+) -> Page:
+    """A page of the ideas of `status` linked to the purpose's goals that `user` may read,
+    most supported first (the purpose page's "and N more"), keyset-paginated on (votes,
+    thread id). Items are `LinkedIdea`s with the goals they serve. Two queries: the
+    purpose's goals, and the ideas."""
+    page_size = page_size or IDEAS_PAGE_SIZE
+    goals = {goal.pk: goal for goal in Goal.objects.filter(purpose=purpose)}
+    linked_sql, linked_params = _linked_sql(user, status=status)
+    keyset, keyset_params = "", []
+    if after:
+        raw_votes, _sep, raw_thread = after.partition("|")
+        votes = params.positive_int(raw_votes) if raw_votes != "0" else 0
+        thread_id = params.positive_int(raw_thread)
+        if votes is not None and thread_id is not None:
+            keyset = " WHERE vote_count < %s OR (vote_count = %s AND thread_id < %s)"
+            keyset_params = [votes, votes, thread_id]
+    sql = (
+        "WITH linked (thread_id, goal_id, goal_position, status, vote_count) AS "  # noqa: S608 - names from the models, values as parameters
+        f"({linked_sql}), "
+        "chosen AS (SELECT DISTINCT thread_id, vote_count FROM linked), "
+        f"page AS (SELECT * FROM chosen{keyset} "
+        "ORDER BY vote_count DESC, thread_id DESC LIMIT %s) "
+        f"SELECT page.thread_id, linked.goal_id, {column(Thread, 'title', 't')}, "
+        f"{column(Community, 'name', 'c')}, {column(Community, 'slug', 'c')}, "
+        "page.vote_count FROM page INNER JOIN linked ON linked.thread_id = page.thread_id "
+        f"{_shown('page')} "
+        "ORDER BY page.vote_count DESC, page.thread_id DESC, linked.goal_position, "
+        "linked.goal_id"
     )
+    values = (purpose.pk, *linked_params, *keyset_params, page_size + 1)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        rows = cursor.fetchall()
+    entries: dict[int, LinkedIdea] = {}
+    for thread_id, goal_id, title, name, slug, votes in rows:
+        entry = entries.get(thread_id)
+        if entry is None:
+            entry = entries[thread_id] = LinkedIdea(thread_id, title, name, slug, status, votes)
+        if goal_id in goals:
+            entry.goals.append(goals[goal_id])
+    items = list(entries.values())
+    next_cursor = None
+    if len(items) > page_size:
+        items = items[:page_size]
+        next_cursor = f"{items[-1].vote_count}|{items[-1].thread_id}"
+    return Page(items, next_cursor)

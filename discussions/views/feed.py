@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern
 
-from communities.selectors import community_directory, memberships_of
+from communities.selectors import memberships_of, suggested_communities
 from discussions.selectors import feed as selectors
 
 
@@ -15,7 +15,8 @@ def home(request: HttpRequest) -> HttpResponse:
     """
     if not request.user.is_authenticated:
         return render(request, "core/home_visitor.html")
-    feed = selectors.activity_feed(user=request.user, after=request.GET.get("after"))
+    scope = selectors.feed_scope(request.user)
+    feed = selectors.activity_feed(user=request.user, after=request.GET.get("after"), scope=scope)
     if request.htmx:
         return render(request, "discussions/feed/partial.html", {"feed": feed})
     return render(
@@ -23,11 +24,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "discussions/feed/index.html",
         {
             "feed": feed,
-            "closing_soon": selectors.closing_soon(user=request.user),
-            "memberships": memberships_of(user=request.user),
-            "suggestions": community_directory(
-                user=request.user, open_to_me=True, page_size=4
-            ).items,
+            "closing_soon": selectors.closing_soon(user=request.user, scope=scope),
+            "memberships": memberships_of(user=request.user, communities=scope.communities),
+            "suggestions": suggested_communities(user=request.user),
         },
     )
 

@@ -55,6 +55,26 @@ def test_url_and_static_globals():
     assert render(source) == "/invitations/a%20b/|/|/static/x.css"
 
 
+def test_addresses_ending_in_an_id_are_the_ones_django_reverses():
+    from django.urls import NoReverseMatch, reverse
+
+    cases = [
+        ("person_detail", (7,)),
+        ("person_detail", (987654321,)),
+        ("thread_detail", ("fleet-2030", 12)),
+        ("thread_detail", ("fleet-2030", 2030)),
+        ("post_edit", ("a1", 3, 45)),
+        ("goal_chart", ("co2-9", 9)),
+    ]
+    for viewname, args in cases:
+        assert render("{{ url(name, *args) }}", {"name": viewname, "args": args}) == reverse(
+            viewname, args=args
+        )
+    # A number where the address takes none is refused as Django refuses it.
+    with pytest.raises(NoReverseMatch):
+        render('{{ url("home", 3) }}')
+
+
 def test_csrf_field_request_and_request_context_come_with_a_request():
     request = RequestFactory().get("/")
     request.user = AnonymousUser()

@@ -93,6 +93,24 @@ def test_measurements_of_the_purposes_of_their_communities_are_merged_newest_fir
     assert page.items[0].measurement.goal.metric == "CO2"
 
 
+def test_measurements_of_a_draft_purpose_reach_only_its_owners(ana):
+    owner = UserFactory(member_type="employee")
+    draft = PurposeFactory(status="draft", owners=[owner])
+    published = PurposeFactory()
+    for purpose in (draft, published):
+        community = CommunityFactory(purpose=purpose)
+        for person in (ana, owner):
+            MembershipFactory(community=community, user=person)
+    hidden = record(GoalFactory(purpose=draft, metric="Draft metric"), "5")
+    shown = record(GoalFactory(purpose=published, metric="Public metric"), "6")
+
+    def measured(user):
+        return [item.pk for item in selectors.activity_feed(user=user).items if item.source == "m"]
+
+    assert measured(ana) == [shown.pk]
+    assert sorted(measured(owner)) == sorted([shown.pk, hidden.pk])
+
+
 def test_pagination_covers_every_item_exactly_once_even_at_equal_times(ana):
     purpose = PurposeFactory()
     community = CommunityFactory(purpose=purpose)
@@ -137,7 +155,7 @@ def test_an_unreadable_cursor_starts_from_the_first_page(ana):
 
 
 @pytest.mark.parametrize("size", [5, 30])
-def test_each_page_costs_two_queries_whatever_the_size(ana, size):
+def test_each_page_costs_three_queries_whatever_the_size(ana, size):
     purpose = PurposeFactory()
     community = CommunityFactory(purpose=purpose)
     MembershipFactory(community=community, user=ana)
@@ -151,13 +169,15 @@ def test_each_page_costs_two_queries_whatever_the_size(ana, size):
     request.user = ana
 
     with CaptureQueriesContext(connection) as queries:
-        second = selectors.activity_feed(user=ana, after=page.next_cursor, page_size=5)
+        scope = selectors.feed_scope(ana)
+        second = selectors.activity_feed(user=ana, after=page.next_cursor, page_size=5, scope=scope)
         html = render_to_string("discussions/feed/partial.html", {"feed": second}, request=request)
 
     assert len(second.items) == 5
     assert html.count('class="feed-item') == 5
-    # The two sources; rendering the items (links, names, goals) reads nothing more.
-    assert len(queries) == 2
+    # Their communities, then the two sources; rendering the items (links, names, goals)
+    # reads nothing more.
+    assert len(queries) == 3
 
 
 def test_closing_soon_lists_open_decisions_of_their_communities_within_48_hours(ana):
@@ -341,9 +361,10 @@ def test_a_page_costs_two_queries_for_one_community_or_many_on_any_page(
     for _page in range(8):
         deep = selectors.activity_feed(user=ana, after=deep, page_size=5).next_cursor
 
+    scope = selectors.feed_scope(ana)
     for after in (None, deep):
         with django_assert_num_queries(2) as captured:
-            page = selectors.activity_feed(user=ana, after=after, page_size=5)
+            page = selectors.activity_feed(user=ana, after=after, page_size=5, scope=scope)
         assert len(page.items) == 5
         activity_sql = next(q["sql"] for q in captured if "discussions_activity" in q["sql"])
         if connection.vendor == "postgresql":

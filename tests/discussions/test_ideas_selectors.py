@@ -234,9 +234,7 @@ def test_purpose_page_lists_only_ideas_the_viewer_may_read():
     def overview(user):
         goals = [goal, other_goal]
         result = selectors.purpose_ideas(user=user, purpose=purpose, goals=goals)
-        listed = {
-            status: [entry.title for entry in entries] for status, entries in result.by_status
-        }
+        listed = {group.label: [entry.title for entry in group.ideas] for group in result.by_status}
         return listed, [g.implemented_idea_count for g in goals]
 
     outsider = UserFactory(member_type="employee")
@@ -257,8 +255,8 @@ def test_purpose_page_lists_only_ideas_the_viewer_may_read():
 def _goals_of(purpose, user, title):
     goals = list(purpose.goals.order_by("position", "id"))
     result = selectors.purpose_ideas(user=user, purpose=purpose, goals=goals)
-    for _status, entries in result.by_status:
-        for entry in entries:
+    for group in result.by_status:
+        for entry in group.ideas:
             if entry.title == title:
                 return entry.goals
     return []

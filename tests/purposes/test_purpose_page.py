@@ -356,22 +356,86 @@ def test_members_of_a_private_community_see_its_linked_ideas_too(client, scene):
     assert counts == ["3 implemented ideas", "1 implemented idea"]
 
 
-def test_a_long_list_shows_the_most_supported_links_and_says_so(client, scene, monkeypatch):
-    monkeypatch.setattr(idea_selectors, "PURPOSE_IDEAS_LIMIT", 2)
+def test_a_long_list_shows_the_most_supported_of_each_status_and_links_to_the_rest(
+    client, scene, monkeypatch
+):
+    monkeypatch.setattr(idea_selectors, "PURPOSE_IDEAS_PER_STATUS", 1)
+    purpose = scene["purpose"]
 
-    page = client.get(scene["purpose"].get_absolute_url()).text
+    page = client.get(purpose.get_absolute_url()).text
 
     assert linked_ideas(page) == [
-        (
-            "Implemented (2)",
-            [
-                f"Bike couriers · {DEPOT} · 5 votes · {CO2}",
-                f"Solar <script>alert(1)</script> roofs · {DEPOT} · 2 votes · {CO2}",
-            ],
-        )
+        ("Implemented (2)", [f"Bike couriers · {DEPOT} · 5 votes · {CO2}"]),
+        ("Planned (1)", [f'Night shifts & "quiet" hours · {DEPOT} · 1 vote · Waste']),
+        ("New (1)", [f"Electric vans · {DEPOT} · 0 votes · {CO2}"]),
     ]
     section = element(page, "section", **{"aria-labelledby": "purpose-ideas-heading"})
-    assert section.text.endswith("Showing the most supported linked ideas.")
+    more = [link for link in links(section.html) if link.text.startswith("and ")]
+    assert [(link.text, link.href) for link in more] == [
+        (
+            "and 1 more idea: Implemented",
+            reverse("purpose_idea_list", args=[purpose.slug]) + "?status=implemented",
+        )
+    ]
+
+    # The link leads to every implemented idea the visitor may read, most supported first.
+    rest = client.get(more[0].href)
+
+    assert rest.status_code == 200
+    assert element(rest.text, "h1").text == "Ideas linked to these goals: Implemented"
+    assert [
+        row.text for row in elements(element(rest.text, "ul", "purpose-ideas-group").html, "li")
+    ] == [
+        f"Bike couriers · {DEPOT} · 5 votes · {CO2}",
+        f"Solar <script>alert(1)</script> roofs · {DEPOT} · 2 votes · {CO2}, Waste",
+    ]
+    assert "<script>alert" not in rest.text
+
+
+def purpose_idea_rows(html: str) -> list[str]:
+    return [row.text for row in elements(element(html, "ul", "purpose-ideas-group").html, "li")]
+
+
+def test_the_purposes_idea_list_shows_what_the_viewer_may_read_a_page_at_a_time(
+    client, scene, monkeypatch, django_assert_max_num_queries
+):
+    from tests.query_budgets import MEMBER_BUDGET, VISITOR_BUDGET
+
+    url = reverse("purpose_idea_list", args=[scene["purpose"].slug])
+    with django_assert_max_num_queries(VISITOR_BUDGET) as queries:
+        visitor = client.get(url, {"status": "implemented"})
+    assert not [q for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))]
+    assert purpose_idea_rows(visitor.text) == [
+        f"Bike couriers · {DEPOT} · 5 votes · {CO2}",
+        f"Solar <script>alert(1)</script> roofs · {DEPOT} · 2 votes · {CO2}, Waste",
+    ]
+    assert element(visitor.text, "p", "eyebrow").text == scene["purpose"].title
+
+    client.force_login(member_of(scene["private"]))
+    monkeypatch.setattr(idea_selectors, "IDEAS_PAGE_SIZE", 2)
+    with django_assert_max_num_queries(MEMBER_BUDGET):
+        first = client.get(url, {"status": "implemented"})
+    assert purpose_idea_rows(first.text) == [
+        f"Secret depot · {scene['private'].name} · 9 votes · {CO2}",
+        f"Bike couriers · {DEPOT} · 5 votes · {CO2}",
+    ]
+    (next_page,) = [link for link in links(first.text) if link.rel == "next"]
+    second = client.get(url + next_page.href)
+    assert purpose_idea_rows(second.text) == [
+        f"Solar <script>alert(1)</script> roofs · {DEPOT} · 2 votes · {CO2}, Waste"
+    ]
+    assert not [link for link in links(second.text) if link.rel == "next"]
+
+
+def test_the_purposes_idea_list_needs_a_status_it_lists(client, scene):
+    url = reverse("purpose_idea_list", args=[scene["purpose"].slug])
+
+    for status in ("", "duplicate", "nonsense"):
+        assert client.get(url, {"status": status}).status_code == 404
+    empty = client.get(url, {"status": "declined"})
+    assert element(empty.text, "p", "empty-state").text == (
+        "No ideas you can see with this status are linked to these goals."
+    )
 
 
 def test_no_linked_ideas(client, scene):
