@@ -1,0 +1,79 @@
+"""Cursor pagination over the selectors' own keyset pages.
+
+Every list answers `{"next": <URL of the next page or null>, "results": [...]}`. The
+cursor is opaque (the selector's keyset position, base64url-encoded) and every page costs
+what the first costs. `page_size` is between 1 and MAX_PAGE_SIZE.
+"""
+
+import base64
+import binascii
+from functools import cache
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+MAX_PAGE_SIZE = 100
+
+
+def encode_cursor(position: str | int) -> str:
+    return base64.urlsafe_b64encode(str(position).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        position = raw.decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise serializers.ValidationError(_("This cursor is not one this API gave.")) from error
+    if not position or "\x00" in position:
+        raise serializers.ValidationError(_("This cursor is not one this API gave."))
+    return position
+
+
+class CursorField(serializers.CharField):
+    def to_internal_value(self, data) -> str:
+        return decode_cursor(super().to_internal_value(data))
+
+
+class PageQuery(serializers.Serializer):
+    """The query parameters every list takes."""
+
+    cursor = CursorField(
+        required=False, max_length=500, help_text="The `next` cursor of the previous page."
+    )
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE_SIZE, help_text="Rows per page."
+    )
+
+
+def parse_query(request: Request, serializer_class: type[serializers.Serializer]) -> dict:
+    """The list's query parameters, validated: 400 with the field errors otherwise."""
+    query = serializer_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data
+
+
+def page_response(request: Request, results: list, next_position: str | int | None) -> Response:
+    next_url = None
+    if next_position is not None:
+        next_url = replace_query_param(
+            request.build_absolute_uri(), "cursor", encode_cursor(next_position)
+        )
+    return Response({"next": next_url, "results": results})
+
+
+@cache
+def paginated(serializer_class: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The schema of a page of `serializer_class` rows."""
+    name = serializer_class.__name__.removesuffix("Serializer")
+    return type(
+        f"Paginated{name}List",
+        (serializers.Serializer,),
+        {
+            "next": serializers.URLField(allow_null=True, help_text="The next page, or null."),
+            "results": serializer_class(many=True),
+        },
+    )
