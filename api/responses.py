@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from api import selectors, services
 from api.problems import problem_response
+from core.params import positive_int
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 KEY_MAX_LENGTH = 255
@@ -59,6 +60,13 @@ def _idempotency_key(request: Request) -> str | None:
     return key
 
 
+def _payload(request: Request):
+    """The request's parsed body, or {} for a POST without one (a vote sends none)."""
+    if not positive_int(request.META.get("CONTENT_LENGTH") or ""):
+        return {}
+    return request.data
+
+
 def _replay(result) -> Response:
     headers = {"Idempotent-Replayed": "true"}
     if result.location:
@@ -77,7 +85,7 @@ def idempotent(request: Request, create: Callable[[], Response]) -> Response:
         return create()
     user = request.user
     fingerprint = hashlib.sha256(
-        f"{request.method} {request.path}\n{_canonical(request.data)}".encode()
+        f"{request.method} {request.path}\n{_canonical(_payload(request))}".encode()
     ).hexdigest()
     services.forget_expired_result(user=user, key=key)
     earlier = selectors.idempotent_result(user=user, key=key)
