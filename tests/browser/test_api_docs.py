@@ -1,8 +1,18 @@
-"""The API documentation renders in the browser from the site's own files, under the
-site's nonce Content-Security-Policy, with no violation and no console error."""
+"""The API in the browser: its documentation renders from the site's own files under the
+site's nonce Content-Security-Policy (no violation, no console error), and a token made on
+the settings page drives the API."""
+
+import json
+import urllib.request
 
 import pytest
 from playwright.sync_api import expect
+
+from discussions.models import Idea
+from tests.accounts.factories import DEFAULT_PASSWORD
+from tests.browser.support import sign_in
+from tests.communities.factories import CommunityFactory
+from tests.discussions.factories import member_of
 
 pytestmark = pytest.mark.browser
 
@@ -30,3 +40,38 @@ def test_the_api_docs_render_under_the_csp(visitor):
     # markup fails (its colour contrast, a button inside a button): a third-party page.
     visitor.assert_clean_console()
     visitor.checked.add(page.url)
+
+
+def test_a_token_made_in_the_browser_posts_an_idea(visitor, live_server):
+    community = CommunityFactory(visibility="public")
+    person = member_of(community, display_name="Ana Lima")
+    page = visitor.page
+    sign_in(visitor, person.email, DEFAULT_PASSWORD)
+
+    visitor.goto("/settings/tokens/")
+    expect(page.get_by_text("You have no tokens yet.")).to_be_visible()
+    page.get_by_label("Name").fill("Backlog sync")
+    page.get_by_label("Read and write: also post, reply and vote as you").check()
+    page.get_by_role("button", name="Create token").click()
+    expect(page.get_by_role("status")).to_contain_text("Token “Backlog sync” created.")
+    visitor.check()
+    secret = page.get_by_label("Token", exact=True).input_value()
+    assert secret.startswith("cmns_pat_")
+
+    request = urllib.request.Request(
+        f"{live_server.url}/api/v1/communities/{community.slug}/ideas/",
+        data=json.dumps({"title": "Cargo bikes", "description": "From the hubs."}).encode(),
+        headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - loopback
+        assert answer.status == 201
+        assert json.load(answer)["author"]["name"] == "Ana Lima"
+    assert Idea.objects.get().thread.title == "Cargo bikes"
+
+    visitor.goto("/settings/tokens/")
+    expect(page.get_by_role("cell", name="Backlog sync", exact=True)).to_be_visible()
+    expect(page.get_by_label("Token", exact=True)).to_have_count(0)
+    page.get_by_role("button", name="Revoke Backlog sync").click()
+    expect(page.get_by_role("status")).to_contain_text("revoked: it no longer works")
+    visitor.check()
