@@ -38,7 +38,7 @@ def detail_response(request: Request, data: dict) -> Response:
     If-None-Match already names it. The representation depends on the reader (their
     votes, their rights), so caches keep it per reader only."""
     etag = '"' + hashlib.sha256(_canonical(data).encode()).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Authorization, Cookie"}
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if _etag_matches(request.headers.get("If-None-Match", ""), etag):
         return Response(status=304, headers=headers)
     return Response(data, headers=headers)

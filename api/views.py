@@ -7,6 +7,7 @@ A view parses the request with a serializer, fetches through a selector (which a
 """
 
 from django.http import Http404
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
@@ -49,6 +50,15 @@ ETAG_PARAMETER = OpenApiParameter(
 NOT_MODIFIED = {304: OpenApiResponse(description="Not modified: your copy is current.")}
 
 
+class ApiView(APIView):
+    """What every endpoint shares: its answer depends on who asks, by session or token."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ["Authorization", "Cookie"])
+        return response
+
+
 def _limit(request: Request, action: str) -> None:
     """The same rate limits as the pages' forms (`core.ratelimit`): 429 past them."""
     retry_after = ratelimit.consume(request, action)
@@ -63,7 +73,7 @@ def _context(request: Request, **more) -> dict:
 # -- the person ------------------------------------------------------------------------------
 
 
-class MeView(APIView):
+class MeView(ApiView):
     permission_classes = [SignedIn]
 
     @extend_schema(
@@ -83,7 +93,7 @@ class MeView(APIView):
 # -- communities -----------------------------------------------------------------------------
 
 
-class CommunityListView(APIView):
+class CommunityListView(ApiView):
     @extend_schema(
         operation_id="communities_list",
         summary="Communities listed for the reader",
@@ -105,7 +115,7 @@ class CommunityListView(APIView):
         return page_response(request, rows.data, page.next_cursor)
 
 
-class CommunityDetailView(APIView):
+class CommunityDetailView(ApiView):
     @extend_schema(
         operation_id="communities_retrieve",
         summary="A community the reader may see",
@@ -131,7 +141,7 @@ class CommunityDetailView(APIView):
 # -- threads ---------------------------------------------------------------------------------
 
 
-class ThreadListView(APIView):
+class ThreadListView(ApiView):
     @extend_schema(
         operation_id="threads_list",
         summary="The community's threads, pinned first, then by latest activity",
@@ -225,7 +235,7 @@ def _thread_data(request: Request, thread) -> dict:
     return api_serializers.ThreadSerializer(thread, context=_context(request)).data
 
 
-class ThreadDetailView(APIView):
+class ThreadDetailView(ApiView):
     @extend_schema(
         operation_id="threads_retrieve",
         summary="A thread",
@@ -246,7 +256,7 @@ class ThreadDetailView(APIView):
 # -- posts -----------------------------------------------------------------------------------
 
 
-class PostListView(APIView):
+class PostListView(ApiView):
     def _thread(self, request: Request, slug: str, thread_id: int):
         community = community_selectors.get_community_for(
             user=request.user, slug=slug, with_purpose=False
@@ -335,7 +345,7 @@ def _idea(request: Request, slug: str, thread_id: int):
     return idea
 
 
-class IdeaListView(APIView):
+class IdeaListView(ApiView):
     @extend_schema(
         operation_id="ideas_list",
         summary="The community's ideas",
@@ -400,7 +410,7 @@ class IdeaListView(APIView):
         return idempotent(request, create)
 
 
-class IdeaDetailView(APIView):
+class IdeaDetailView(ApiView):
     @extend_schema(
         operation_id="ideas_retrieve",
         summary="An idea",
@@ -414,7 +424,7 @@ class IdeaDetailView(APIView):
         return detail_response(request, data)
 
 
-class IdeaVoteView(APIView):
+class IdeaVoteView(ApiView):
     def _answer(self, request: Request, slug: str, thread_id: int, status: int) -> Response:
         data = api_serializers.IdeaSerializer(
             _idea(request, slug, thread_id), context=_context(request)
@@ -452,7 +462,7 @@ class IdeaVoteView(APIView):
         return self._answer(request, slug, thread_id, 200)
 
 
-class NotFoundView(APIView):
+class NotFoundView(ApiView):
     """Any other address under /api/: a problem, not the site's HTML page."""
 
     @extend_schema(exclude=True)

@@ -19,6 +19,7 @@ def test_an_unchanged_idea_answers_304_and_a_vote_changes_its_etag():
     etag = first["ETag"]
     assert etag.startswith('"') and len(etag) == 34
     assert first["Cache-Control"] == "private, no-cache"
+    assert {"Authorization", "Cookie"} <= {v.strip() for v in first["Vary"].split(",")}
     unchanged = reader.get(url, HTTP_IF_NONE_MATCH=etag)
     assert unchanged.status_code == 304
     assert unchanged.content == b""
