@@ -9,7 +9,7 @@ import base64
 import binascii
 from functools import cache
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,27 +22,34 @@ def encode_cursor(position: str | int) -> str:
     return base64.urlsafe_b64encode(str(position).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> str:
+def decode_cursor(cursor: str) -> str | None:
+    """The keyset position in `cursor`, or None when it is not one this API gave: the list
+    then starts from its first page, as the pages do with an unreadable cursor."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         position = raw.decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
-        raise serializers.ValidationError(_("This cursor is not one this API gave.")) from error
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
     if not position or "\x00" in position:
-        raise serializers.ValidationError(_("This cursor is not one this API gave."))
+        return None
     return position
 
 
 class CursorField(serializers.CharField):
-    def to_internal_value(self, data) -> str:
-        return decode_cursor(super().to_internal_value(data))
+    """Checked as text (length, no NUL), then decoded."""
+
+    def run_validation(self, data=serializers.empty) -> str | None:
+        text = super().run_validation(data)
+        return decode_cursor(text) if text else None
 
 
 class PageQuery(serializers.Serializer):
     """The query parameters every list takes."""
 
     cursor = CursorField(
-        required=False, max_length=500, help_text="The `next` cursor of the previous page."
+        required=False,
+        max_length=500,
+        help_text="From the previous page's `next`; an unreadable one starts at the first page.",
     )
     page_size = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_PAGE_SIZE, help_text="Rows per page."
@@ -50,7 +57,13 @@ class PageQuery(serializers.Serializer):
 
 
 def parse_query(request: Request, serializer_class: type[serializers.Serializer]) -> dict:
-    """The list's query parameters, validated: 400 with the field errors otherwise."""
+    """The list's query parameters, validated: 400 with the field errors otherwise. A
+    parameter sent empty is refused rather than taken as absent, as the schema says."""
+    empty = [name for name in serializer_class().fields if request.query_params.get(name) == ""]
+    if empty:
+        raise serializers.ValidationError(
+            {name: [_("Leave this parameter out rather than sending it empty.")] for name in empty}
+        )
     query = serializer_class(data=request.query_params)
     query.is_valid(raise_exception=True)
     return query.validated_data

@@ -22,6 +22,14 @@ WRITE_PROBLEMS = {
 
 
 class CommonsAutoSchema(AutoSchema):
+    def get_auth(self):
+        """Reading needs no sign-in (visitors read public communities): GETs also list the
+        empty requirement. Writing needs a token or the session."""
+        auth = super().get_auth()
+        if self.method in ("GET", "HEAD") and {} not in auth:
+            auth.append({})
+        return auth
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":

@@ -324,11 +324,8 @@ class PostListView(ApiView):
         return idempotent(request, create)
 
 
-def _post_cursor(position: str) -> int:
-    after = positive_int(position)
-    if after is None:
-        raise exceptions.ValidationError({"cursor": [_("This cursor is not one this API gave.")]})
-    return after
+def _post_cursor(position: str) -> int | None:
+    return positive_int(position)
 
 
 # -- ideas -----------------------------------------------------------------------------------
