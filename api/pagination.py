@@ -58,12 +58,20 @@ class PageQuery(serializers.Serializer):
 
 def parse_query(request: Request, serializer_class: type[serializers.Serializer]) -> dict:
     """The list's query parameters, validated: 400 with the field errors otherwise. A
-    parameter sent empty is refused rather than taken as absent, as the schema says."""
-    empty = [name for name in serializer_class().fields if request.query_params.get(name) == ""]
-    if empty:
-        raise serializers.ValidationError(
-            {name: [_("Leave this parameter out rather than sending it empty.")] for name in empty}
-        )
+    parameter sent empty is refused rather than taken as absent, and so is one the list
+    does not take (a misspelt filter would otherwise quietly filter nothing)."""
+    names = list(serializer_class().fields)
+    errors = {}
+    for name in request.query_params:
+        if name not in names:
+            errors[name] = [
+                _("This list takes no such parameter; it takes %(names)s.")
+                % {"names": ", ".join(names)}
+            ]
+        elif request.query_params.get(name) == "":
+            errors[name] = [_("Leave this parameter out rather than sending it empty.")]
+    if errors:
+        raise serializers.ValidationError(errors)
     query = serializer_class(data=request.query_params)
     query.is_valid(raise_exception=True)
     return query.validated_data

@@ -20,6 +20,30 @@ TITLE_LIMIT = 1000
 TAG_LIMIT = 200
 
 
+class TextField(serializers.CharField):
+    """A JSON string, and only a string: a number or a list is refused, not turned into text
+    (the schema says string)."""
+
+    def to_internal_value(self, data) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class IdField(serializers.IntegerField):
+    """A JSON integer, and only an integer: "12", 12.5 and true are refused."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_BIGINT)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def _url(name: str, request, **kwargs) -> str:
     return reverse(name, kwargs=kwargs, request=request)
 
@@ -186,15 +210,13 @@ class ThreadCreateSerializer(serializers.Serializer):
         default=ThreadKind.DISCUSSION,
         help_text="Ideas are posted to the community's ideas.",
     )
-    title = serializers.CharField(max_length=TITLE_LIMIT, allow_blank=True)
-    body = serializers.CharField(
+    title = TextField(max_length=TITLE_LIMIT, allow_blank=True)
+    body = TextField(
         max_length=settings.POST_MAX_LENGTH * 2, allow_blank=True, help_text="Markdown."
     )
-    category = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=MAX_BIGINT
-    )
+    category = IdField(required=False, allow_null=True, help_text="A category's id.")
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=TAG_LIMIT),
+        child=TextField(max_length=TAG_LIMIT),
         required=False,
         default=list,
         max_length=MAX_TAGS * 5,
@@ -228,14 +250,12 @@ class PostSerializer(serializers.Serializer):
 
 
 class ReplyCreateSerializer(serializers.Serializer):
-    body = serializers.CharField(
+    body = TextField(
         max_length=settings.POST_MAX_LENGTH * 2, allow_blank=True, help_text="Markdown."
     )
-    quoted_post = serializers.IntegerField(
+    quoted_post = IdField(
         required=False,
         allow_null=True,
-        min_value=1,
-        max_value=MAX_BIGINT,
         help_text="A post of the same thread.",
     )
 
@@ -298,19 +318,17 @@ class IdeaQuery(PageQuery):
 
 
 class IdeaCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=TITLE_LIMIT, allow_blank=True)
-    description = serializers.CharField(
+    title = TextField(max_length=TITLE_LIMIT, allow_blank=True)
+    description = TextField(
         max_length=settings.POST_MAX_LENGTH * 2, allow_blank=True, help_text="Markdown."
     )
-    challenge = serializers.IntegerField(
+    challenge = IdField(
         required=False,
         allow_null=True,
-        min_value=1,
-        max_value=MAX_BIGINT,
         help_text="An open challenge's id.",
     )
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=TAG_LIMIT),
+        child=TextField(max_length=TAG_LIMIT),
         required=False,
         default=list,
         max_length=MAX_TAGS * 5,

@@ -160,3 +160,16 @@ def test_a_method_that_does_not_exist_answers_405():
     answer = api_client(spot.member).put(threads_url(spot.community), {}, "application/json")
     assert answer.status_code == 405
     assert answer.json()["code"] == "method_not_allowed"
+
+
+def test_a_misspelt_or_empty_parameter_is_refused_not_ignored():
+    spot = place("public")
+    answer = Client().get(ideas_url(spot.community), {"statu": "new", "tag": ""})
+    assert answer.status_code == 400
+    assert answer.json()["errors"] == {
+        "statu": [
+            "This list takes no such parameter; it takes cursor, page_size, sort, status, "
+            "challenge, tag."
+        ],
+        "tag": ["Leave this parameter out rather than sending it empty."],
+    }
