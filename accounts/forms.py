@@ -61,3 +61,23 @@ class ProfileForm(forms.Form):
                 }
             )
         return avatar
+
+
+class AccessTokenForm(forms.Form):
+    """A new personal access token for the REST API (made by `api.services.create_token`)."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=80,
+        help_text=_("What will use it, for example “BI export” or “Backlog sync”."),
+        validators=[validate_single_line],
+    )
+    scope = forms.ChoiceField(
+        label=_("What it may do"),
+        choices=[
+            ("read", _("Read only: see what you can see")),
+            ("read_write", _("Read and write: also post, reply and vote as you")),
+        ],
+        initial="read",
+        widget=forms.RadioSelect,
+    )

@@ -6,10 +6,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
-from accounts.forms import ProfileForm
+from accounts.forms import AccessTokenForm, ProfileForm
 from accounts.permissions import is_administrator
+from api import selectors as api_selectors
+from api import services as api_services
 from core.forms import add_service_errors
 from core.ratelimit import rate_limit
 from discussions.permissions import people_visible_to
@@ -58,6 +61,55 @@ def settings_profile(request: HttpRequest) -> HttpResponse:
             }
         )
     return render(request, "accounts/settings_profile.html", {"form": form})
+
+
+@login_required
+@rate_limit("writes", methods=("POST",))
+def settings_tokens(request: HttpRequest) -> HttpResponse:
+    """The person's personal access tokens: make one (its secret is shown in this answer
+    only, never stored or shown again), list them, revoke them."""
+    user = request.user
+    new_token = None
+    form = AccessTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new_token = api_services.create_token(
+                user=user, name=form.cleaned_data["name"], scope=form.cleaned_data["scope"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Token “%(name)s” created. Copy it now: it will not be shown again.")
+                % {"name": new_token.token.name},
+            )
+            form = AccessTokenForm()
+    return render(
+        request,
+        "accounts/settings_tokens.html",
+        {
+            "form": form,
+            "new_token": new_token,
+            "tokens": api_selectors.tokens_of(user=user),
+        },
+    )
+
+
+@login_required
+@require_POST
+@rate_limit("writes")
+def settings_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    try:
+        token = api_services.revoke_token(user=request.user, token_id=token_id)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Token “%(name)s” revoked: it no longer works.") % {"name": token.name},
+        )
+    return redirect("settings_tokens")
 
 
 def admin_login(request: HttpRequest) -> HttpResponse:

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include(discussion_site_urlpatterns)),
     path("invitations/", include(invitation_urlpatterns)),
     path("", include("notifications.urls")),
+    path("api/", include("api.urls")),
     # Before the admin's own: a staff session only ever starts at allauth's sign-in.
     path("admin/login/", account_views.admin_login, name="admin_login"),
     path("admin/logout/", account_views.admin_logout, name="admin_logout"),

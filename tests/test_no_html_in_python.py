@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["accounts", "communities", "core", "config", "discussions", "purposes", "benchyard"]
+APPS = ["accounts", "api", "communities", "core", "config", "discussions", "purposes", "benchyard"]
 
 ALLOWED_MODULES = {
     "core/markdown.py": "renders Markdown; nh3 sanitises the result",

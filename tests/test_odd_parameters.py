@@ -97,6 +97,7 @@ PAGES: dict[str, tuple[Callable[[dict], dict], tuple[str, ...]]] = {
     "person_detail": (lambda d: {"pk": d["member"].pk}, ()),
     "settings": (lambda d: {}, ()),
     "settings_profile": (lambda d: {}, ()),
+    "settings_tokens": (lambda d: {}, ()),
     "admin_login": (lambda d: {}, ("next",)),
     "admin_logout": (lambda d: {}, ()),
     "purpose_list": (lambda d: {}, ("status", "after")),
@@ -169,6 +170,7 @@ OWNER_PAGES = {"community_create", "idea_merge", "thread_detail"}
 HTMX_PAGES = {"home", "idea_list", "search"}
 # Actions: a GET is refused (405) whatever its parameters.
 POST_ONLY = {
+    "settings_token_revoke": lambda d: {"token_id": 1},
     "community_join": lambda d: {"slug": d["community"].slug},
     "community_request": lambda d: {"slug": d["community"].slug},
     "community_withdraw": lambda d: {"slug": d["community"].slug},

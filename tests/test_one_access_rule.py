@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 APPS = [
     "accounts",
+    "api",
     "communities",
     "discussions",
     "purposes",

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "allauth",
     "allauth.account",
@@ -69,6 +71,7 @@ INSTALLED_APPS = [
     "communities",
     "discussions",
     "notifications",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -404,11 +407,44 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+# The REST API (`api/`): personal access tokens or the session (with its CSRF check), JSON
+# only, errors as RFC 9457 problem details, requests counted per token, person and address
+# (RATE_LIMITS["api_*"]).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.scopes.SignedInToWrite"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.CommonsAutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.handle_exception",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": f"{SITE_NAME} API",
+    "DESCRIPTION": (
+        "The same communities, threads and ideas as the pages, with the same access rule. "
+        "Sign in with a personal access token (`Authorization: Bearer <token>`, made in "
+        "Settings → API tokens) or the browser's session. Errors are RFC 9457 problem "
+        "details (`application/problem+json`); lists are cursor-paginated (`next`)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # One name per set of choices, where fields of the same name hold different sets.
+    "ENUM_NAME_OVERRIDES": {
+        "MemberTypeEnum": "accounts.models.MemberType",
+        "ThreadKindEnum": "discussions.models.ThreadKind",
+        "ReactionKindEnum": "discussions.models.ReactionKind",
+        "NewThreadKindEnum": ["discussion", "question"],
+    },
 }
 
 # Hosts that pictures in user Markdown may load from (besides this site's own paths), over
@@ -475,4 +511,9 @@ RATE_LIMITS = {
     "search": env("RATE_LIMIT_SEARCH", "30/m/user,300/m/ip"),
     # One-click unsubscribe POSTs come from mail servers, without a session.
     "unsubscribe": env("RATE_LIMIT_UNSUBSCRIBE", "600/m/ip"),
+    # Every API request, per personal access token, per person signed in with the
+    # session, and per visitor's address (api.throttling).
+    "api_token": env("RATE_LIMIT_API_TOKEN", "600/m"),
+    "api_session": env("RATE_LIMIT_API_SESSION", "600/m"),
+    "api_anonymous": env("RATE_LIMIT_API_ANONYMOUS", "120/m"),
 }

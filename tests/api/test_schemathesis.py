@@ -1,0 +1,64 @@
+"""Schemathesis against the live schema: every documented operation, with data generated
+from the schema (valid and invalid), signed in with a token that may write. No answer may
+be a server error, and every answer must conform to the schema (status, content type,
+headers, body).
+
+Path parameters are pointed at a real community, thread and idea, so the operations act
+on rows that exist instead of only answering 404.
+"""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+from discussions.services import ideas as idea_services
+from tests.api.support import place, thread_in, token_for
+
+schema = schemathesis.pytest.from_fixture("live_api_schema")
+
+
+@pytest.fixture
+def live_api_schema(live_server, settings):
+    # Hundreds of generated requests test the shapes, not the rate limits.
+    settings.RATE_LIMITS = dict.fromkeys(settings.RATE_LIMITS, "")
+    settings.POSTS_PER_MINUTE = 100_000
+    return schemathesis.openapi.from_url(f"{live_server.url}/api/schema/?format=json")
+
+
+@pytest.fixture
+def world(transactional_db):
+    spot = place("public", categories=("Logistics",))
+    thread = thread_in(spot.community, title="Depot routes")
+    idea = idea_services.submit_idea(
+        author=spot.owner, community=spot.community, title="Cargo bikes", description="Yes."
+    )
+    return {
+        "slug": spot.community.slug,
+        "thread": thread.pk,
+        "idea": idea.thread_id,
+        "token": token_for(spot.member, "read_write"),
+    }
+
+
+@schema.parametrize()
+@hypothesis_settings(
+    max_examples=25,
+    # The same examples on every run: CI passes or fails on the code, not on the draw.
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_every_operation_conforms_and_never_fails(case, world):
+    parameters = case.path_parameters or {}
+    if "slug" in parameters:
+        parameters["slug"] = world["slug"]
+    if "thread_id" in parameters:
+        parameters["thread_id"] = world["idea"] if "/ideas/" in case.path else world["thread"]
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {world['token']}"},
+        # "Schema-valid data is accepted" cannot hold for rules the services keep: a blank
+        # title, a category of another community, a second vote are shaped right and
+        # refused with 400 and the reason (tested in test_errors and test_access).
+        excluded_checks=[schemathesis.checks.positive_data_acceptance],
+    )
