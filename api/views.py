@@ -225,7 +225,7 @@ def _valid(serializer_class, request: Request) -> dict:
 def _thread_data(request: Request, thread) -> dict:
     user = request.user
     refusal = discussion_permissions.reply_refusal(user, thread)
-    thread.api_tags = [tag.name for tag in thread_selectors.thread_tags(thread)]
+    thread.api_tags = thread.tag_names
     thread.api_viewer = {
         "following": bool(thread.viewer_following),
         "muted": bool(thread.viewer_muted),
@@ -337,7 +337,7 @@ def _idea(request: Request, slug: str, thread_id: int):
     idea.shown_challenge = (
         idea.challenge if idea_selectors.shows_challenges(request.user, community) else None
     )
-    idea.tag_names = [tag.name for tag in thread_selectors.thread_tags(idea.thread)]
+    idea.tag_names = thread_selectors.thread_tag_names(idea.thread)
     idea_selectors.mark_viewer_votes(request.user, [idea])
     return idea
 

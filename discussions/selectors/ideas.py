@@ -185,13 +185,14 @@ def mark_viewer_votes(user: User, ideas: list[Idea]) -> None:
         _set_vote_state(user, idea, idea.pk in voted)
 
 
-# What a row of the idea list shows and its vote widget checks: the rest of the idea, its
-# thread (body, flags) and its author's account stay in the database.
+# What a row of the idea list (page and API) shows and its vote widget checks: the rest of
+# the idea, its thread (body, flags) and its author's account stay in the database.
 _ROW_FIELDS = (
     "thread",
     "community",
     "challenge",
     "status",
+    "status_changed_at",
     "vote_count",
     "trending_score",
     "created_at",

@@ -339,6 +339,12 @@ def get_post(*, thread: Thread, post_id: int) -> Post:
     return post
 
 
+def thread_tag_names(thread: Thread) -> list[str]:
+    """The names of a thread's tags in order, for a thread not read by `get_thread` (which
+    brings them in its own query)."""
+    return list(thread.tags.order_by("name").values_list("name", flat=True))
+
+
 def quote_excerpt(post: Post | None) -> str:
     """The start of a post as plain text (from its stored, sanitised HTML)."""
     if post is None:
