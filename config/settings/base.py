@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "discussions",
     "notifications",
     "api",
+    "moderation",
 ]
 
 MIDDLEWARE = [
