@@ -90,3 +90,56 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.target_label}"
+
+
+class TrustLevel(models.IntegerChoices):
+    """Earned by taking part; limits for new accounts rise with it. A person with no
+    `PersonTrust` row is NEW."""
+
+    NEW = 0, _("New")
+    MEMBER = 1, _("Member")
+    REGULAR = 2, _("Regular")
+    LEADER = 3, _("Leader")
+
+
+class PersonTrust(models.Model):
+    """A person's trust level, computed by a periodic task unless an administrator set it
+    (`set_by_admin`), in which case the task leaves it alone."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="trust"
+    )
+    level = models.PositiveSmallIntegerField(
+        _("trust level"), choices=TrustLevel.choices, default=TrustLevel.NEW
+    )
+    set_by_admin = models.BooleanField(_("set by an administrator"), default=False)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("trust level")
+        verbose_name_plural = _("trust levels")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.get_level_display()}"
+
+
+class ModerationSettings(models.Model):
+    """The site's moderation thresholds and limits, one row, changed by administrators in
+    the browser. Read through `moderation.selectors.moderation_settings()`."""
+
+    auto_hide_flag_count = models.PositiveSmallIntegerField(
+        _("flags that hide an item"),
+        default=3,
+        help_text=_(
+            "An item is hidden until a moderator reviews it once this many different people "
+            "at trust level Member or above have flagged it."
+        ),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("moderation settings")
+        verbose_name_plural = _("moderation settings")
+
+    def __str__(self) -> str:
+        return str(_("Moderation settings"))
