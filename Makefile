@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes (pytest-xdist): each has its own database, Redis databases and data folder.
+TEST_PROCESSES ?= 2
 
 .PHONY: run test lint format install install-test worker migrate seed bench messages clean
 
@@ -43,7 +45,7 @@ test: install-test
 	$(BIN)/ruff format --check .
 	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-gettext.sh
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist worksteal
 
 ## Load the main pages under gunicorn (production settings plus the bench's yardstick page)
 ## on a seed_scale dataset (a million posts; BENCH_LIGHT=1 for a tenth) and print a Markdown

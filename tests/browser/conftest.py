@@ -1,6 +1,7 @@
 """Browser journeys: Debian's Chromium, driven by Playwright, against the live server."""
 
 import os
+import time
 
 # Playwright's sync API runs an event loop in the test thread; the test still talks to the
 # database directly (factories, assertions), which Django otherwise refuses next to a loop.
@@ -22,6 +23,32 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+@pytest.fixture(autouse=True)
+def server_done_before_the_flush(request):
+    """After a journey the browser may have left a request running in the live server (a
+    bell poll, say). The database is emptied right after this fixture ends, and a TRUNCATE
+    next to that request's open transaction can deadlock, so wait until no other
+    connection is busy. Being autouse, this ends after the page is closed and before the
+    database is flushed."""
+    yield
+    if "live_server" not in request.fixturenames:
+        return
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state NOT IN ('idle')"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")
