@@ -7,7 +7,9 @@ one process: digests/s and queries, printed below the table), gunicorn with the 
 settings (`benchyard.settings`: production plus the yardstick page) with 2 workers on a
 free loopback port, then for each page as a visitor and as a signed-in member: the SQL
 query count of one request (measured in-process with the test client against the same
-database) and bounded wrk runs. A page answering 404 shows as "not built" (another
+database) and bounded wrk runs. The API's thread and idea lists are loaded too, as a
+visitor and with the member's read token (issue 11: at least the requests/s of the HTML
+page showing the same rows to the same person). A page answering 404 shows as "not built" (another
 status, as "HTTP <code>") and the run goes on. Gunicorn is always stopped, whatever
 fails. Traffic never leaves 127.0.0.1.
 
@@ -72,7 +74,7 @@ WORKERS = 2
 YARDSTICK_PATH = "/bench/yardstick/"
 # The table a seeded database carries, naming the seed_scale arguments it was seeded with.
 SEED_MARKER_TABLE = "bench_seeded"
-QUERY_BUDGETS = {"visitor": 8, "member": 12}
+QUERY_BUDGETS = {"visitor": 8, "member": 12, "token": 12}
 TAIL_AIM = 3  # every page's p99 at most this many times its p50
 
 
@@ -112,13 +114,19 @@ class Aim:
     share: float | None = None
     of_page: str = ""
     median_ms: float | None = None
+    # The viewer of the page `of_page` names, when not the same: an API list read with a
+    # member's token is held to the HTML page that member sees.
+    of_viewer: str = ""
 
     def describe(self) -> str:
         if self.median_ms is not None:
             return f"p50<{self.median_ms:.0f}ms alone"
         if self.share is None:
             return "-"
-        return f"≥{self.share:.1f}× {self.of_page}" if self.of_page else f"≥{self.share:.1f}×"
+        if not self.of_page:
+            return f"≥{self.share:.1f}×"
+        viewer = f" ({self.of_viewer})" if self.of_viewer else ""
+        return f"≥{self.share:.1f}× {self.of_page}{viewer}"
 
 
 NO_AIM = Aim()
@@ -143,6 +151,7 @@ class Target:
     viewer: str
     path: str
     cookie: str = ""
+    authorization: str = ""  # an Authorization header: the API read with a token
     key: str = ""  # how aims refer to the page ("thread list" for "of thread list")
     aim: Aim = NO_AIM
     queries: int | None = None
@@ -345,6 +354,9 @@ def bench_environment(database_url: str) -> dict[str, str]:
             "GUNICORN_MAX_REQUESTS": "0",
             # wrk searches thousands of times a minute from one address: measured, not limited.
             "RATE_LIMIT_SEARCH": "",
+            # Nor are the API's reads, by token or by one anonymous address.
+            "RATE_LIMIT_API_TOKEN": "",
+            "RATE_LIMIT_API_ANONYMOUS": "",
         }
     )
     return env
@@ -380,6 +392,8 @@ def prepare_targets() -> list[Target]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from api import services as api_services
+    from api.models import AccessToken, TokenScope
     from communities import selectors
     from communities.models import Community, Role, Visibility
     from discussions.management.commands.seed_discussions_scale import SAMPLE_SEARCH_WORD
@@ -470,7 +484,7 @@ def prepare_targets() -> list[Target]:
     common = count_matches(COMMON_WORD)
     common_ideas = count_matches(COMMON_WORD, ThreadKind.IDEA)
     discussion_pages += [
-        ("idea list", f"/communities/{community.slug}/ideas/", Aim(0.8), ""),
+        ("idea list", f"/communities/{community.slug}/ideas/", Aim(0.8), "idea list"),
         (
             f"search {SAMPLE_SEARCH_WORD!r} ({count_matches(SAMPLE_SEARCH_WORD):,} posts)",
             f"/search/?{urlencode({'q': SAMPLE_SEARCH_WORD})}",
@@ -503,15 +517,35 @@ def prepare_targets() -> list[Target]:
         for page, path, aim, key in discussion_pages:
             targets.append(Target(page, viewer, path, session, key=key, aim=aim, optional=True))
     targets.append(Target("feed (home)", "member", "/", cookie, aim=Aim(0.6), optional=True))
+    # The API's lists of the same rows (issue 11): at least as many requests/s as the HTML
+    # page, for a visitor, and for a token against the page its owner sees.
+    AccessToken.objects.filter(user=member, name="bench").delete()  # an earlier run's
+    token = api_services.create_token(user=member, name="bench", scope=TokenScope.READ).secret
+    api_lists = [
+        ("API thread list", f"/api/v1/communities/{community.slug}/threads/", "thread list"),
+        ("API idea list", f"/api/v1/communities/{community.slug}/ideas/", "idea list"),
+    ]
+    for page, path, html_page in api_lists:
+        targets.append(Target(page, "visitor", path, aim=Aim(1.0, of_page=html_page)))
+        targets.append(
+            Target(
+                page,
+                "token",
+                path,
+                authorization=f"Bearer {token}",
+                aim=Aim(1.0, of_page=html_page, of_viewer="member"),
+            )
+        )
 
     for target in targets:
         client = Client()
         if target.cookie:
             name, _, value = target.cookie.partition("=")
             client.cookies[name] = value
-        client.get(target.path)  # warm: templates compiled, session cached
+        headers = {"Authorization": target.authorization} if target.authorization else {}
+        client.get(target.path, headers=headers)  # warm: templates compiled, session cached
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(target.path)
+            response = client.get(target.path, headers=headers)
         if target.optional and response.status_code != 200:
             code = response.status_code
             target.skipped = "not built" if code == 404 else f"HTTP {code}"
@@ -591,10 +625,17 @@ def stop_gunicorn(process: subprocess.Popen) -> None:
         process.wait(timeout=10)
 
 
-def get(port: int, path: str, cookie: str = "") -> int:
+def request_headers(target: Target) -> dict[str, str]:
+    headers = {"Cookie": target.cookie} if target.cookie else {}
+    if target.authorization:
+        headers["Authorization"] = target.authorization
+    return headers
+
+
+def get(port: int, target: Target) -> int:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        connection.request("GET", target.path, headers=request_headers(target))
         response = connection.getresponse()
         response.read()
         return response.status
@@ -642,8 +683,8 @@ def wrk(
 ) -> tuple[str, float]:
     """wrk's report for `seconds` of load on the target, and its requests per second."""
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
-    if target.cookie:
-        command += ["-H", f"Cookie: {target.cookie}"]
+    for name, value in request_headers(target).items():
+        command += ["-H", f"{name}: {value}"]
     command.append(f"http://127.0.0.1:{port}{target.path}")
     result = subprocess.run(  # noqa: S603 - wrk with our arguments
         command, capture_output=True, text=True, timeout=seconds + 30, check=False
@@ -672,6 +713,9 @@ def latencies(output: str, path: str) -> tuple[float, float, int]:
 
 
 def yardstick_for(targets: list[Target], viewer: str) -> Target:
+    """The yardstick run beside a page: a token's requests are compared with the member's
+    (the yardstick is an HTML page, read with the token owner's session)."""
+    viewer = "member" if viewer == "token" else viewer
     return next(t for t in targets if t.is_yardstick and t.viewer == viewer)
 
 
@@ -816,9 +860,8 @@ def relative_share(target: Target, targets: list[Target]) -> float | None:
     """The share the aim is about: of the yardstick, or of another page's share."""
     if not target.aim.of_page:
         return target.share
-    base = next(
-        (t for t in targets if t.key == target.aim.of_page and t.viewer == target.viewer), None
-    )
+    viewer = target.aim.of_viewer or target.viewer
+    base = next((t for t in targets if t.key == target.aim.of_page and t.viewer == viewer), None)
     if base is None or not base.share or target.share is None:
         return None
     return target.share / base.share
@@ -978,7 +1021,7 @@ def main() -> int:
                 print(f"  {target.page} as {target.viewer}: {target.skipped}, skipped")
                 continue
             for _ in range(10):  # warm both workers: compiled templates, cached session
-                status = get(port, target.path, target.cookie)
+                status = get(port, target)
             if status != 200:
                 raise BenchError(f"{target.path} as {target.viewer} answered HTTP {status}")
         measure(port, gunicorn.pid, database, targets)

@@ -385,6 +385,49 @@ def test_bench_report_marks_each_page_against_its_aim_and_pages_not_built():
     assert "lines miss an aim" in report or "line(s) miss an aim" in report
 
 
+def test_bench_holds_an_api_list_read_with_a_token_to_the_page_its_owner_sees():
+    """A token's requests are run beside the member's yardstick and compared with the
+    member's HTML page, and the token is sent as a header, never as a cookie."""
+    bench = load_bench()
+    member_yardstick = bench.Target(
+        "yardstick: 30 threads + join", "member", bench.YARDSTICK_PATH, "c=1", key="yardstick"
+    )
+    html = bench.Target("idea list", "member", "/i/", "c=1", key="idea list", aim=bench.Aim(0.8))
+    fast = bench.Target(
+        "API idea list",
+        "token",
+        "/api/i/",
+        authorization="Bearer t",
+        aim=bench.Aim(1.0, of_page="idea list", of_viewer="member"),
+    )
+    slow = bench.Target(
+        "API thread list",
+        "token",
+        "/api/t/",
+        authorization="Bearer t",
+        aim=bench.Aim(1.0, of_page="idea list", of_viewer="member"),
+    )
+
+    def rounds(page_rate):
+        return [bench.Round(page_rate, 100.0, 8.0, 20.0, 0, 0.01, 0.008)] * 3
+
+    member_yardstick.runs = rounds(100.0)
+    html.rounds = rounds(80.0)
+    fast.rounds = rounds(88.0)  # 1.1× the member's page
+    slow.rounds = rounds(72.0)  # 0.9× the member's page
+    targets = [member_yardstick, html, fast, slow]
+    for target in targets:
+        target.queries = 3
+
+    assert bench.yardstick_for(targets, "token") is member_yardstick
+    assert bench.request_headers(fast) == {"Authorization": "Bearer t"}
+    report = bench.table(targets, "PostgreSQL")
+    rows = {line.split("|")[1].strip(): line for line in report.splitlines() if "|" in line}
+    assert "ok (1.10× idea list)" in rows["API idea list"]
+    assert "0.90× < 1.0× idea list" in rows["API thread list"]
+    assert "≥1.0× idea list (member)" in rows["API thread list"]
+
+
 def test_the_bench_counts_cpu_seconds_between_snapshots_per_process():
     """The CPU share counts the server's processes: a process that started between two
     snapshots brings only its own ticks, not another's."""
