@@ -56,6 +56,34 @@ def _id_pattern(prefix: str, viewname: str, args: tuple) -> tuple[str, str]:
     return before, after
 
 
+@lru_cache(maxsize=1024)
+def _keyword_id_pattern(prefix: str, viewname: str, fixed: tuple, id_name: str) -> tuple[str, str]:
+    """As `_id_pattern`, for an address named by keywords: the id one left out of `fixed`.
+    Raises ValueError when the placeholder is not found exactly once (a slug holding it)."""
+    address = reverse(viewname, kwargs={**dict(fixed), id_name: _PLACEHOLDER})
+    if address.count(str(_PLACEHOLDER)) != 1:
+        raise ValueError(address)
+    before, _found, after = address.partition(str(_PLACEHOLDER))
+    return before, after
+
+
+def keyword_url(viewname: str, **kwargs: Any) -> str:
+    """`keyword_url("api:thread-detail", slug=slug, thread_id=pk)`: the address by keywords,
+    reversed once per view and non-id keywords, each row's id put in (see `url`)."""
+    prefix = get_script_prefix()
+    ids = [name for name, value in kwargs.items() if type(value) is int and value >= 0]
+    if ids:
+        id_name = ids[-1]
+        fixed = tuple(sorted((k, v) for k, v in kwargs.items() if k != id_name))
+        try:
+            before, after = _keyword_id_pattern(prefix, viewname, fixed, id_name)
+        except (NoReverseMatch, ValueError):
+            pass  # reversed below, or refused there
+        else:
+            return f"{before}{kwargs[id_name]}{after}"
+    return _reverse(prefix, viewname, (), tuple(sorted(kwargs.items())))
+
+
 def url(viewname: str, *args: Any, **kwargs: Any) -> str:
     """`url("thread_detail", slug, thread.pk)` or `url("invitation_detail", token=token)`.
 
