@@ -75,6 +75,24 @@ def test_addresses_ending_in_an_id_are_the_ones_django_reverses():
         render('{{ url("home", 3) }}')
 
 
+def test_addresses_by_keywords_are_the_ones_django_reverses():
+    """The API names its rows' addresses by keywords; a slug holding the placeholder's
+    digits and an address with two ids come out as Django reverses them."""
+    from django.urls import reverse
+
+    from core.jinja2 import keyword_url
+
+    cases = [
+        ("api:thread-detail", {"slug": "fleet-2030", "thread_id": 12}),
+        ("api:thread-detail", {"slug": "x-987654321", "thread_id": 987654321}),
+        ("api:thread-detail", {"thread_id": 5, "slug": "order-of-keywords"}),
+        ("api:community-detail", {"slug": "fleet"}),
+        ("post_edit", {"slug": "a1", "thread_id": 3, "post_id": 45}),
+    ]
+    for viewname, kwargs in cases:
+        assert keyword_url(viewname, **kwargs) == reverse(viewname, kwargs=kwargs)
+
+
 def test_csrf_field_request_and_request_context_come_with_a_request():
     request = RequestFactory().get("/")
     request.user = AnonymousUser()
