@@ -142,5 +142,5 @@ urlpatterns = [
         name="notification-preferences",
     ),
     path("v1/search/", discussion_api.SearchView.as_view(), name="search"),
-    re_path(r"^(?P<rest>.*)$", views.NotFoundView.as_view(), name="not-found"),
+    re_path(r"^(?P<rest>(?s:.*))$", views.NotFoundView.as_view(), name="not-found"),
 ]

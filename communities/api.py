@@ -14,7 +14,7 @@ from api.pagination import page_response, paginated, parse_query
 from api.problems import PROBLEM_CONTENT_TYPE, ProblemSerializer
 from api.responses import idempotent
 from api.schema import CommonsAutoSchema
-from api.scopes import SignedIn
+from api.scopes import SignedIn, SignedInToWrite
 from api.views import IDEMPOTENCY_PARAMETER, ApiView, _context, _limit, _valid
 from communities import permissions, selectors, services
 from communities import serializers as community_serializers
@@ -62,7 +62,7 @@ def _membership_data(request: Request, membership) -> dict:
 
 
 class MyMembershipListView(ApiView):
-    permission_classes = [SignedIn]
+    permission_classes = [SignedIn, SignedInToWrite]
 
     @extend_schema(
         operation_id="me_memberships_list",
@@ -228,7 +228,7 @@ class MyJoinRequestView(ApiView):
 
 
 class JoinRequestListView(ApiView):
-    permission_classes = [SignedIn]
+    permission_classes = [SignedIn, SignedInToWrite]
     schema = ModeratorsReadSchema()
 
     @extend_schema(
@@ -300,7 +300,7 @@ def _inviting(request: Request, slug: str) -> Community:
 
 
 class InvitationListView(ApiView):
-    permission_classes = [SignedIn]
+    permission_classes = [SignedIn, SignedInToWrite]
     schema = ModeratorsReadSchema()
 
     @extend_schema(

@@ -11,6 +11,26 @@ from api.pagination import PageQuery
 from api.serializers import PersonSerializer, TextField
 from communities.models import JoinRequestStatus, NotificationLevel, Role
 
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON true or false, and only that: 0, "yes" and "true" are refused (the schema
+    says boolean)."""
+
+    def to_internal_value(self, data) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer, and only an integer: "12", 12.5 and true are refused."""
+
+    def to_internal_value(self, data) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 MESSAGE_MAX_LENGTH = 1000
 REASON_MAX_LENGTH = 300
 EMAILS_AT_ONCE = 50
@@ -102,14 +122,14 @@ class InvitationCreateSerializer(serializers.Serializer):
         max_length=EMAILS_AT_ONCE,
         help_text="Invite these addresses by email; leave out for a link.",
     )
-    max_uses = serializers.IntegerField(
+    max_uses = StrictIntegerField(
         required=False,
         min_value=1,
         max_value=MAX_LINK_USES,
         default=25,
         help_text="For a link: how many people may use it.",
     )
-    valid_days = serializers.IntegerField(
+    valid_days = StrictIntegerField(
         required=False, min_value=1, max_value=MAX_VALID_DAYS, default=14
     )
     member_type = serializers.ChoiceField(
@@ -128,7 +148,7 @@ class InvitationSerializer(serializers.Serializer):
     invited_by = PersonSerializer(allow_null=True)
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
-    max_uses = serializers.IntegerField()
+    max_uses = StrictIntegerField()
     use_count = serializers.IntegerField()
     state = serializers.ChoiceField(choices=["valid", "revoked", "expired", "used_up"])
     token = serializers.CharField(help_text="Accept with POST /api/v1/invitations/{token}/accept/.")

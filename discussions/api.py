@@ -155,7 +155,7 @@ class ReactionView(ApiView):
         summary="React to a post",
         parameters=[KIND_PARAMETER],
         request=None,
-        responses=api_serializers.PostSerializer,
+        responses={200: api_serializers.PostSerializer},
         tags=["threads"],
     )
     def put(self, request: Request, slug: str, thread_id: int, post_id: int, kind: str):
@@ -166,7 +166,7 @@ class ReactionView(ApiView):
         summary="Take your reaction back",
         parameters=[KIND_PARAMETER],
         request=None,
-        responses=api_serializers.PostSerializer,
+        responses={200: api_serializers.PostSerializer},
         tags=["threads"],
     )
     def delete(self, request: Request, slug: str, thread_id: int, post_id: int, kind: str):
@@ -188,7 +188,7 @@ class ThreadFollowView(ApiView):
         operation_id="threads_follow_update",
         summary="Follow the thread",
         request=None,
-        responses=discussion_serializers.FollowSerializer,
+        responses={200: discussion_serializers.FollowSerializer},
         tags=["follows"],
     )
     def put(self, request: Request, slug: str, thread_id: int) -> Response:
@@ -201,7 +201,7 @@ class ThreadFollowView(ApiView):
         operation_id="threads_follow_destroy",
         summary="Stop following the thread",
         request=None,
-        responses=discussion_serializers.FollowSerializer,
+        responses={200: discussion_serializers.FollowSerializer},
         tags=["follows"],
     )
     def delete(self, request: Request, slug: str, thread_id: int) -> Response:
@@ -218,7 +218,7 @@ class ThreadMuteView(ApiView):
         operation_id="threads_mute_update",
         summary="Mute the thread",
         request=None,
-        responses=discussion_serializers.FollowSerializer,
+        responses={200: discussion_serializers.FollowSerializer},
         tags=["follows"],
     )
     def put(self, request: Request, slug: str, thread_id: int) -> Response:
@@ -231,7 +231,7 @@ class ThreadMuteView(ApiView):
         operation_id="threads_mute_destroy",
         summary="Stop muting the thread",
         request=None,
-        responses=discussion_serializers.FollowSerializer,
+        responses={200: discussion_serializers.FollowSerializer},
         tags=["follows"],
     )
     def delete(self, request: Request, slug: str, thread_id: int) -> Response:

@@ -8,6 +8,7 @@ from rest_framework.reverse import reverse
 
 from api.pagination import CursorField
 from api.serializers import TITLE_LIMIT, PersonSerializer, TextField
+from communities.serializers import StrictBooleanField
 from discussions.models import ThreadKind
 from discussions.services.threads import DELETION_REASON_MAX_LENGTH
 
@@ -23,9 +24,9 @@ class ThreadUpdateSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="The opening post's text, Markdown.",
     )
-    is_pinned = serializers.BooleanField(required=False)
-    is_locked = serializers.BooleanField(required=False)
-    is_closed = serializers.BooleanField(required=False)
+    is_pinned = StrictBooleanField(required=False)
+    is_locked = StrictBooleanField(required=False)
+    is_closed = StrictBooleanField(required=False)
 
 
 class PostUpdateSerializer(serializers.Serializer):

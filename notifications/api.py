@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.pagination import PageQuery, page_response, paginated, parse_query
-from api.scopes import SignedIn
+from api.scopes import SignedIn, SignedInToWrite
 from api.views import ApiView, _context, _limit, _valid
 from notifications import selectors, services
 from notifications import serializers as notification_serializers
@@ -25,7 +25,7 @@ def _read_result(request: Request, changed: int) -> Response:
 
 
 class NotificationListView(ApiView):
-    permission_classes = [SignedIn]
+    permission_classes = [SignedIn, SignedInToWrite]
 
     @extend_schema(
         operation_id="notifications_list",
@@ -48,7 +48,7 @@ class NotificationListView(ApiView):
 
 
 class NotificationReadView(ApiView):
-    permission_classes = [SignedIn]
+    permission_classes = [SignedIn, SignedInToWrite]
 
     @extend_schema(
         operation_id="notifications_read",
@@ -67,7 +67,7 @@ class NotificationReadView(ApiView):
 
 
 class NotificationReadAllView(ApiView):
-    permission_classes = [SignedIn]
+    permission_classes = [SignedIn, SignedInToWrite]
 
     @extend_schema(
         operation_id="notifications_read_all",
@@ -82,7 +82,7 @@ class NotificationReadAllView(ApiView):
 
 
 class PreferencesView(ApiView):
-    permission_classes = [SignedIn]
+    permission_classes = [SignedIn, SignedInToWrite]
 
     def _data(self, found) -> dict:
         return notification_serializers.PreferencesSerializer(found).data
@@ -120,7 +120,7 @@ class PurposeFollowView(ApiView):
         operation_id="purposes_follow_update",
         summary="Follow the purpose",
         request=None,
-        responses=notification_serializers.PurposeFollowSerializer,
+        responses={200: notification_serializers.PurposeFollowSerializer},
         tags=["follows"],
     )
     def put(self, request: Request, slug: str) -> Response:
@@ -133,7 +133,7 @@ class PurposeFollowView(ApiView):
         operation_id="purposes_follow_destroy",
         summary="Stop following the purpose",
         request=None,
-        responses=notification_serializers.PurposeFollowSerializer,
+        responses={200: notification_serializers.PurposeFollowSerializer},
         tags=["follows"],
     )
     def delete(self, request: Request, slug: str) -> Response:

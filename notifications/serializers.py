@@ -5,6 +5,7 @@ choices. Only shapes: which notifications a person may still see is
 from rest_framework import serializers
 
 from api.serializers import PersonSerializer
+from communities.serializers import StrictBooleanField, StrictIntegerField
 from notifications.models import (
     DigestCadence,
     EmailDelivery,
@@ -51,13 +52,16 @@ def _email_fields() -> dict:
 
 
 class _PreferenceFields(serializers.Serializer):
-    keep_mentions_when_muted = serializers.BooleanField(required=False)
+    keep_mentions_when_muted = StrictBooleanField(required=False)
     digest_cadence = serializers.ChoiceField(choices=DigestCadence.choices, required=False)
-    digest_weekday = serializers.ChoiceField(
-        choices=Weekday.choices, required=False, help_text="0 is Monday."
+    digest_weekday = StrictIntegerField(
+        required=False,
+        min_value=min(Weekday.values),
+        max_value=max(Weekday.values),
+        help_text="0 is Monday, 6 Sunday.",
     )
-    digest_hour = serializers.IntegerField(required=False, min_value=0, max_value=23)
-    daily_email_cap = serializers.IntegerField(
+    digest_hour = StrictIntegerField(required=False, min_value=0, max_value=23)
+    daily_email_cap = StrictIntegerField(
         required=False,
         allow_null=True,
         min_value=1,
