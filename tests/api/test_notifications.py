@@ -129,3 +129,10 @@ def test_preferences_read_and_changed():
     assert bad.status_code == 400
     assert set(bad.json()["errors"]) == {"digest_hour", "daily_email_cap"}
     assert NotificationSettings.objects.get(user=spot.member).digest_hour == 8
+    read_only = api_client(spot.member, scope="read").patch(
+        "/api/v1/notifications/preferences/", {"digest_cadence": "off"}, JSON
+    )
+    assert read_only.status_code == 403
+    assert NotificationSettings.objects.get(user=spot.member).digest_cadence == "daily"
+    strict = client.patch("/api/v1/notifications/preferences/", {"digest_hour": "7"}, JSON)
+    assert strict.status_code == 400

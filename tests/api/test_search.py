@@ -7,6 +7,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tests.api.support import api_client, place, thread_in
+from tests.api.test_access import READS, VISIBILITIES, _setup
 from tests.discussions.factories import PostFactory
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +75,24 @@ def test_search_pages_cost_the_same():
     assert len(first_page) == len(second_page)
     seen = {row["post_id"] for row in first["results"] + second["results"]}
     assert len(seen) == 25
+
+
+@pytest.mark.parametrize("visibility", VISIBILITIES)
+def test_the_access_matrix_holds_for_posts_members_and_search(visibility):
+    """Every new read (a post, the member list, search) answers as the thread list does:
+    whoever may not read the community's content gets 404, and search finds nothing."""
+    data = _setup(visibility)
+    spot, thread = data["spot"], data["thread"]
+    reply = PostFactory(thread=thread, author=spot.member, body="Zeppelin depot")
+    base = f"/api/v1/communities/{spot.community.slug}/"
+    urls = [f"{base}threads/{thread.pk}/posts/{reply.pk}/", f"{base}members/"]
+    for who, person in data["people"].items():
+        client = api_client(person, scope="read")
+        reads = who in READS[visibility]
+        for url in urls:
+            answer = client.get(url)
+            assert answer.status_code == (200 if reads else 404), (who, url)
+            if not reads:
+                assert b"Zeppelin" not in answer.content and b"Mia" not in answer.content
+        found = client.get(URL, {"q": "zeppelin"}).json()["results"]
+        assert [row["post_id"] for row in found] == ([reply.pk] if reads else []), who
