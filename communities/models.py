@@ -176,6 +176,8 @@ class Membership(models.Model):
             models.Index(fields=["community", "role", "joined_at", "id"]),
             models.Index(fields=["community", "joined_at", "id"]),
             models.Index(fields=["user", "community"]),
+            # A person's own list of memberships, newest first (the API's).
+            models.Index(fields=["user", "-joined_at", "-id"], name="communities_mine_newest"),
         ]
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")

@@ -200,6 +200,23 @@ def memberships_of(
     return memberships
 
 
+def membership_page(
+    *, user: User, after: str | None = None, page_size: int = DIRECTORY_PAGE_SIZE
+) -> Page:
+    """The person's communities as memberships, most recently joined first, a page at a
+    time (keyset on joined_at and id); suspended ones left out, as in `memberships_of`.
+    Each carries its community (with `shown_purpose`, as `memberships_of` gives it)."""
+    memberships = Membership.objects.filter(
+        user=user, community__in=permissions.communities_member_of(user).values("pk")
+    ).select_related("community", "community__purpose")
+    page = keyset_page(
+        memberships, field="joined_at", after=after, page_size=page_size, descending=True
+    )
+    for membership in page.items:
+        membership.shown_purpose = purpose_shown_to(user=user, purpose=membership.community.purpose)
+    return page
+
+
 def viewer_membership(*, user: User, community: Community) -> Membership | None:
     if not user.is_authenticated:
         return None
@@ -221,6 +238,42 @@ def get_pending_join_request(*, community: Community, request_id: int) -> JoinRe
     if join_request is None:
         raise Http404
     return join_request
+
+
+def join_request_page(
+    *, community: Community, after: str | None = None, page_size: int = MEMBERS_PAGE_SIZE
+) -> Page:
+    """The pending requests to join, oldest first, a page at a time. The caller has
+    checked `permissions.can_moderate`."""
+    requests = community.join_requests.filter(status=JoinRequestStatus.PENDING).select_related(
+        "user", "user__organisation"
+    )
+    return keyset_page(requests, field="created_at", after=after, page_size=page_size)
+
+
+def invitation_page(
+    *, community: Community, after: str | None = None, page_size: int = MEMBERS_PAGE_SIZE
+) -> Page:
+    """The community's invitations, newest first, a page at a time, each with its
+    `state` ("valid", "revoked", "expired" or "used_up"). The caller has checked
+    `permissions.can_invite`."""
+    invitations = community.invitations.select_related("invited_by")
+    page = keyset_page(
+        invitations, field="created_at", after=after, page_size=page_size, descending=True
+    )
+    now = timezone.now()
+    for invitation in page.items:
+        invitation.community = community
+        invitation.state = invitation_state(invitation, now)
+    return page
+
+
+def get_community_invitation(*, community: Community, invitation_id: int) -> Invitation:
+    invitation = community.invitations.filter(pk=invitation_id).first()
+    if invitation is None:
+        raise Http404
+    invitation.community = community
+    return invitation
 
 
 def recent_invitations(*, community: Community, limit: int = 100) -> list[Invitation]:

@@ -350,7 +350,7 @@ def require_read(user: User, thread: Thread) -> None:
 
 def require_moderate(user: User, community: Community) -> None:
     if not can_moderate(user, community):
-        raise PermissionDenied
+        raise PermissionDenied(_("Only the community's moderators can do this."))
 
 
 def require_manage_ideas(user: User, community: Community) -> None:

@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from communities import permissions as community_permissions
 from communities.models import Invitation, JoinRequest, Membership, NotificationLevel
-from core.pagination import keyset_page
+from core.pagination import Page, keyset_page
 from discussions.models import (
     Decision,
     IdeaStatus,
@@ -302,6 +302,23 @@ def notification_groups(
         key = ("thread", item.thread_id) if item.thread_id else ("one", item.pk)
         groups.setdefault(key, Group()).items.append(item)
     return GroupPage(list(groups.values()), page.next_cursor)
+
+
+def notification_page(*, user: User, after: str | None = None, page_size: int = LIST_LIMIT) -> Page:
+    """One page of `user`'s notifications, newest first and one by one (the API's list;
+    the page groups them, see `notification_groups`), each `described`. A constant number
+    of queries, whatever the page."""
+    page = keyset_page(
+        _with_related(visible_notifications(user)),
+        field="created_at",
+        after=after,
+        page_size=page_size,
+        descending=True,
+    )
+    extra = _extra_for(page.items)
+    for item in page.items:
+        item.described = describe(item, extra)
+    return page
 
 
 def get_notification_for(*, user: User, notification_id: int) -> Notification:

@@ -445,6 +445,7 @@ SPECTACULAR_SETTINGS = {
         "ThreadKindEnum": "discussions.models.ThreadKind",
         "ReactionKindEnum": "discussions.models.ReactionKind",
         "NewThreadKindEnum": ["discussion", "question"],
+        "EmailDeliveryEnum": "notifications.models.EmailDelivery",
     },
 }
 

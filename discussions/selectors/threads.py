@@ -339,6 +339,15 @@ def get_post(*, thread: Thread, post_id: int) -> Post:
     return post
 
 
+def first_post(*, thread: Thread) -> Post:
+    """The opening post of `thread` (loaded through `get_thread`), deleted or not."""
+    post = Post.objects.filter(thread=thread, is_first=True).select_related("author").first()
+    if post is None:
+        raise Http404
+    post.thread = thread
+    return post
+
+
 def thread_tag_names(thread: Thread) -> list[str]:
     """The names of a thread's tags in order, for a thread not read by `get_thread` (which
     brings them in its own query)."""

@@ -506,6 +506,23 @@ def toggle_reaction(*, user: User, post: Post, kind: str) -> bool:
 
 
 @transaction.atomic
+def set_reaction(*, user: User, post: Post, kind: str, present: bool) -> bool:
+    """Give (`present`) or take back `user`'s reaction of `kind` to `post`, whatever was
+    there before: sending it twice changes nothing. True when something changed. Taking
+    a reaction back is refused only for a deleted post, as adding one is."""
+    if kind not in ReactionKind.values:
+        raise ValidationError({"kind": _("Choose one of the offered reactions.")})
+    refusal = permissions.react_refusal(user, post)
+    if refusal:
+        raise PermissionDenied(refusal)
+    if not present:
+        deleted, _rows = Reaction.objects.filter(post=post, user=user, kind=kind).delete()
+        return bool(deleted)
+    _reaction, created = Reaction.objects.get_or_create(post=post, user=user, kind=kind)
+    return created
+
+
+@transaction.atomic
 def accept_answer(*, by: User, thread: Thread, post: Post | None) -> None:
     """Mark `post` as the accepted answer of a question (None takes the mark away).
 

@@ -14,6 +14,7 @@ from hypothesis import settings as hypothesis_settings
 
 from discussions.services import ideas as idea_services
 from tests.api.support import place, thread_in, token_for
+from tests.discussions.factories import PostFactory
 
 schema = schemathesis.pytest.from_fixture("live_api_schema")
 
@@ -33,8 +34,11 @@ def world(transactional_db):
     idea = idea_services.submit_idea(
         author=spot.owner, community=spot.community, title="Cargo bikes", description="Yes."
     )
+    reply = PostFactory(thread=thread, author=spot.member, body="North first")
     return {
         "slug": spot.community.slug,
+        "purpose": spot.community.purpose.slug,
+        "post": reply.pk,
         "thread": thread.pk,
         "idea": idea.thread_id,
         "token": token_for(spot.member, "read_write"),
@@ -52,7 +56,9 @@ def world(transactional_db):
 def test_every_operation_conforms_and_never_fails(case, world):
     parameters = case.path_parameters or {}
     if "slug" in parameters:
-        parameters["slug"] = world["slug"]
+        parameters["slug"] = world["purpose"] if "/purposes/" in case.path else world["slug"]
+    if "post_id" in parameters:
+        parameters["post_id"] = world["post"]
     if "thread_id" in parameters:
         parameters["thread_id"] = world["idea"] if "/ideas/" in case.path else world["thread"]
     case.call_and_validate(
