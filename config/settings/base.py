@@ -445,6 +445,17 @@ SPECTACULAR_SETTINGS = {
         "ThreadKindEnum": "discussions.models.ThreadKind",
         "ReactionKindEnum": "discussions.models.ReactionKind",
         "NewThreadKindEnum": ["discussion", "question"],
+        "IdeaStatusEnum": "discussions.models.IdeaStatus",
+        "NewIdeaStatusEnum": [
+            "new",
+            "under_review",
+            "planned",
+            "in_progress",
+            "implemented",
+            "declined",
+        ],
+        "PurposeStatusEnum": "purposes.models.PurposeStatus",
+        "OrganisationKindEnum": "accounts.models.OrganisationKind",
     },
 }
 
