@@ -118,12 +118,18 @@ class DecisionListView(ApiView):
             page_size=query.get("page_size", thread_selectors.THREADS_PAGE_SIZE),
         )
         decisions = selectors.decisions_of_threads([row.pk for row in page.items])
-        rows = []
-        for row in page.items:
-            if row.pk in decisions:
-                row.decision = decisions[row.pk]
-                row.api_url = _url(request, community.slug, row.pk)
-                rows.append(row)
+        rows = [
+            {
+                "pk": row.pk,
+                "title": row.title,
+                "author": row.author,
+                "last_activity_at": row.last_activity_at,
+                "decision": decisions[row.pk],
+                "api_url": _url(request, community.slug, row.pk),
+            }
+            for row in page.items
+            if row.pk in decisions
+        ]
         data = decision_serializers.DecisionRowSerializer(rows, many=True).data
         return page_response(request, data, page.next_cursor)
 
