@@ -13,6 +13,7 @@ from accounts import serializers as account_serializers
 from accounts.permissions import require_administrator
 from api.pagination import page_response, paginated, parse_query
 from api.responses import detail_response, idempotent
+from api.schema import RefusingReadSchema
 from api.scopes import SignedIn, SignedInToWrite
 from api.views import ETAG_PARAMETER, IDEMPOTENCY_PARAMETER, NOT_MODIFIED, ApiView, _limit
 from discussions.permissions import people_visible_to
@@ -80,6 +81,7 @@ class PersonView(ApiView):
 
 
 class OrganisationListView(ApiView):
+    schema = RefusingReadSchema()
     permission_classes = [SignedIn, SignedInToWrite]
 
     @extend_schema(
@@ -125,6 +127,7 @@ class OrganisationListView(ApiView):
 
 
 class OrganisationDetailView(ApiView):
+    schema = RefusingReadSchema()
     permission_classes = [SignedIn, SignedInToWrite]
 
     @extend_schema(

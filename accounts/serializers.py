@@ -10,6 +10,16 @@ from api.pagination import PageQuery
 from api.serializers import TextField
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON true or false, and only that: 0, "yes" and "true" are refused (the schema
+    says boolean)."""
+
+    def to_internal_value(self, data) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
 class ProfileSerializer(serializers.Serializer):
     """The signed-in person's own profile: what Settings → Profile edits."""
 
@@ -19,7 +29,7 @@ class ProfileSerializer(serializers.Serializer):
     timezone = serializers.ChoiceField(choices=timezone_choices())
     language = serializers.ChoiceField(choices=settings.LANGUAGES)
     avatar_url = serializers.SerializerMethodField()
-    remove_avatar = serializers.BooleanField(
+    remove_avatar = StrictBooleanField(
         write_only=True, required=False, help_text="True removes the avatar."
     )
 
@@ -64,18 +74,18 @@ class DomainSerializer(serializers.Serializer):
 
 class OrganisationSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk", read_only=True)
-    name = TextField(max_length=1000)
+    name = TextField(max_length=200)
     kind = serializers.ChoiceField(choices=OrganisationKind.choices)
-    require_mfa = serializers.BooleanField(required=False, default=False)
+    require_mfa = StrictBooleanField(required=False, default=False)
     member_type = serializers.ChoiceField(choices=MemberType.choices, read_only=True)
     domains = DomainSerializer(many=True, read_only=True, source="domain_list")
     created_at = serializers.DateTimeField(read_only=True)
 
 
 class OrganisationUpdateSerializer(serializers.Serializer):
-    name = TextField(max_length=1000, required=False)
+    name = TextField(max_length=200, required=False)
     kind = serializers.ChoiceField(choices=OrganisationKind.choices, required=False)
-    require_mfa = serializers.BooleanField(required=False)
+    require_mfa = StrictBooleanField(required=False)
 
 
 class OrganisationQuery(PageQuery):

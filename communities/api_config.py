@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from api.pagination import page_response, paginated
 from api.responses import detail_response
+from api.schema import RefusingReadSchema
 from api.views import ETAG_PARAMETER, NOT_MODIFIED, ApiView, _limit
 from communities import permissions, selectors, services
 from communities import serializers_config as config_serializers
@@ -39,6 +40,8 @@ def settings_data(request: Request, slug: str) -> dict:
 
 
 class CommunitySettingsView(ApiView):
+    schema = RefusingReadSchema()
+
     @extend_schema(
         operation_id="communities_settings_retrieve",
         summary="A community's settings (its owners and administrators)",

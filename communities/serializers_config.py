@@ -58,7 +58,7 @@ class CommunitySettingsUpdateSerializer(serializers.Serializer):
     purpose = serializers.SlugField(
         required=False, help_text="Move it to another purpose you may create communities under."
     )
-    name = TextField(max_length=LINE_LIMIT, required=False)
+    name = TextField(max_length=120, required=False)
     slug = serializers.SlugField(max_length=80, required=False)
     description = TextField(max_length=TEXT_LIMIT, allow_blank=True, required=False)
     guidelines = TextField(max_length=TEXT_LIMIT, allow_blank=True, required=False)
@@ -85,7 +85,7 @@ class CommunitySettingsUpdateSerializer(serializers.Serializer):
 
 
 class CommunityCreateSerializer(serializers.Serializer):
-    name = TextField(max_length=LINE_LIMIT)
+    name = TextField(max_length=120)
     slug = serializers.SlugField(max_length=80)
     description = TextField(max_length=TEXT_LIMIT, allow_blank=True, required=False, default="")
     guidelines = TextField(max_length=TEXT_LIMIT, allow_blank=True, required=False, default="")

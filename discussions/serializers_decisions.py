@@ -5,6 +5,7 @@ selectors say what the reader may see (results may be hidden until the close).""
 from rest_framework import serializers
 
 from accounts.models import MemberType
+from accounts.serializers import StrictBooleanField
 from api.pagination import PageQuery
 from api.serializers import IdField, PersonSerializer, TextField
 from discussions.models import DecisionMode
@@ -89,7 +90,7 @@ class DecisionCreateSerializer(serializers.Serializer):
         max_length=10,
         help_text="Empty lets every member vote.",
     )
-    show_results_before_close = serializers.BooleanField(required=False, default=True)
+    show_results_before_close = StrictBooleanField(required=False, default=True)
 
 
 class CloseSerializer(serializers.Serializer):

@@ -11,7 +11,6 @@ from purposes.models import ChallengeState, CoverColour, GoalDirection, PurposeS
 
 # Generous ceilings on what is read at all; the services and models apply the real limits.
 TEXT_LIMIT = 20000
-LINE_LIMIT = 1000
 MAX_OWNERS = 50
 
 
@@ -54,8 +53,8 @@ class GoalSerializer(serializers.Serializer):
 
 
 class GoalWriteSerializer(serializers.Serializer):
-    metric = TextField(max_length=LINE_LIMIT)
-    unit = TextField(max_length=LINE_LIMIT, allow_blank=True, required=False, default="")
+    metric = TextField(max_length=160)
+    unit = TextField(max_length=40, allow_blank=True, required=False, default="")
     baseline = _amount()
     target = _amount(help_text="Below the baseline for a metric that should go down.")
     due_date = serializers.DateField(required=False, allow_null=True, default=None)
@@ -99,8 +98,8 @@ class PurposeChallengeSerializer(serializers.Serializer):
 
 
 class ChallengeCreateSerializer(serializers.Serializer):
-    title = TextField(max_length=LINE_LIMIT)
-    question = TextField(max_length=LINE_LIMIT)
+    title = TextField(max_length=160)
+    question = TextField(max_length=300)
     description = TextField(max_length=TEXT_LIMIT, allow_blank=True, required=False, default="")
     opens_at = serializers.DateTimeField()
     closes_at = serializers.DateTimeField()
@@ -149,7 +148,7 @@ class PurposeQuery(PageQuery):
 
 
 class PurposeWriteSerializer(serializers.Serializer):
-    title = TextField(max_length=LINE_LIMIT)
+    title = TextField(max_length=160)
     slug = serializers.SlugField(max_length=80)
     statement = TextField(max_length=TEXT_LIMIT, allow_blank=True, required=False, default="")
     cover_colour = serializers.ChoiceField(
