@@ -166,6 +166,7 @@ def test_an_administrator_makes_a_service_account_whose_token_works_on_the_api(
 ):
     admin = AdministratorFactory()
     client = _signed_in(admin)
+    assert 'href="/settings/service-accounts/"' in client.get("/settings/tokens/").content.decode()
     page = client.get("/settings/service-accounts/")
     assert page.status_code == 200
     assert "No service accounts yet." in page.content.decode()
