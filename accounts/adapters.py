@@ -11,6 +11,16 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return settings.COMMONS_OPEN_SIGNUP
 
+    def pre_login(self, request: HttpRequest, user, **kwargs):
+        # A service account acts only through its API tokens: refused here as an inactive
+        # account is, whichever way (password, code, SSO) a sign-in was attempted.
+        if getattr(user, "is_service_account", False):
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            return self.respond_user_inactive(request, user)
+        return super().pre_login(request, user, **kwargs)
+
     def get_from_email(self) -> str:
         return settings.DEFAULT_FROM_EMAIL
 

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User, timezone_choices
+from accounts.models import MemberType, User, timezone_choices
 from core.text import validate_single_line
 
 
@@ -80,4 +80,45 @@ class AccessTokenForm(forms.Form):
         ],
         initial="read",
         widget=forms.RadioSelect,
+    )
+
+
+TOKEN_SCOPE_CHOICES = [
+    ("read", _("Read only: see what the account can see")),
+    ("read_write", _("Read and write: also post, record measurements and vote as the account")),
+]
+
+
+class ServiceAccountForm(forms.Form):
+    """A service account and its first token (made by an administrator)."""
+
+    name = forms.CharField(
+        label=_("Account name"),
+        max_length=80,
+        help_text=_("The program that will use it, for example “BI export”."),
+        validators=[validate_single_line],
+    )
+    member_type = forms.ChoiceField(
+        label=_("Member type"),
+        choices=MemberType.choices,
+        initial=MemberType.EMPLOYEE,
+        help_text=_("Decides which communities it may join, like a person's type."),
+    )
+    token_name = forms.CharField(
+        label=_("Token name"), max_length=80, initial="default", validators=[validate_single_line]
+    )
+    scope = forms.ChoiceField(
+        label=_("What the token may do"),
+        choices=TOKEN_SCOPE_CHOICES,
+        initial="read",
+        widget=forms.RadioSelect,
+    )
+
+
+class ServiceTokenForm(forms.Form):
+    """Another token for an existing service account."""
+
+    name = forms.CharField(label=_("Token name"), max_length=80, validators=[validate_single_line])
+    scope = forms.ChoiceField(
+        label=_("What the token may do"), choices=TOKEN_SCOPE_CHOICES, initial="read"
     )

@@ -58,6 +58,8 @@ class Organisation(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # The API's organisation list filters by kind, in name order.
+        indexes = [models.Index(fields=["kind", "name", "id"])]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
 
@@ -159,6 +161,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("language"), max_length=10, choices=settings.LANGUAGES, default="en"
     )
     is_staff = models.BooleanField(_("staff status"), default=False)
+    # An account a program uses through the API, made by an administrator: it has no
+    # password and never signs in to the site (accounts.adapters refuses it).
+    is_service_account = models.BooleanField(_("service account"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=django_timezone.now)
 

@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Organisation, OrganisationDomain, User
+from core.pagination import Page, keyset_page
 
 
 def email_domain_candidates(email: str) -> list[str]:
@@ -73,3 +74,43 @@ def get_person(*, pk: int, among: QuerySet[User] | None = None) -> User:
     """The person with `pk` among `among` (the people a viewer may see), else 404."""
     people_shown = people() if among is None else among.select_related("organisation")
     return get_object_or_404(people_shown, pk=pk)
+
+
+ORGANISATIONS_PAGE_SIZE = 50
+
+
+def _with_domain_lists(organisations: list[Organisation]) -> list[Organisation]:
+    """Each organisation's email domains as `domain_list`: one query for the page."""
+    domains: dict[int, list[OrganisationDomain]] = {org.pk: [] for org in organisations}
+    for domain in OrganisationDomain.objects.filter(organisation__in=organisations).order_by(
+        "domain"
+    ):
+        domains[domain.organisation_id].append(domain)
+    for organisation in organisations:
+        organisation.domain_list = domains[organisation.pk]
+    return organisations
+
+
+def organisation_page(
+    *, kind: str = "", after: str | None = None, page_size: int = ORGANISATIONS_PAGE_SIZE
+) -> Page:
+    """Organisations by name, a page at a time, with their domains (two queries)."""
+    organisations = Organisation.objects.all()
+    if kind:
+        organisations = organisations.filter(kind=kind)
+    page = keyset_page(organisations, field="name", after=after, page_size=page_size)
+    _with_domain_lists(page.items)
+    return page
+
+
+def get_organisation(*, pk: int) -> Organisation:
+    organisation = get_object_or_404(Organisation, pk=pk)
+    return _with_domain_lists([organisation])[0]
+
+
+def people_by_email(emails: list[str]) -> tuple[list[User], list[str]]:
+    """The active people with these addresses, and the addresses nobody signed up with."""
+    wanted = sorted({email.strip().lower() for email in emails} - {""})
+    found = list(User.objects.filter(email__in=wanted, is_active=True))
+    missing = sorted(set(wanted) - {person.email.lower() for person in found})
+    return found, missing

@@ -2,16 +2,18 @@
 
 import io
 import logging
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from accounts.models import MemberType, MemberTypeChange, Organisation, User
+from accounts.models import MemberType, MemberTypeChange, Organisation, OrganisationKind, User
+from accounts.permissions import require_administrator
 from accounts.selectors import member_type_after_invitation, organisation_for_email
 from core.text import require_single_line
 
@@ -231,3 +233,110 @@ def set_member_type_from_invitation(
         user.save(update_fields=["organisation", "member_type"])
         _show_type_to(caller_copy, user)
     return changed
+
+
+# -- organisations ---------------------------------------------------------------------------
+
+ORGANISATION_NAME_MAX_LENGTH = 200
+
+
+def _organisation_name(name: str, *, exclude_pk: int | None = None) -> str:
+    require_single_line(name=name)
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": _("Give the organisation a name.")})
+    if len(name) > ORGANISATION_NAME_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "name": _("A name can be at most %(limit)d characters.")
+                % {"limit": ORGANISATION_NAME_MAX_LENGTH}
+            }
+        )
+    if Organisation.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
+        raise ValidationError({"name": _("Another organisation already has this name.")})
+    return name
+
+
+def _organisation_kind(kind: str) -> str:
+    if kind not in OrganisationKind.values:
+        raise ValidationError({"kind": _("Choose host, customer, vendor or partner.")})
+    return kind
+
+
+@transaction.atomic
+def create_organisation(
+    *, by: User, name: str, kind: str, require_mfa: bool = False
+) -> Organisation:
+    """A new organisation; administrators only."""
+    require_administrator(by)
+    organisation = Organisation(
+        name=_organisation_name(name), kind=_organisation_kind(kind), require_mfa=require_mfa
+    )
+    try:
+        with transaction.atomic():
+            organisation.save()
+    except IntegrityError as error:
+        raise ValidationError({"name": _("Another organisation already has this name.")}) from error
+    return organisation
+
+
+@transaction.atomic
+def update_organisation(
+    *, organisation: Organisation, by: User, name: str, kind: str, require_mfa: bool
+) -> Organisation:
+    """Rename an organisation, change its kind or its two-factor requirement;
+    administrators only. People keep their member type until their type is next
+    derived (as when the kind is changed in the admin)."""
+    require_administrator(by)
+    organisation.name = _organisation_name(name, exclude_pk=organisation.pk)
+    organisation.kind = _organisation_kind(kind)
+    organisation.require_mfa = require_mfa
+    try:
+        with transaction.atomic():
+            organisation.save(update_fields=["name", "kind", "require_mfa"])
+    except IntegrityError as error:
+        raise ValidationError({"name": _("Another organisation already has this name.")}) from error
+    return organisation
+
+
+# -- service accounts ------------------------------------------------------------------------
+
+SERVICE_ACCOUNT_DOMAIN = "service.invalid"
+
+
+@transaction.atomic
+def create_service_account(*, by: User, name: str, member_type: str) -> User:
+    """An account for a program (a BI export, a backlog sync), made by an administrator.
+
+    It has no usable password and an address on a reserved domain that receives no mail,
+    so it can never sign in to the site; it acts only through the tokens an administrator
+    makes for it (`api.services.create_service_token`).
+    """
+    require_administrator(by)
+    require_single_line(name=name)
+    name = " ".join(name.split())
+    errors = {}
+    if not name:
+        errors["name"] = _("Name the program that will use this account.")
+    elif len(name) > 80:
+        errors["name"] = _("A name can be at most %(limit)d characters.") % {"limit": 80}
+    if member_type not in MemberType.values:
+        errors["member_type"] = _("Choose a valid member type.")
+    if errors:
+        raise ValidationError(errors)
+    account = User(
+        email=f"service-{secrets.token_hex(8)}@{SERVICE_ACCOUNT_DOMAIN}",
+        display_name=name,
+        member_type=member_type,
+        member_type_set_by_admin=True,
+        is_service_account=True,
+    )
+    account.set_unusable_password()
+    account.save()
+    MemberTypeChange.objects.create(
+        user=account,
+        changed_by=by,
+        to_member_type=member_type,
+        reason=_("Service account created by an administrator"),
+    )
+    return account

@@ -1,7 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -9,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
-from accounts.forms import AccessTokenForm, ProfileForm
+from accounts.forms import AccessTokenForm, ProfileForm, ServiceAccountForm, ServiceTokenForm
 from accounts.permissions import is_administrator
 from api import selectors as api_selectors
 from api import services as api_services
@@ -110,6 +111,104 @@ def settings_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
             _("Token “%(name)s” revoked: it no longer works.") % {"name": token.name},
         )
     return redirect("settings_tokens")
+
+
+def _administrator_only(request: HttpRequest) -> None:
+    """The service-account pages exist only for administrators: 404 for anyone else."""
+    if not is_administrator(request.user):
+        raise Http404
+
+
+def _service_accounts_page(
+    request: HttpRequest, *, form=None, new_token=None, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "accounts/settings_service_accounts.html",
+        {
+            "form": form or ServiceAccountForm(),
+            "token_form": ServiceTokenForm(),
+            "new_token": new_token,
+            "accounts": api_selectors.service_accounts(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@rate_limit("writes", methods=("POST",))
+def settings_service_accounts(request: HttpRequest) -> HttpResponse:
+    """Administrators make accounts for programs, each with tokens shown once. A service
+    account never signs in to the site; it acts only through its tokens."""
+    _administrator_only(request)
+    form = ServiceAccountForm(request.POST or None)
+    new_token = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                account = services.create_service_account(
+                    by=request.user, name=data["name"], member_type=data["member_type"]
+                )
+                new_token = api_services.create_service_token(
+                    by=request.user, account=account, name=data["token_name"], scope=data["scope"]
+                )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            message = _(
+                "Service account “%(name)s” created. Copy its token now: "
+                "it will not be shown again."
+            )
+            messages.success(request, message % {"name": account.name})
+            form = None
+    return _service_accounts_page(request, form=form, new_token=new_token)
+
+
+@login_required
+@require_POST
+@rate_limit("writes")
+def settings_service_token_create(request: HttpRequest, account_id: int) -> HttpResponse:
+    _administrator_only(request)
+    account = api_selectors.get_service_account(account_id=account_id)
+    form = ServiceTokenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
+        return redirect("settings_service_accounts")
+    try:
+        new_token = api_services.create_service_token(
+            by=request.user, account=account, **form.cleaned_data
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("settings_service_accounts")
+    messages.success(
+        request,
+        _("Token “%(name)s” created for %(account)s. Copy it now: it will not be shown again.")
+        % {"name": new_token.token.name, "account": account.name},
+    )
+    return _service_accounts_page(request, new_token=new_token)
+
+
+@login_required
+@require_POST
+@rate_limit("writes")
+def settings_service_token_revoke(
+    request: HttpRequest, account_id: int, token_id: int
+) -> HttpResponse:
+    _administrator_only(request)
+    account = api_selectors.get_service_account(account_id=account_id)
+    try:
+        token = api_services.revoke_service_token(
+            by=request.user, account=account, token_id=token_id
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("Token “%(name)s” revoked: it no longer works.") % {"name": token.name}
+        )
+    return redirect("settings_service_accounts")
 
 
 def admin_login(request: HttpRequest) -> HttpResponse:

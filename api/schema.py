@@ -60,3 +60,18 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
                 "`Authorization: Bearer <token>`. A read token may only use GET."
             ),
         }
+
+
+class RefusingReadSchema(CommonsAutoSchema):
+    """For endpoints whose reads, too, may be refused with a reason (administrators' and
+    owners' settings): their GETs also describe 403."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction == "response" and "403" not in responses:
+            response = self._get_response_for_code(
+                ProblemSerializer, "403", [PROBLEM_CONTENT_TYPE], direction
+            )
+            response["description"] = WRITE_PROBLEMS["403"]
+            responses["403"] = response
+        return responses

@@ -1,6 +1,7 @@
 """Reads about personal access tokens and idempotent results."""
 
 from django.db.models import F, QuerySet
+from django.http import Http404
 
 from accounts.models import User
 from api import tokens
@@ -31,3 +32,27 @@ def active_token(secret: str) -> AccessToken | None:
 
 def idempotent_result(*, user: User, key: str) -> IdempotentResult | None:
     return IdempotentResult.objects.filter(user=user, key=key).first()
+
+
+def service_accounts() -> list[User]:
+    """Every service account with its tokens (`token_list`, active ones first): two
+    queries, whatever their number."""
+    accounts = list(
+        User.objects.filter(is_service_account=True).order_by("display_name", "id")[:TOKENS_SHOWN]
+    )
+    tokens_by_account: dict[int, list[AccessToken]] = {account.pk: [] for account in accounts}
+    rows = AccessToken.objects.filter(user__in=accounts).order_by(
+        F("revoked_at").asc(nulls_first=True), "-created_at", "-id"
+    )
+    for token in rows:
+        tokens_by_account[token.user_id].append(token)
+    for account in accounts:
+        account.token_list = tokens_by_account[account.pk]
+    return accounts
+
+
+def get_service_account(*, account_id: int) -> User:
+    account = User.objects.filter(pk=account_id, is_service_account=True).first()
+    if account is None:
+        raise Http404
+    return account

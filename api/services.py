@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.permissions import require_administrator
 from api import tokens
 from api.models import AccessToken, IdempotentResult, TokenScope
 from core.text import require_single_line
@@ -120,3 +121,23 @@ def forget_expired_result(*, user: User, key: str) -> None:
     IdempotentResult.objects.filter(
         user=user, key=key, created_at__lt=timezone.now() - IDEMPOTENCY_WINDOW
     ).delete()
+
+
+@transaction.atomic
+def create_service_token(*, by: User, account: User, name: str, scope: str) -> NewToken:
+    """A token for a service account, made by an administrator (shown once, like any
+    token). Raises PermissionDenied for anyone else, ValidationError when `account` is
+    not a service account or as `create_token` does."""
+    require_administrator(by)
+    if not account.is_service_account or not account.is_active:
+        raise ValidationError(_("Tokens are made here for service accounts only."))
+    return create_token(user=account, name=name, scope=scope)
+
+
+@transaction.atomic
+def revoke_service_token(*, by: User, account: User, token_id: int) -> AccessToken:
+    """An administrator revokes one of a service account's tokens."""
+    require_administrator(by)
+    if not account.is_service_account:
+        raise ValidationError(_("There is no such token among this account's."))
+    return revoke_token(user=account, token_id=token_id)

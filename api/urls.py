@@ -1,11 +1,16 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts import api as account_api
 from api import views
 from api.docs import ApiDocsView
 from communities import api as community_api
+from communities import api_config as config_api
 from discussions import api as discussion_api
+from discussions import api_decisions as decision_api
+from discussions import api_ideas as idea_api
 from notifications import api as notification_api
+from purposes import api as purpose_api
 
 app_name = "api"
 
@@ -142,5 +147,109 @@ urlpatterns = [
         name="notification-preferences",
     ),
     path("v1/search/", discussion_api.SearchView.as_view(), name="search"),
+    # Profiles, organisations, purposes, configuration, idea governance, decisions
+    path("v1/me/profile/", account_api.ProfileView.as_view(), name="me-profile"),
+    path("v1/people/<int:person_id>/", account_api.PersonView.as_view(), name="person-detail"),
+    path(
+        "v1/organisations/",
+        account_api.OrganisationListView.as_view(),
+        name="organisation-list",
+    ),
+    path(
+        "v1/organisations/<int:organisation_id>/",
+        account_api.OrganisationDetailView.as_view(),
+        name="organisation-detail",
+    ),
+    path("v1/purposes/", purpose_api.PurposeListView.as_view(), name="purpose-list"),
+    path(
+        "v1/purposes/<slug:slug>/", purpose_api.PurposeDetailView.as_view(), name="purpose-detail"
+    ),
+    path("v1/purposes/<slug:slug>/goals/", purpose_api.GoalListView.as_view(), name="goal-list"),
+    path(
+        "v1/purposes/<slug:slug>/goals/<int:goal_id>/",
+        purpose_api.GoalDetailView.as_view(),
+        name="goal-detail",
+    ),
+    path(
+        "v1/purposes/<slug:slug>/goals/<int:goal_id>/measurements/",
+        purpose_api.MeasurementListView.as_view(),
+        name="measurement-list",
+    ),
+    path(
+        "v1/purposes/<slug:slug>/challenges/",
+        purpose_api.ChallengeListView.as_view(),
+        name="challenge-list",
+    ),
+    path(
+        "v1/purposes/<slug:slug>/challenges/<int:challenge_id>/",
+        purpose_api.ChallengeDetailView.as_view(),
+        name="challenge-detail",
+    ),
+    path(
+        "v1/purposes/<slug:slug>/communities/",
+        purpose_api.PurposeCommunityListView.as_view(),
+        name="purpose-community-list",
+    ),
+    path(
+        "v1/communities/<slug:slug>/settings/",
+        config_api.CommunitySettingsView.as_view(),
+        name="community-settings",
+    ),
+    path(
+        "v1/communities/<slug:slug>/categories/",
+        config_api.CategoryListView.as_view(),
+        name="community-category-list",
+    ),
+    path(
+        "v1/communities/<slug:slug>/roles/<int:user_id>/",
+        config_api.RoleView.as_view(),
+        name="community-role",
+    ),
+    path(
+        "v1/communities/<slug:slug>/ideas/<int:thread_id>/status-changes/",
+        idea_api.IdeaStatusView.as_view(),
+        name="idea-status-changes",
+    ),
+    path(
+        "v1/communities/<slug:slug>/ideas/<int:thread_id>/merge/",
+        idea_api.IdeaMergeView.as_view(),
+        name="idea-merge",
+    ),
+    path(
+        "v1/communities/<slug:slug>/ideas/<int:thread_id>/goals/",
+        idea_api.IdeaGoalListView.as_view(),
+        name="idea-goal-list",
+    ),
+    path(
+        "v1/communities/<slug:slug>/ideas/<int:thread_id>/goals/<int:goal_id>/",
+        idea_api.IdeaGoalDetailView.as_view(),
+        name="idea-goal-detail",
+    ),
+    path(
+        "v1/communities/<slug:slug>/decisions/",
+        decision_api.DecisionListView.as_view(),
+        name="decision-list",
+    ),
+    path(
+        "v1/communities/<slug:slug>/decisions/<int:thread_id>/",
+        decision_api.DecisionDetailView.as_view(),
+        name="decision-detail",
+    ),
+    path(
+        "v1/communities/<slug:slug>/decisions/<int:thread_id>/close/",
+        decision_api.DecisionCloseView.as_view(),
+        name="decision-close",
+    ),
+    path(
+        "v1/communities/<slug:slug>/decisions/<int:thread_id>/outcome/",
+        decision_api.DecisionOutcomeView.as_view(),
+        name="decision-outcome",
+    ),
+    path(
+        "v1/communities/<slug:slug>/decisions/<int:thread_id>/votes/<int:option_id>/",
+        decision_api.DecisionVoteView.as_view(),
+        name="decision-vote",
+    ),
+    # Last: anything else under /api/ is a problem-details 404 (line breaks included).
     re_path(r"^(?P<rest>(?s:.*))$", views.NotFoundView.as_view(), name="not-found"),
 ]

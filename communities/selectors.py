@@ -168,6 +168,20 @@ def get_membership(*, community: Community, membership_id: int) -> Membership:
     return membership
 
 
+def get_membership_of_person(*, community: Community, user_id: int) -> Membership:
+    """The membership `user_id` holds in `community`, or 404 when they hold none."""
+    if params.positive_int(user_id) is None:
+        raise Http404
+    membership = (
+        Membership.objects.filter(community=community, user_id=user_id)
+        .select_related("user", "community")
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return membership
+
+
 def memberships_of(
     *, user: User, limit: int = 12, communities: list[int] | None = None
 ) -> list[Membership]:

@@ -355,7 +355,9 @@ def require_moderate(user: User, community: Community) -> None:
 
 def require_manage_ideas(user: User, community: Community) -> None:
     if not can_manage_ideas(user, community):
-        raise PermissionDenied
+        raise PermissionDenied(
+            _("Only the community's moderators and the purpose's owners can manage ideas.")
+        )
 
 
 # -- people ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ community's page, idea lists and forms, feeds; see `purposes.selectors.purpose_s
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import is_administrator
@@ -96,9 +97,11 @@ def can_manage_purpose(user: User, purpose: Purpose) -> bool:
 
 def require_create_purpose(user: User) -> None:
     if not can_create_purpose(user):
-        raise PermissionDenied
+        raise PermissionDenied(_("Only administrators can create purposes."))
 
 
 def require_manage_purpose(user: User, purpose: Purpose) -> None:
     if not can_manage_purpose(user, purpose):
-        raise PermissionDenied
+        raise PermissionDenied(
+            _("Only the purpose's owners and administrators can change its goals and challenges.")
+        )

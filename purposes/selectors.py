@@ -98,3 +98,69 @@ def followed_purposes(*, user: User) -> list[Purpose]:
     """The purposes `user` follows and may still see, by title (one query)."""
     followed = PurposeFollow.objects.filter(user=user).values("purpose_id")
     return list(purposes_visible_to(user).filter(pk__in=followed).order_by("title", "id"))
+
+
+# -- the API's lists ---------------------------------------------------------------------------
+
+API_PAGE_SIZE = 50
+
+
+def purpose_page(
+    *, user: User, status: str = "", after: str | None = None, page_size: int = API_PAGE_SIZE
+) -> Page:
+    """Visible purposes by title (all statuses unless `status`), each with `goal_list`:
+    two queries whatever the page size."""
+    purposes = purposes_visible_to(user)
+    if status:
+        purposes = purposes.filter(status=status)
+    purposes = purposes.prefetch_related(
+        Prefetch("goals", queryset=Goal.objects.order_by("position", "id"), to_attr="goal_list")
+    )
+    page = keyset_page(purposes, field="title", after=after, page_size=page_size)
+    for purpose in page.items:
+        for goal in purpose.goal_list:
+            goal.purpose = purpose
+    return page
+
+
+def goal_page(
+    *, purpose: Purpose, after: str | None = None, page_size: int = API_PAGE_SIZE
+) -> Page:
+    page = keyset_page(purpose.goals.all(), field="position", after=after, page_size=page_size)
+    for goal in page.items:
+        goal.purpose = purpose
+    return page
+
+
+def measurement_page(
+    *, goal: Goal, after: str | None = None, page_size: int = API_PAGE_SIZE
+) -> Page:
+    """A goal's measurements, the latest day first, with who recorded them (one query)."""
+    measurements = goal.measurements.select_related("recorded_by")
+    return keyset_page(
+        measurements, field="measured_on", after=after, page_size=page_size, descending=True
+    )
+
+
+def challenge_page(
+    *, purpose: Purpose, after: str | None = None, page_size: int = API_PAGE_SIZE
+) -> Page:
+    """The purpose's challenges, the latest opening first (one query)."""
+    page = keyset_page(
+        purpose.challenges.all(),
+        field="opens_at",
+        after=after,
+        page_size=page_size,
+        descending=True,
+    )
+    for challenge in page.items:
+        challenge.purpose = purpose
+    return page
+
+
+def get_challenge(*, purpose: Purpose, challenge_id: int) -> Challenge:
+    challenge = purpose.challenges.filter(pk=challenge_id).first()
+    if challenge is None:
+        raise Http404
+    challenge.purpose = purpose
+    return challenge

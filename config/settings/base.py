@@ -446,6 +446,17 @@ SPECTACULAR_SETTINGS = {
         "ReactionKindEnum": "discussions.models.ReactionKind",
         "NewThreadKindEnum": ["discussion", "question"],
         "EmailDeliveryEnum": "notifications.models.EmailDelivery",
+        "IdeaStatusEnum": "discussions.models.IdeaStatus",
+        "NewIdeaStatusEnum": [
+            "new",
+            "under_review",
+            "planned",
+            "in_progress",
+            "implemented",
+            "declined",
+        ],
+        "PurposeStatusEnum": "purposes.models.PurposeStatus",
+        "OrganisationKindEnum": "accounts.models.OrganisationKind",
     },
 }
 

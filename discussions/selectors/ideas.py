@@ -34,7 +34,7 @@ from communities import permissions as community_permissions
 from communities.models import Community
 from core import params
 from core.expressions import column, load_json_rows, row_value, table
-from core.pagination import Page
+from core.pagination import Page, keyset_page
 from discussions import permissions
 from discussions.models import GoalLink, Idea, IdeaStatus, IdeaStatusChange, IdeaVote, Tag, Thread
 from discussions.selectors.threads import tag_names_of
@@ -850,3 +850,32 @@ def purpose_idea_page(
         items = items[:page_size]
         next_cursor = f"{items[-1].vote_count}|{items[-1].thread_id}"
     return Page(items, next_cursor)
+
+
+# -- the API's idea governance lists ----------------------------------------------------------
+
+GOVERNANCE_PAGE_SIZE = 50
+
+
+def status_change_page(
+    *, idea: Idea, after: str | None = None, page_size: int = GOVERNANCE_PAGE_SIZE
+) -> Page:
+    """The idea's status changes with their official responses, the latest first, with
+    who made them (one query)."""
+    changes = IdeaStatusChange.objects.filter(idea=idea).select_related("changed_by")
+    return keyset_page(
+        changes, field="changed_at", after=after, page_size=page_size, descending=True
+    )
+
+
+def goal_link_page(
+    *, thread: Thread, after: str | None = None, page_size: int = GOVERNANCE_PAGE_SIZE
+) -> Page:
+    """The goals an idea or decision thread is linked to, in the order they were linked,
+    with the goals (one query; the thread's few links come by its unique index)."""
+    links = GoalLink.objects.filter(thread=thread).select_related("goal", "goal__purpose")
+    return keyset_page(links, field="id", after=after, page_size=page_size)
+
+
+def get_status_change(*, change_id: int) -> IdeaStatusChange:
+    return IdeaStatusChange.objects.select_related("changed_by").get(pk=change_id)
