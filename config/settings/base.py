@@ -446,6 +446,7 @@ SPECTACULAR_SETTINGS = {
         "ReactionKindEnum": "discussions.models.ReactionKind",
         "NewThreadKindEnum": ["discussion", "question"],
         "EmailDeliveryEnum": "notifications.models.EmailDelivery",
+        "NotificationLevelEnum": "communities.models.NotificationLevel",
         "IdeaStatusEnum": "discussions.models.IdeaStatus",
         "NewIdeaStatusEnum": [
             "new",
