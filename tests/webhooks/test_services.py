@@ -1,6 +1,7 @@
 """Webhook services: what is recorded when things happen and for whom, the body and its
 signature, attempts, retries, switching off, redelivery, and who may manage endpoints."""
 
+import datetime
 import json
 import uuid
 
@@ -8,8 +9,10 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from communities import services as community_services
+from core import outbox
 from core.models import OutboxMessage
 from discussions.services import decisions as decision_services
 from discussions.services import ideas as idea_services
@@ -278,3 +281,46 @@ def test_an_endpoint_switched_back_on_starts_afresh():
     assert saved.endpoint.consecutive_failures == 0
     assert saved.endpoint.disabled_automatically_at is None
     assert saved.endpoint.secret == SECRET
+
+
+def test_recording_costs_the_same_queries_for_one_endpoint_or_many(
+    django_assert_num_queries,
+):
+    community = CommunityFactory(visibility="public")
+    owner = owner_of(community)
+    thread = ThreadFactory(community=community)
+    endpoint_for(owner, community)
+
+    def count() -> int:
+        post = PostFactory(thread=thread)
+        Delivery.objects.all().delete()
+        OutboxMessage.objects.all().delete()
+        listening = Endpoint.objects.count()
+        # Any endpoint? The post; its listeners; the deliveries; their ids; the outbox.
+        with django_assert_num_queries(6) as captured:
+            assert len(services.record_event("post_created", post.pk)) == listening
+        return len(captured)
+
+    one = count()
+    for number in range(5):
+        endpoint_for(owner, community, url=f"https://hooks{number}.example.com/")
+    endpoint_for(AdministratorFactory(), None)
+    assert count() == one
+
+
+def test_a_delivery_whose_message_was_lost_is_sent_by_the_outbox_sweep(
+    loopback_allowed, receiver, django_capture_on_commit_callbacks
+):
+    community = CommunityFactory()
+    endpoint_for(owner_of(community), community, url=receiver.url, events=["thread.created"])
+    # The commit's send never happens: the broker was down, or the message was lost.
+    with django_capture_on_commit_callbacks(execute=False):
+        ThreadFactory(community=community, title="Lost and found")
+    assert receiver.received == []
+
+    later = timezone.now() + datetime.timedelta(seconds=settings.OUTBOX_SWEEP_AFTER_SECONDS + 1)
+    assert outbox.sweep(now=later) >= 1
+
+    [got] = receiver.wait_for(1)
+    assert got["body"]["data"]["thread"]["title"] == "Lost and found"
+    assert Delivery.objects.get(event="thread.created").state == DeliveryState.SUCCEEDED

@@ -1,6 +1,8 @@
 """No server-side request forgery: webhook addresses that lead inside the network are
 refused when saved and when delivered, whatever DNS says in between."""
 
+import socket
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -132,3 +134,20 @@ def test_redirects_are_not_followed(settings):
     assert answer.status == 302
     assert not answer.ok
     assert len(receiver.received) == 1
+
+
+@pytest.mark.django_db
+def test_a_receiver_that_never_answers_times_out(settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = {"127.0.0.1"}
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.3
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    try:
+        port = silent.getsockname()[1]
+        answer = transport.post(f"http://127.0.0.1:{port}/hook", b"{}", {})
+    finally:
+        silent.close()
+    assert answer.status is None
+    assert answer.error == "Timed out."
+    assert 250 <= answer.duration_ms < 3000
