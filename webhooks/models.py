@@ -91,8 +91,9 @@ class Delivery(models.Model):
     event_uid = models.UUIDField(default=uuid.uuid4)
     # The Commons-Delivery header: one per delivery.
     uid = models.UUIDField(default=uuid.uuid4, unique=True)
+    # A redelivery goes with the delivery it repeats (it shares its event).
     redelivery_of = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     body = models.TextField()
     state = models.CharField(

@@ -583,6 +583,17 @@ def _count_failure(endpoint: Endpoint) -> None:
         tell_switched_off(endpoint)
 
 
+def prune_deliveries(*, now: datetime.datetime | None = None) -> int:
+    """Forget deliveries made more than WEBHOOK_LOG_KEEP_DAYS ago that are no longer
+    pending; returns how many."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.WEBHOOK_LOG_KEEP_DAYS)
+    old = Delivery.objects.filter(created_at__lt=cutoff).exclude(state=DeliveryState.PENDING)
+    # Redeliveries of what goes go with it (the event's whole log at once).
+    deleted, _by_model = old.delete()
+    return deleted
+
+
 def endpoint_page_url(endpoint: Endpoint) -> str:
     if endpoint.community_id is None:
         return reverse("site_webhook_detail", args=[endpoint.pk])

@@ -14,3 +14,9 @@ def deliver(self, delivery_id: int) -> None:
     wait = services.attempt_delivery(delivery_id=delivery_id)
     if wait is not None:
         raise self.retry(countdown=wait)
+
+
+@shared_task(name="webhooks.prune_deliveries", ignore_result=True)
+def prune_deliveries() -> int:
+    """Beat, once a day: forget deliveries older than WEBHOOK_LOG_KEEP_DAYS."""
+    return services.prune_deliveries()

@@ -211,7 +211,11 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
                 headers={"User-Agent": USER_AGENT, "Content-Length": str(len(body)), **headers},
             )
             response = connection.getresponse()
-            excerpt = response.read(EXCERPT_BYTES).decode("utf-8", errors="replace")
+            try:
+                excerpt = response.read(EXCERPT_BYTES).decode("utf-8", errors="replace")
+            except (OSError, http.client.HTTPException):
+                # The status is the answer; a body that never ends is not waited for.
+                excerpt = ""
             return Answer(response.status, elapsed(), excerpt=excerpt)
         except TimeoutError:
             return Answer(None, elapsed(), error=_("Timed out."))

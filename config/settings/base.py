@@ -543,3 +543,6 @@ WEBHOOK_RETRY_MAX_SECONDS = float(env("WEBHOOK_RETRY_MAX_SECONDS", "3600"))
 WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 5)
 # Endpoints per community, and site-wide.
 WEBHOOK_MAX_ENDPOINTS = env_int("WEBHOOK_MAX_ENDPOINTS", 20)
+# Delivered and failed deliveries are forgotten this many days after they were made (beat,
+# once a day).
+WEBHOOK_LOG_KEEP_DAYS = env_int("WEBHOOK_LOG_KEEP_DAYS", 30)

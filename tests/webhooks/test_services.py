@@ -324,3 +324,22 @@ def test_a_delivery_whose_message_was_lost_is_sent_by_the_outbox_sweep(
     [got] = receiver.wait_for(1)
     assert got["body"]["data"]["thread"]["title"] == "Lost and found"
     assert Delivery.objects.get(event="thread.created").state == DeliveryState.SUCCEEDED
+
+
+def test_old_deliveries_are_forgotten_with_their_redeliveries_pending_ones_kept(settings):
+    settings.WEBHOOK_LOG_KEEP_DAYS = 30
+    community = CommunityFactory()
+    owner = owner_of(community)
+    endpoint = endpoint_for(owner, community, events=["thread.created"])
+    for title in ("Old", "Stuck", "Recent"):
+        ThreadFactory(community=community, title=title)
+    old, stuck, recent = Delivery.objects.filter(endpoint=endpoint).order_by("pk")
+    Delivery.objects.filter(pk__in=[old.pk, recent.pk]).update(state=DeliveryState.FAILED)
+    old.refresh_from_db()
+    again = services.redeliver(by=owner, delivery=old)
+    long_ago = timezone.now() - datetime.timedelta(days=31)
+    Delivery.objects.filter(pk__in=[old.pk, stuck.pk]).update(created_at=long_ago)
+
+    assert services.prune_deliveries() == 2
+    assert set(Delivery.objects.values_list("pk", flat=True)) == {stuck.pk, recent.pk}
+    assert not Delivery.objects.filter(pk=again.pk).exists()
