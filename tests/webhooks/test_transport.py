@@ -2,6 +2,10 @@
 refused when saved and when delivered, whatever DNS says in between."""
 
 import socket
+import ssl
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -151,3 +155,65 @@ def test_a_receiver_that_never_answers_times_out(settings):
     assert answer.status is None
     assert answer.error == "Timed out."
     assert 250 <= answer.duration_ms < 3000
+
+
+def test_https_connects_to_the_checked_address_with_the_hosts_name(tmp_path, monkeypatch, settings):
+    """The socket goes to the address the check passed, while TLS (SNI and the
+    certificate's name) and the Host header use the host's name."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(  # noqa: S603 - fixed arguments
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=hooks.internal.test",
+            "-addext",
+            "subjectAltName=DNS:hooks.internal.test",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    seen: dict = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            seen["host"] = self.headers["Host"]
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+
+    def remember_name(sock, name, ctx):
+        seen["sni"] = name
+
+    context.sni_callback = remember_name
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # The receiver's certificate is trusted as a company's own CA would be.
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    monkeypatch.setattr(transport, "resolve", lambda host, port: ["127.0.0.1"])
+    settings.WEBHOOK_ALLOWED_HOSTS = {"hooks.internal.test"}
+    port = server.server_address[1]
+    try:
+        answer = transport.post(f"https://hooks.internal.test:{port}/in", b"{}", {})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert answer.status == 204, answer.error
+    assert seen == {"sni": "hooks.internal.test", "host": f"hooks.internal.test:{port}"}
