@@ -90,6 +90,7 @@ def test_people_other_than_owners_cannot_reach_the_pages(client):
         assert client.get(url).status_code == 403
     assert client.post(community_url(community, "webhook_delete", endpoint.pk)).status_code == 403
     assert client.get(reverse("site_webhooks")).status_code == 403
+    assert "/settings/webhooks/" not in client.get(reverse("settings_profile")).content.decode()
     assert client.get(community_url(secret)).status_code == 404
     client.logout()
     assert client.get(community_url(community)).status_code == 302
