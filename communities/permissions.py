@@ -22,6 +22,7 @@ content for members), secret (members only; everyone else gets a 404).
 import copy
 from collections.abc import Iterable
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import (
     BooleanField,
@@ -54,7 +55,7 @@ from communities.models import (
 )
 from core.expressions import column, table
 from purposes.models import Purpose
-from purposes.permissions import can_manage_purpose, purposes_visible_to
+from purposes.permissions import can_manage_purpose, can_see_purpose, purposes_visible_to
 
 # -- facts about the viewer -------------------------------------------------------------
 
@@ -638,4 +639,47 @@ def with_viewer_flags(communities: QuerySet[Community], user: User) -> QuerySet[
             (user.pk, JoinRequestStatus.PENDING.value),
             output_field=BooleanField(),
         ),
+    )
+
+
+# -- webhooks ---------------------------------------------------------------------------
+#
+# A community's webhook endpoints are configuration: its owners and administrators manage
+# them, and they hear only of that community. Site-wide endpoints are administrators'.
+
+
+def can_manage_webhooks(user: User, community: Community | None) -> bool:
+    """May list, add, change and redeliver the endpoints of `community` (None: the
+    site-wide endpoints)."""
+    if community is None:
+        return is_administrator(user)
+    return can_configure(user, community)
+
+
+def require_manage_webhooks(user: User, community: Community | None) -> None:
+    if not can_manage_webhooks(user, community):
+        raise PermissionDenied(
+            _("Only administrators can manage site-wide webhooks.")
+            if community is None
+            else _("Only the community's owners and administrators can manage its webhooks.")
+        )
+
+
+def webhook_communities_for_purpose(purpose: Purpose) -> QuerySet[Community]:
+    """The communities whose endpoints hear of `purpose`'s goals: its own communities,
+    once the purpose is published (a draft is for its owners and administrators, whose
+    site-wide endpoints hear of it)."""
+    if not can_see_purpose(AnonymousUser(), purpose):
+        return Community.objects.none()
+    return Community.objects.filter(purpose=purpose)
+
+
+def webhook_managers_of(community: Community | None) -> QuerySet[User]:
+    """Who is told when an endpoint of `community` is switched off: its owners whose
+    membership is not suspended, or for a site-wide endpoint the administrators."""
+    if community is None:
+        return User.objects.filter(is_active=True, is_staff=True)
+    owners = Membership.objects.filter(community=community, role=Role.OWNER)
+    return User.objects.filter(is_active=True).filter(
+        member_q(community), pk__in=owners.values("user_id")
     )

@@ -182,6 +182,7 @@ def _add_member(*, community: Community, user: User, role: str, joined_via: str)
         Community.objects.filter(pk=community.pk).update(member_count=F("member_count") + 1)
         community.member_count += 1
         permissions.forget_viewer_facts(community)
+        events.publish("member_joined", membership.pk)
     return membership
 
 

@@ -10,12 +10,16 @@ from core import views as core_views
 from discussions.urls import community_urlpatterns as discussion_community_urlpatterns
 from discussions.urls import site_urlpatterns as discussion_site_urlpatterns
 from discussions.views import feed as feed_views
+from webhooks.urls import community_urlpatterns as webhook_community_urlpatterns
+from webhooks.urls import site_urlpatterns as webhook_site_urlpatterns
 
 urlpatterns = [
     path("", feed_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("settings/webhooks/", include(webhook_site_urlpatterns)),
+    path("communities/<slug:slug>/settings/webhooks/", include(webhook_community_urlpatterns)),
     path("purposes/", include("purposes.urls")),
     path("communities/<slug:slug>/", include(discussion_community_urlpatterns)),
     path("communities/", include("communities.urls")),

@@ -12,7 +12,17 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["accounts", "api", "communities", "core", "config", "discussions", "purposes", "benchyard"]
+APPS = [
+    "accounts",
+    "api",
+    "communities",
+    "core",
+    "config",
+    "discussions",
+    "purposes",
+    "benchyard",
+    "webhooks",
+]
 
 ALLOWED_MODULES = {
     "core/markdown.py": "renders Markdown; nh3 sanitises the result",

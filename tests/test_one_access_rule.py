@@ -22,6 +22,7 @@ APPS = [
     "discussions",
     "purposes",
     "notifications",
+    "webhooks",
     "core",
     "config",
     "templates",

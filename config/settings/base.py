@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "notifications",
     "api",
     "moderation",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -382,13 +383,15 @@ CELERY_TASK_TIME_LIMIT = 13 * 60
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = tuple(
     Queue(name, Exchange(name), routing_key=name)
-    for name in ("celery", "fanout", "email", "digests")
+    for name in ("celery", "fanout", "email", "digests", "webhooks")
 )
 CELERY_TASK_ROUTES = {
     "core.send_email": {"queue": "email"},
     "*digest*": {"queue": "digests"},
     "*.fan_out*": {"queue": "fanout"},
     "*.send_*email*": {"queue": "email"},
+    # Receivers answer slowly or not at all: their deliveries wait on their own queue.
+    "webhooks.*": {"queue": "webhooks"},
 }
 # The outbox (core.outbox): a row still pending this long after it was last sent is sent
 # again by the sweep (every minute); a run holds its row this long at most; after this many
@@ -530,4 +533,29 @@ RATE_LIMITS = {
     "api_token": env("RATE_LIMIT_API_TOKEN", "600/m"),
     "api_session": env("RATE_LIMIT_API_SESSION", "600/m"),
     "api_anonymous": env("RATE_LIMIT_API_ANONYMOUS", "120/m"),
+    # "Redeliver" and "Send a test event" on a webhook's delivery log: each is a request
+    # to another server, so fewer than other writes.
+    "webhook_deliveries": env("RATE_LIMIT_WEBHOOK_DELIVERIES", "10/m/user,100/m/ip"),
 }
+
+# Webhooks (`webhooks/`): signed POSTs to the endpoints administrators and community owners
+# register. Endpoint addresses must resolve to public addresses, checked when saved and on
+# the address each delivery connects to; these host names (lower case, no port) may
+# resolve anywhere, loopback and private networks included, as an administrator decided.
+WEBHOOK_ALLOWED_HOSTS = {host.lower() for host in env_list("WEBHOOK_ALLOWED_HOSTS")}
+# Seconds to connect, and to wait for each read of the answer; no delivery lasts longer
+# than twice this in all.
+WEBHOOK_TIMEOUT_SECONDS = float(env("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# A delivery is tried this many times in all; the n-th retry waits BASE * 2**(n-1)
+# seconds, at most MAX (under the broker's visibility timeout above).
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6)
+WEBHOOK_RETRY_BASE_SECONDS = float(env("WEBHOOK_RETRY_BASE_SECONDS", "30"))
+WEBHOOK_RETRY_MAX_SECONDS = float(env("WEBHOOK_RETRY_MAX_SECONDS", "3600"))
+# An endpoint is switched off, and its owners told, once this many deliveries in a row
+# failed for good (every attempt used).
+WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 5)
+# Endpoints per community, and site-wide.
+WEBHOOK_MAX_ENDPOINTS = env_int("WEBHOOK_MAX_ENDPOINTS", 20)
+# Delivered and failed deliveries are forgotten this many days after they were made (beat,
+# once a day).
+WEBHOOK_LOG_KEEP_DAYS = env_int("WEBHOOK_LOG_KEEP_DAYS", 30)

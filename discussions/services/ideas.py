@@ -148,6 +148,7 @@ def submit_idea(
         trending_score=trending_score_for(created_at=thread.created_at, votes=0),
     )
     record_activity(thread=thread, actor=author, kind=ActivityKind.IDEA_POSTED, detail=title[:200])
+    events.publish("idea_created", idea.pk)
     return idea
 
 

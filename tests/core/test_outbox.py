@@ -169,8 +169,10 @@ def test_each_kind_of_work_has_its_queue():
         "fanout": "fanout",
         "email": "email",
         "digests": "digests",
+        "webhooks": "webhooks",
     }
     assert outbox.queue_for("core.send_email") == "email"
+    assert outbox.queue_for("webhooks.deliver") == "webhooks"
     assert outbox.queue_for("notifications.send_digest") == "digests"
     assert outbox.queue_for("notifications.fan_out_post") == "fanout"
     assert outbox.queue_for("discussions.close_due_decisions") == "celery"
