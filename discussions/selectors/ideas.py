@@ -223,7 +223,7 @@ def idea_page(
     `shown_challenge` (None when the viewer may not see the purpose's challenges).
     """
     ideas = (
-        Idea.objects.filter(community=community)
+        Idea.objects.filter(permissions.shown_q(user, prefix="thread__"), community=community)
         .select_related("thread", "thread__author", "challenge")
         .only(*_ROW_FIELDS)
     )
