@@ -280,3 +280,23 @@ def test_nobody_outside_sees_a_hidden_thread_anywhere_but_its_author():
     api = reverse("api:thread-detail", args=[d["community"].slug, d["thread"].pk])
     assert visitor.get(api).status_code == 404
     assert _client(UserFactory()).get(api).status_code == 404
+
+
+def test_a_hidden_idea_is_gone_from_the_idea_list_and_the_api_but_for_its_author():
+    from discussions.services import ideas as idea_services
+
+    d = world()
+    idea = idea_services.submit_idea(
+        author=d["author"], community=d["community"], title="Free watches", description="x"
+    )
+    flag(by=d["member"], reason="spam", thread=idea.thread)
+    item = ReviewItem.objects.get(thread=idea.thread)
+    _review(_client(d["moderator"]), d, item, "hide", "Spam")
+    ideas = reverse("idea_list", args=[d["community"].slug])
+    assert "Free watches" not in _client(d["member"]).get(ideas).text
+    assert "Free watches" in _client(d["author"]).get(ideas).text
+    api = reverse("api:idea-detail", args=[d["community"].slug, idea.thread_id])
+    assert _client(d["member"]).get(api).status_code == 404
+    assert _client(d["author"]).get(api).status_code == 200
+    vote = reverse("idea_vote", args=[d["community"].slug, idea.thread_id])
+    assert _client(d["member"]).post(vote).status_code == 404
