@@ -251,7 +251,14 @@ def can_accept_answer(user: User, thread: Thread) -> bool:
 def react_refusal(user: User, post: Post, standing: Standing | None = None) -> str | None:
     if post.is_deleted:
         return _("This post was deleted.")
-    return _standing(user, post, standing).refusal
+    standing = _standing(user, post, standing)
+    if (
+        post.review_state != ReviewState.PUBLISHED
+        and post.author_id != standing.user_id
+        and not standing.moderator
+    ):
+        return _("This post is waiting for the moderators.")
+    return standing.refusal
 
 
 def can_react(user: User, post: Post, standing: Standing | None = None) -> bool:

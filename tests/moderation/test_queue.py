@@ -300,3 +300,12 @@ def test_a_hidden_idea_is_gone_from_the_idea_list_and_the_api_but_for_its_author
     assert _client(d["author"]).get(api).status_code == 200
     vote = reverse("idea_vote", args=[d["community"].slug, idea.thread_id])
     assert _client(d["member"]).post(vote).status_code == 404
+
+
+def test_nobody_else_reacts_to_a_hidden_post_by_its_address():
+    d = world()
+    item = _flagged(d)
+    _review(_client(d["moderator"]), d, item, "hide", "Spam")
+    react = reverse("post_react", args=[d["community"].slug, d["thread"].pk, d["reply"].pk])
+    _client(d["member"]).post(react, {"kind": "like"})
+    assert d["reply"].reactions.count() == 0
