@@ -333,7 +333,7 @@ def _post_cursor(position: str) -> int | None:
 
 def _idea(request: Request, slug: str, thread_id: int):
     community = community_selectors.get_readable_community(user=request.user, slug=slug)
-    idea = idea_selectors.get_idea(community=community, thread_id=thread_id)
+    idea = idea_selectors.get_idea(community=community, thread_id=thread_id, user=request.user)
     idea.shown_challenge = (
         idea.challenge if idea_selectors.shows_challenges(request.user, community) else None
     )

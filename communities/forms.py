@@ -54,6 +54,13 @@ class CommunityForm(forms.Form):
     default_notification_level = forms.ChoiceField(
         label=_("Notifications for new members"), choices=NotificationLevel.choices
     )
+    hold_first_posts = forms.BooleanField(
+        label=_("Hold new members' first posts for approval"),
+        required=False,
+        help_text=_(
+            "A member's posts wait in the review queue until a moderator approves their first one."
+        ),
+    )
     categories = forms.CharField(
         label=_("Categories"),
         required=False,

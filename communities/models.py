@@ -78,6 +78,9 @@ class Community(models.Model):
     ideas_vote_vendors = models.BooleanField(_("vendors may vote on ideas"), default=True)
     ideas_vote_partners = models.BooleanField(_("partners may vote on ideas"), default=True)
     # Kept by the membership services with F() updates, so lists never count rows.
+    hold_first_posts = models.BooleanField(
+        _("hold new members' first posts for approval"), default=False
+    )
     member_count = models.PositiveIntegerField(_("members"), default=0)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 

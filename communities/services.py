@@ -31,7 +31,7 @@ from communities.models import (
     PendingInvitation,
     Role,
 )
-from core import events
+from core import audit, events
 from core.markdown import render_markdown
 from core.text import require_single_line
 from purposes.models import Purpose
@@ -88,6 +88,7 @@ def create_community(
     default_notification_level: str = "participating",
     categories: Iterable[str] = (),
     idea_voters: Iterable[str] | None = None,
+    hold_first_posts: bool = False,
 ) -> Community:
     """Administrators and the purpose's owners create communities; the creator owns it.
 
@@ -109,6 +110,7 @@ def create_community(
         visibility=visibility,
         join_policy=join_policy,
         default_notification_level=default_notification_level,
+        hold_first_posts=hold_first_posts,
         **_audience_fields(audience),
         **_idea_voter_fields(idea_voters, audience),
     )
@@ -138,8 +140,10 @@ def update_community(
     default_notification_level: str,
     categories: Iterable[str],
     idea_voters: Iterable[str] | None = None,
+    hold_first_posts: bool | None = None,
 ) -> Community:
     permissions.require_configure(by, community)
+    before = _settings_of(community)
     categories = list(categories)
     require_single_line(name=name, categories=categories)
     if Community.objects.filter(slug=slug).exclude(pk=community.pk).exists():
@@ -158,13 +162,49 @@ def update_community(
     community.visibility = visibility
     community.join_policy = join_policy
     community.default_notification_level = default_notification_level
+    if hold_first_posts is not None:
+        community.hold_first_posts = hold_first_posts
     try:
         with transaction.atomic():
             community.save()
     except IntegrityError as error:
         raise _slug_taken() from error
     _set_categories(community, categories)
+    after = _settings_of(community)
+    changed = [field for field in after if after[field] != before.get(field)]
+    if changed:
+        audit.record(
+            actor=by,
+            action="community_settings",
+            community=community,
+            target=community,
+            target_label=community.name,
+            before={field: before.get(field) for field in changed},
+            after={field: after[field] for field in changed},
+        )
     return community
+
+
+# What the audit log records of a settings change: each field as it was and became.
+_AUDITED_SETTINGS = (
+    "purpose_id",
+    "name",
+    "slug",
+    "description",
+    "guidelines",
+    "visibility",
+    "join_policy",
+    "default_notification_level",
+    "hold_first_posts",
+    *AUDIENCE_FIELDS.values(),
+    *IDEA_VOTER_FIELDS.values(),
+)
+
+
+def _settings_of(community: Community) -> dict:
+    values = {field: getattr(community, field) for field in _AUDITED_SETTINGS}
+    values["categories"] = sorted(community.categories.values_list("name", flat=True))
+    return values
 
 
 def _add_member(*, community: Community, user: User, role: str, joined_via: str) -> Membership:

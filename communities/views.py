@@ -29,6 +29,7 @@ from core.forms import add_service_errors
 from core.ratelimit import rate_limit
 from discussions.permissions import can_post
 from discussions.selectors.threads import latest_threads
+from moderation.selectors import open_item_count
 from purposes.models import Purpose
 from purposes.permissions import purposes_visible_to
 from purposes.selectors import purpose_shown_to
@@ -106,6 +107,9 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "join_refusal": None,
         "can_configure": permissions.can_configure(user, community),
         "can_moderate": permissions.can_moderate(user, community),
+        "open_review_items": (
+            open_item_count(community) if permissions.can_moderate(user, community) else 0
+        ),
         "latest_threads": latest_threads(user=user, community=community),
         "can_start_thread": can_post(user, community),
         "request_form": JoinRequestForm(),
@@ -264,6 +268,7 @@ def community_settings(request: HttpRequest, slug: str) -> HttpResponse:
         "visibility": community.visibility,
         "join_policy": community.join_policy,
         "default_notification_level": community.default_notification_level,
+        "hold_first_posts": community.hold_first_posts,
         "categories": "\n".join(community.categories.values_list("name", flat=True)),
     }
     form = CommunityForm(request.POST or None, initial=initial, purposes=purposes.distinct())
@@ -296,6 +301,7 @@ def _moderation_context(request: HttpRequest, community: Community, **forms) -> 
         "join_requests": selectors.pending_join_requests(community=community),
         "invitations": invitations,
         "bans": selectors.banned_people(community=community),
+        "can_configure": permissions.can_configure(request.user, community),
         "decline_form": DeclineForm(),
         "invite_form": forms.get("invite_form")
         or InviteEmailsForm(**_invite_form_options(request)),

@@ -10,6 +10,7 @@ from core import views as core_views
 from discussions.urls import community_urlpatterns as discussion_community_urlpatterns
 from discussions.urls import site_urlpatterns as discussion_site_urlpatterns
 from discussions.views import feed as feed_views
+from moderation import views as moderation_views
 from webhooks.urls import community_urlpatterns as webhook_community_urlpatterns
 from webhooks.urls import site_urlpatterns as webhook_site_urlpatterns
 
@@ -22,8 +23,10 @@ urlpatterns = [
     path("communities/<slug:slug>/settings/webhooks/", include(webhook_community_urlpatterns)),
     path("purposes/", include("purposes.urls")),
     path("communities/<slug:slug>/", include(discussion_community_urlpatterns)),
+    path("communities/<slug:slug>/", include(moderation_views.community_urlpatterns)),
     path("communities/", include("communities.urls")),
     path("", include(discussion_site_urlpatterns)),
+    path("", include(moderation_views.site_urlpatterns)),
     path("invitations/", include(invitation_urlpatterns)),
     path("", include("notifications.urls")),
     path("api/", include("api.urls")),

@@ -21,6 +21,16 @@ class ThreadKind(models.TextChoices):
     DECISION = "decision", _("Decision")
 
 
+class ReviewState(models.TextChoices):
+    """Where a thread or post stands with the moderators. Only PUBLISHED rows reach
+    everyone; the others reach their author and the community's moderators alone
+    (`discussions.permissions.shown_q`)."""
+
+    PUBLISHED = "", _("Published")
+    HIDDEN = "hidden", _("Hidden by a moderator")
+    HELD = "held", _("Waiting for approval")
+
+
 class Tag(models.Model):
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="tags")
     name = models.CharField(_("name"), max_length=40)
@@ -61,6 +71,11 @@ class Thread(models.Model):
     )
     moved_from = models.ForeignKey(
         Community, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Hidden or held with its first post (whose `review_note` says why); written by the
+    # services only (`services.threads.set_review_state`).
+    review_state = models.CharField(
+        _("review"), max_length=8, choices=ReviewState.choices, default="", blank=True
     )
 
     class Meta:
@@ -110,6 +125,11 @@ class Post(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     deletion_reason = models.CharField(max_length=300, blank=True)
+    review_state = models.CharField(
+        _("review"), max_length=8, choices=ReviewState.choices, default="", blank=True
+    )
+    # Why a moderator hid the post, shown to its author.
+    review_note = models.CharField(_("moderator's note"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -131,6 +151,14 @@ class Post(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.review_state == ReviewState.HIDDEN
+
+    @property
+    def is_held(self) -> bool:
+        return self.review_state == ReviewState.HELD
 
 
 class PostRevision(models.Model):

@@ -18,7 +18,7 @@ from accounts.models import User, member_type_fields
 from accounts.permissions import is_administrator
 from communities import permissions as community_permissions
 from communities.models import Community, Membership, Visibility
-from discussions.models import Decision, Idea, Post, Thread
+from discussions.models import Decision, Idea, Post, ReviewState, Thread
 from purposes.permissions import is_purpose_owner
 
 # -- reading: the community's rule, applied to its content ---------------------------------
@@ -28,9 +28,44 @@ def can_read_thread(user: User, thread: Thread) -> bool:
     return community_permissions.can_read_content(user, thread.community)
 
 
+def shown_q(user: User, *, prefix: str = "") -> Q:
+    """The moderators' part of the reading rule, as a filter on threads or posts (or, with
+    `prefix`, on rows that name one, as `"thread__"` on an idea): a hidden or held thread
+    or post is shown only to its author and to the moderators of its community; published
+    ones to everyone who may read the community. Every path that lists threads or posts
+    applies it: lists, pages, search, feeds and the API."""
+    if is_administrator(user):
+        return Q()
+    shown = Q(**{f"{prefix}review_state": ReviewState.PUBLISHED})
+    if user.is_authenticated:
+        moderated = community_permissions.communities_moderated_by(user).values("pk")
+        shown |= Q(**{f"{prefix}author": user.pk}) | Q(**{f"{prefix}community__in": moderated})
+    return shown
+
+
+def published_q(*, prefix: str = "") -> Q:
+    """Threads or posts everyone who may read their community may see: for notifications
+    and digests, which are about what a whole audience may read."""
+    return Q(**{f"{prefix}review_state": ReviewState.PUBLISHED})
+
+
+def can_see_item(user: User, item: Thread | Post) -> bool:
+    """`shown_q` for one thread or post whose community `user` may read."""
+    if item.review_state == ReviewState.PUBLISHED:
+        return True
+    if user.is_authenticated and item.author_id == user.pk:
+        return True
+    return community_permissions.can_moderate(user, _community_of(item))
+
+
+def _community_of(item: Thread | Post) -> Community:
+    return item.community if isinstance(item, Thread) else item.thread.community
+
+
 def threads_visible_to(user: User) -> QuerySet[Thread]:
     return Thread.objects.filter(
-        community__in=community_permissions.communities_readable_by(user).values("pk")
+        shown_q(user),
+        community__in=community_permissions.communities_readable_by(user).values("pk"),
     )
 
 
@@ -45,9 +80,11 @@ def posts_visible_to(user: User, *, each_row: bool = False) -> QuerySet[Post]:
     """
     readable = community_permissions.communities_readable_by(user).values("pk")
     if not (each_row and connection.vendor == "postgresql"):
-        return Post.objects.filter(community__in=readable, deleted_at__isnull=True)
+        return Post.objects.filter(shown_q(user), community__in=readable, deleted_at__isnull=True)
     return Post.objects.filter(
-        _EqualsAny(F("community_id"), ArraySubquery(readable)), deleted_at__isnull=True
+        _EqualsAny(F("community_id"), ArraySubquery(readable)),
+        shown_q(user),
+        deleted_at__isnull=True,
     )
 
 
@@ -214,7 +251,14 @@ def can_accept_answer(user: User, thread: Thread) -> bool:
 def react_refusal(user: User, post: Post, standing: Standing | None = None) -> str | None:
     if post.is_deleted:
         return _("This post was deleted.")
-    return _standing(user, post, standing).refusal
+    standing = _standing(user, post, standing)
+    if (
+        post.review_state != ReviewState.PUBLISHED
+        and post.author_id != standing.user_id
+        and not standing.moderator
+    ):
+        return _("This post is waiting for the moderators.")
+    return standing.refusal
 
 
 def can_react(user: User, post: Post, standing: Standing | None = None) -> bool:

@@ -6,3 +6,10 @@ class ModerationConfig(AppConfig):
     name = "moderation"
     verbose_name = _("Moderation")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from core import audit, events
+        from moderation import services
+
+        events.subscribe(services.queue_post)
+        audit.register(services.record_action)

@@ -143,3 +143,198 @@ class ModerationSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("Moderation settings"))
+
+
+class FlagReason(models.TextChoices):
+    SPAM = "spam", _("Spam")
+    INAPPROPRIATE = "inappropriate", _("Inappropriate")
+    OFF_TOPIC = "off_topic", _("Off-topic")
+    OTHER = "other", _("Something else")
+
+
+class ItemKind(models.TextChoices):
+    POST = "post", _("Post")
+    THREAD = "thread", _("Thread")
+    PROFILE = "profile", _("Profile")
+
+
+class ItemStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for review")
+    RESOLVED = "resolved", _("Handled")
+
+
+class QueueReason(models.TextChoices):
+    """Why an item is in the review queue."""
+
+    FLAGGED = "flagged", _("Flagged")
+    HELD = "held", _("First post held for approval")
+    EDITED = "edited", _("Hidden, edited by its author")
+
+
+class ReviewItem(models.Model):
+    """A thread, post or profile in the review queue: one row per target, opened again
+    when it is flagged again, held, or edited while hidden.
+
+    Exactly one of `thread`, `post` and `person` is set (a flag on a thread names the
+    thread, on a reply the post, on a profile the person). `community` is empty for
+    profiles, which only administrators review. `open_flag_count` counts the open flags,
+    for the "most flagged" order; `auto_hidden` records that flags hid the item.
+    """
+
+    kind = models.CharField(_("kind"), max_length=8, choices=ItemKind.choices)
+    community = models.ForeignKey(
+        "communities.Community",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("community"),
+    )
+    thread = models.OneToOneField(
+        "discussions.Thread",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="review_item",
+    )
+    post = models.OneToOneField(
+        "discussions.Post",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="review_item",
+    )
+    person = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="review_item",
+    )
+    # The author of the thread or post, or the person of the profile.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=ItemStatus.choices, default=ItemStatus.OPEN
+    )
+    reason = models.CharField(
+        _("why"), max_length=8, choices=QueueReason.choices, default=QueueReason.FLAGGED
+    )
+    open_flag_count = models.PositiveIntegerField(_("open flags"), default=0)
+    auto_hidden = models.BooleanField(_("hidden by flags"), default=False)
+    # When it last entered the queue or was last flagged: "newest first" orders by it.
+    queued_at = models.DateTimeField(_("queued"), default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolution = models.CharField(
+        max_length=24, choices=AuditAction.choices, blank=True, verbose_name=_("outcome")
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="post", post__isnull=False, thread__isnull=True)
+                    & models.Q(person__isnull=True)
+                )
+                | (
+                    models.Q(kind="thread", thread__isnull=False, post__isnull=True)
+                    & models.Q(person__isnull=True)
+                )
+                | (
+                    models.Q(kind="profile", person__isnull=False, post__isnull=True)
+                    & models.Q(thread__isnull=True)
+                ),
+                name="moderation_item_one_target",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["community", "status", "-queued_at", "-id"],
+                name="moderation_item_newest",
+            ),
+            models.Index(
+                fields=["community", "status", "-open_flag_count", "-id"],
+                name="moderation_item_most",
+            ),
+            models.Index(fields=["status", "-queued_at", "-id"], name="moderation_site_newest"),
+            models.Index(fields=["status", "-open_flag_count", "-id"], name="moderation_site_most"),
+        ]
+        verbose_name = _("review item")
+        verbose_name_plural = _("review queue")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.target_id}"
+
+    @property
+    def target_id(self) -> int | None:
+        return self.post_id or self.thread_id or self.person_id
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ItemStatus.OPEN
+
+
+class Flag(models.Model):
+    """One person's flag on one item, once per person and item. `counts` records whether
+    the flagger's trust let it count toward hiding the item by itself."""
+
+    item = models.ForeignKey(ReviewItem, on_delete=models.CASCADE, related_name="flags")
+    flagger = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=FlagReason.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    counts = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "flagger"], name="moderation_flag_once")
+        ]
+        indexes = [
+            models.Index(fields=["item", "-id"], name="moderation_flag_item"),
+            models.Index(fields=["flagger", "-id"], name="moderation_flag_flagger"),
+        ]
+        verbose_name = _("flag")
+        verbose_name_plural = _("flags")
+
+    def __str__(self) -> str:
+        return f"{self.reason} on {self.item_id}"
+
+    @property
+    def reason_label(self) -> str:
+        return FlagReason(self.reason).label
+
+
+class Decision(models.TextChoices):
+    DISMISS = "dismiss", _("Dismiss the flags")
+    HIDE = "hide", _("Hide")
+    DELETE = "delete", _("Delete")
+    WARN = "warn", _("Warn the author")
+    APPROVE = "approve", _("Approve")
+    REJECT = "reject", _("Reject")
+
+
+# What each decision records in the audit log.
+DECISION_ACTIONS = {
+    Decision.DISMISS: AuditAction.FLAG_DISMISSED,
+    Decision.HIDE: AuditAction.HIDE,
+    Decision.DELETE: AuditAction.DELETE,
+    Decision.WARN: AuditAction.WARN,
+    Decision.APPROVE: AuditAction.APPROVE,
+    Decision.REJECT: AuditAction.DELETE,
+}
+NEEDS_REASON = {Decision.HIDE, Decision.DELETE, Decision.WARN, Decision.REJECT}

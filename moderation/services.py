@@ -1,10 +1,36 @@
 """Every moderation write. Each action records itself in the audit log, in its own
 transaction, through `record_action`."""
 
-from django.db import models
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
-from moderation.models import AuditAction, AuditEntry
+from accounts.permissions import is_administrator
+from communities import permissions as community_permissions
+from core import events
+from discussions import permissions as discussion_permissions
+from discussions.models import Post, ReviewState, Thread
+from discussions.services import threads as thread_services
+from moderation.models import (
+    DECISION_ACTIONS,
+    NEEDS_REASON,
+    AuditAction,
+    AuditEntry,
+    Decision,
+    Flag,
+    FlagReason,
+    ItemKind,
+    ItemStatus,
+    QueueReason,
+    ReviewItem,
+    TrustLevel,
+)
+from moderation.selectors import decisions_for, moderation_settings, trust_level
+
+NOTE_MAX_LENGTH = 500
+REASON_MAX_LENGTH = 300
 
 
 def record_action(
@@ -33,3 +59,258 @@ def record_action(
         after=after or {},
         reason=reason,
     )
+
+
+# -- flags --------------------------------------------------------------------------------
+
+
+def _item_for_update(*, post: Post | None, thread: Thread | None, person: User | None):
+    """The review item of the target, locked, made when the target has none."""
+    if thread is None and post is not None and post.is_first:
+        thread, post = post.thread, None
+    if post is not None:
+        lookup, defaults = (
+            {"post": post},
+            {
+                "kind": ItemKind.POST,
+                "community_id": post.community_id,
+                "author_id": post.author_id,
+            },
+        )
+    elif thread is not None:
+        lookup, defaults = (
+            {"thread": thread},
+            {
+                "kind": ItemKind.THREAD,
+                "community_id": thread.community_id,
+                "author_id": thread.author_id,
+            },
+        )
+    else:
+        lookup, defaults = {"person": person}, {"kind": ItemKind.PROFILE, "author": person}
+    item, created = ReviewItem.objects.select_for_update().get_or_create(
+        **lookup, defaults={**defaults, "status": ItemStatus.RESOLVED, "open_flag_count": 0}
+    )
+    return item
+
+
+def _reopen(item: ReviewItem, reason: str, now) -> None:
+    if item.status != ItemStatus.OPEN:
+        item.status = ItemStatus.OPEN
+        item.reason = reason
+        item.open_flag_count = 0
+        item.auto_hidden = False
+        item.resolved_at = None
+        item.resolved_by = None
+        item.resolution = ""
+    elif reason != QueueReason.FLAGGED:
+        item.reason = reason
+    item.queued_at = now
+
+
+def _target_post(item: ReviewItem) -> Post | None:
+    """The post whose review state stands for the item: a thread's is its first post."""
+    if item.post_id:
+        return item.post
+    if item.thread_id:
+        post = Post.objects.select_related("thread").get(thread_id=item.thread_id, is_first=True)
+        return post
+    return None
+
+
+def _flag_refusal(by: User, *, post: Post | None, thread: Thread | None, person: User | None):
+    if not by.is_authenticated:
+        return _("Sign in to flag.")
+    if person is not None:
+        if person.pk == by.pk:
+            return _("You cannot flag your own profile.")
+        return None if discussion_permissions.can_see_person(by, person) else "404"
+    thread = thread or post.thread
+    if not discussion_permissions.can_read_thread(by, thread):
+        return "404"
+    shown = post if post is not None else thread
+    if not discussion_permissions.can_see_item(by, shown):
+        return "404"
+    if shown.author_id == by.pk:
+        return _("You cannot flag what you wrote.")
+    return None
+
+
+@transaction.atomic
+def flag(
+    *,
+    by: User,
+    reason: str,
+    note: str = "",
+    post: Post | None = None,
+    thread: Thread | None = None,
+    person: User | None = None,
+) -> Flag:
+    """Flag a post, a thread (or idea) or a profile, once per person. Quiet: the author is
+    never told who flagged. Flags from people at trust level Member or above count toward
+    hiding the item until a moderator reviews it (`auto_hide_flag_count` of them).
+
+    Raises PermissionDenied when `by` may not read the target, ValidationError for a bad
+    reason, a missing note, a second flag or a flag on one's own work.
+    """
+    refusal = _flag_refusal(by, post=post, thread=thread, person=person)
+    if refusal == "404":
+        raise PermissionDenied
+    if refusal:
+        raise ValidationError(refusal)
+    if reason not in FlagReason.values:
+        raise ValidationError({"reason": _("Choose a reason.")})
+    note = " ".join(note.split())
+    if reason == FlagReason.OTHER and not note:
+        raise ValidationError({"note": _("Say what is wrong.")})
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ValidationError(
+            {"note": _("A note can be at most %(limit)d characters.") % {"limit": NOTE_MAX_LENGTH}}
+        )
+    item = _item_for_update(post=post, thread=thread, person=person)
+    if Flag.objects.filter(item=item, flagger=by).exists():
+        raise ValidationError(_("You have already flagged this."))
+    now = timezone.now()
+    new_flag = Flag.objects.create(
+        item=item,
+        flagger=by,
+        reason=reason,
+        note=note,
+        counts=trust_level(by) >= TrustLevel.MEMBER,
+        created_at=now,
+    )
+    _reopen(item, QueueReason.FLAGGED, now)
+    item.open_flag_count += 1
+    item.save()
+    _hide_when_flagged_enough(item)
+    return new_flag
+
+
+def _hide_when_flagged_enough(item: ReviewItem) -> None:
+    if item.kind == ItemKind.PROFILE or item.auto_hidden:
+        return
+    trusted = Flag.objects.filter(item=item, resolved_at__isnull=True, counts=True).count()
+    if trusted < moderation_settings().auto_hide_flag_count:
+        return
+    post = _target_post(item)
+    if post.review_state != ReviewState.PUBLISHED:
+        return
+    note = _("Hidden after flags from the community, until a moderator reviews it.")
+    thread_services.set_review_state(post=post, state=ReviewState.HIDDEN, note=note)
+    item.auto_hidden = True
+    item.save(update_fields=["auto_hidden"])
+    record_action(
+        actor=None,
+        action=AuditAction.HIDE,
+        community=item.community,
+        target=item.thread or post,
+        target_label=_label(item, post),
+        subject=item.author,
+        after={"flags": trusted},
+        reason=note,
+    )
+
+
+# -- the queue's actions ------------------------------------------------------------------
+
+
+def can_review(user: User, item: ReviewItem) -> bool:
+    """Moderators of the item's community; administrators for every item and profiles."""
+    if item.community_id is None:
+        return is_administrator(user)
+    return community_permissions.can_moderate(user, item.community)
+
+
+def _label(item: ReviewItem, post: Post | None) -> str:
+    if item.kind == ItemKind.PROFILE:
+        return item.person.name if item.person_id else ""
+    if item.kind == ItemKind.THREAD:
+        return item.thread.title
+    return _("Reply in “%(title)s”") % {"title": post.thread.title}
+
+
+@transaction.atomic
+def review(*, by: User, item: ReviewItem, decision: str, reason: str = "") -> AuditEntry:
+    """Handle an item of the queue: dismiss its flags (showing it again when flags hid
+    it), hide it with a reason its author sees, delete it, warn its author, or approve
+    or reject a held first post. Every decision resolves all the item's open flags and
+    is recorded in the audit log (who, when, why), in one transaction.
+
+    Raises PermissionDenied unless `by` may review the item, ValidationError when it was
+    handled meanwhile, for a decision that does not fit it, or a missing reason.
+    """
+    if not can_review(by, item):
+        raise PermissionDenied
+    item = (
+        ReviewItem.objects.select_for_update(of=("self",))
+        .select_related("community", "thread", "post__thread", "person", "author")
+        .get(pk=item.pk)
+    )
+    if item.status != ItemStatus.OPEN:
+        raise ValidationError(_("Another moderator has handled this already."))
+    post = _target_post(item)
+    if post is not None:
+        post.thread.community = item.community
+    if decision not in decisions_for(item, post):
+        raise ValidationError({"decision": _("Choose one of the actions offered.")})
+    reason = " ".join(reason.split())
+    if decision in NEEDS_REASON and not reason:
+        raise ValidationError({"reason": _("Give a reason: the author will see it.")})
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "reason": _("A reason can be at most %(limit)d characters.")
+                % {"limit": REASON_MAX_LENGTH}
+            }
+        )
+    before = {"review": post.review_state} if post is not None else {}
+    if decision == Decision.DISMISS and post is not None and post.is_hidden:
+        thread_services.set_review_state(post=post, state=ReviewState.PUBLISHED)
+    elif decision == Decision.HIDE:
+        thread_services.set_review_state(post=post, state=ReviewState.HIDDEN, note=reason)
+    elif decision in (Decision.DELETE, Decision.REJECT):
+        if not post.is_deleted:
+            thread_services.delete_post(by=by, post=post, reason=reason)
+        if item.kind == ItemKind.THREAD and decision == Decision.DELETE:
+            # The thread goes with its opening post, out of every list.
+            thread_services.set_review_state(post=post, state=ReviewState.HIDDEN, note=reason)
+    elif decision == Decision.APPROVE:
+        thread_services.publish_post(post=post)
+    now = timezone.now()
+    Flag.objects.filter(item=item, resolved_at__isnull=True).update(resolved_at=now)
+    action = DECISION_ACTIONS[decision]
+    item.status = ItemStatus.RESOLVED
+    item.open_flag_count = 0
+    item.resolved_at, item.resolved_by, item.resolution = now, by, action
+    item.save()
+    entry = record_action(
+        actor=by,
+        action=action,
+        community=item.community,
+        target=item.thread or post or item.person,
+        target_label=_label(item, post),
+        subject=item.author,
+        before=before,
+        after={"review": post.review_state} if post is not None else {},
+        reason=reason,
+    )
+    if decision == Decision.WARN and item.author_id:
+        events.publish("author_warned", entry.pk)
+    return entry
+
+
+# -- what the discussions services tell -------------------------------------------------------
+
+
+def queue_post(kind: str, object_id: int) -> None:
+    """A held post, or a hidden one its author edited, goes (back) to the queue. Subscribed
+    to `core.events`; runs in the transaction that held or edited the post."""
+    reasons = {"post_held": QueueReason.HELD, "hidden_post_edited": QueueReason.EDITED}
+    if kind not in reasons:
+        return
+    post = Post.objects.select_related("thread").filter(pk=object_id).first()
+    if post is None:
+        return
+    item = _item_for_update(post=post, thread=None, person=None)
+    _reopen(item, reasons[kind], timezone.now())
+    item.save()

@@ -47,7 +47,7 @@ from accounts.models import User
 from communities import permissions as community_permissions
 from communities.models import Community, Membership
 from core.background import enqueue_after_commit
-from discussions.models import Decision, Idea, IdeaStatus, IdeaStatusChange, Thread
+from discussions.models import Decision, Idea, IdeaStatus, IdeaStatusChange, ReviewState, Thread
 from notifications import selectors
 from notifications.models import (
     DigestCadence,
@@ -228,7 +228,11 @@ def _news(
         return news
     window = {"gte": since, "lt": until}
     active = (
-        Thread.objects.filter(community_id__in=ids, last_activity_at__gte=since)
+        Thread.objects.filter(
+            community_id__in=ids,
+            last_activity_at__gte=since,
+            review_state=ReviewState.PUBLISHED,
+        )
         .annotate(
             new_posts=Count(
                 "posts",
@@ -236,6 +240,7 @@ def _news(
                     posts__created_at__gte=window["gte"],
                     posts__created_at__lt=window["lt"],
                     posts__deleted_at__isnull=True,
+                    posts__review_state=ReviewState.PUBLISHED,
                 ),
             )
         )
@@ -251,6 +256,7 @@ def _news(
             created_at__gte=since,
             created_at__lt=until,
             merged_into__isnull=True,
+            thread__review_state=ReviewState.PUBLISHED,
         )
         .order_by("-vote_count", "-created_at", "-id")
         .values_list("community_id", "thread_id", "thread__title", "vote_count")

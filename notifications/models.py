@@ -30,6 +30,7 @@ class EventKind(models.TextChoices):
     JOIN_REQUEST_APPROVED = "join_request_approved", _("A request to join was approved")
     JOIN_REQUEST_DECLINED = "join_request_declined", _("A request to join was declined")
     INVITED = "invited", _("Someone was invited")
+    AUTHOR_WARNED = "author_warned", _("A moderator warned the author of a post")
 
 
 class NotificationKind(models.TextChoices):

@@ -15,6 +15,7 @@ from accounts.models import User
 from communities import permissions as community_permissions
 from communities.models import Invitation, JoinRequest, Membership, NotificationLevel
 from core.pagination import Page, keyset_page
+from discussions import permissions as discussion_permissions
 from discussions.models import (
     Decision,
     IdeaStatus,
@@ -22,6 +23,7 @@ from discussions.models import (
     ThreadKind,
     ThreadSubscription,
 )
+from moderation.models import AuditEntry
 from notifications.models import EventKind, Notification, NotificationKind, NotificationSettings
 from purposes import permissions as purpose_permissions
 from purposes.models import Measurement
@@ -59,7 +61,13 @@ def still_visible() -> Q:
     ]
     return (
         Q(recipient__is_active=True)
-        & (Q(event__post__isnull=True) | Q(event__post__deleted_at__isnull=True))
+        & (
+            Q(event__post__isnull=True)
+            | (
+                Q(event__post__deleted_at__isnull=True)
+                & discussion_permissions.published_q(prefix="event__post__")
+            )
+        )
         & (
             Q(kind__in=own)
             | (
@@ -212,6 +220,15 @@ def describe(notification: Notification, extra: dict | None = None) -> Described
         request = extra["requests"].get(event.object_id)
         excerpt = request.decision_reason if request else ""
         return Described(headline, where, reverse("notification_list"), excerpt)
+    if kind == EventKind.AUTHOR_WARNED:
+        warning = extra["warnings"].get(event.object_id)
+        if community is not None:
+            headline = _("The moderators of %(community)s sent you a warning") % values
+        else:
+            headline = _("The site's moderators sent you a warning")
+        return Described(
+            headline, where, reverse("notification_list"), warning.reason if warning else ""
+        )
     if kind == EventKind.INVITED:
         headline = _("%(actor)s invites you to join %(community)s") % values
         invitation = extra["invitations"].get(event.object_id)
@@ -245,6 +262,7 @@ def _extra_for(notifications: list[Notification]) -> dict:
         )
     )
     invitations = wanted.get(EventKind.INVITED)
+    warnings = wanted.get(EventKind.AUTHOR_WARNED)
     decisions = wanted.get(EventKind.DECISION_OUTCOME, set()) | wanted.get(
         EventKind.DECISION_DECIDED, set()
     )
@@ -258,6 +276,7 @@ def _extra_for(notifications: list[Notification]) -> dict:
         ),
         "requests": JoinRequest.objects.in_bulk(requests) if requests else {},
         "invitations": Invitation.objects.in_bulk(invitations) if invitations else {},
+        "warnings": AuditEntry.objects.in_bulk(warnings) if warnings else {},
     }
 
 

@@ -56,6 +56,7 @@ from discussions.models import (
     Thread,
     ThreadSubscription,
 )
+from moderation.models import AuditEntry
 from notifications import selectors
 from notifications.models import (
     DigestCadence,
@@ -152,6 +153,12 @@ def _event_facts(kind: str, object_id: int) -> dict | None:
         if not User.objects.filter(email__iexact=invitation.email, is_active=True).exists():
             return None
         return {"actor_id": invitation.invited_by_id, "community_id": invitation.community_id}
+    if kind == EventKind.AUTHOR_WARNED:
+        entry = AuditEntry.objects.filter(pk=object_id, subject__isnull=False).first()
+        if entry is None:
+            return None
+        # No actor: a warning comes from the moderators, not from one of them by name.
+        return {"actor_id": None, "community_id": entry.community_id}
     return None
 
 
@@ -290,6 +297,11 @@ def recipients(event: Event) -> list[tuple[str, QuerySet[User]]]:
         # The person who asked: told of their own request, whatever they may read.
         join_request = JoinRequest.objects.get(pk=event.object_id)
         person = User.objects.filter(pk=join_request.user_id, is_active=True)
+        plan.append((NotificationKind.MEMBERSHIP, person))
+    elif kind == EventKind.AUTHOR_WARNED:
+        # The person warned, about their own conduct: told whatever they may read.
+        entry = AuditEntry.objects.get(pk=event.object_id)
+        person = User.objects.filter(pk=entry.subject_id, is_active=True)
         plan.append((NotificationKind.MEMBERSHIP, person))
     elif kind == EventKind.INVITED:
         invitation = Invitation.objects.get(pk=event.object_id)

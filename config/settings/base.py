@@ -521,6 +521,8 @@ RATE_LIMITS = {
     # ceiling no person reaches by hand, so a script is stopped without slowing anyone.
     "writes": env("RATE_LIMIT_WRITES", "60/m/user,600/m/ip"),
     "reactions": env("RATE_LIMIT_REACTIONS", "60/m/user,600/m/ip"),
+    # Flags on posts, threads and profiles: a person flags a few things at a time.
+    "flags": env("RATE_LIMIT_FLAGS", "10/m/user,100/m/ip"),
     "follows": env("RATE_LIMIT_FOLLOWS", "30/m/user,300/m/ip"),
     "joins": env("RATE_LIMIT_JOINS", "10/m/user,100/m/ip"),
     "invitations": env("RATE_LIMIT_INVITATIONS", "10/m/user,100/m/ip"),

@@ -318,7 +318,12 @@ def _activity_sql(vendor: str, after: str) -> str:
         f" INNER JOIN {table(Thread, thread)}"
         f" ON {column(Thread, 'pk', thread)} = {column(Activity, 'thread', 'feed_row')}"
     )
-    keep = f" AND COALESCE({_one_of(column(Thread, 'community', thread))}, FALSE)"
+    # Hidden and held threads stay out of everyone's feed (`permissions.published_q`):
+    # their authors and moderators find them on the community's pages.
+    keep = (
+        f" AND COALESCE({_one_of(column(Thread, 'community', thread))}, FALSE)"
+        f" AND {column(Thread, 'review_state', thread)} = ''"
+    )
     groups = (
         "SELECT * FROM unnest(%s::bigint[])"
         if vendor == "postgresql"

@@ -79,15 +79,17 @@ STATUS_ORDER = (
 # -- fetching for a viewer --------------------------------------------------------------------
 
 
-def get_idea(*, community: Community, thread_id: int) -> Idea:
-    """An idea of a community the caller has checked is readable; 404 when there is none."""
+def get_idea(*, community: Community, thread_id: int, user: User | None = None) -> Idea:
+    """An idea of a community the caller has checked is readable; 404 when there is none,
+    or, given the `user` who asks, when it is hidden or held from them."""
     if params.positive_int(thread_id) is None:
         raise Http404
-    idea = (
-        Idea.objects.filter(community=community, thread_id=thread_id)
-        .select_related("thread", "thread__author", "challenge", "merged_into__thread__community")
-        .first()
-    )
+    ideas = Idea.objects.filter(community=community, thread_id=thread_id)
+    if user is not None:
+        ideas = ideas.filter(permissions.shown_q(user, prefix="thread__"))
+    idea = ideas.select_related(
+        "thread", "thread__author", "challenge", "merged_into__thread__community"
+    ).first()
     if idea is None:
         raise Http404
     idea.community = community
@@ -223,7 +225,7 @@ def idea_page(
     `shown_challenge` (None when the viewer may not see the purpose's challenges).
     """
     ideas = (
-        Idea.objects.filter(community=community)
+        Idea.objects.filter(permissions.shown_q(user, prefix="thread__"), community=community)
         .select_related("thread", "thread__author", "challenge")
         .only(*_ROW_FIELDS)
     )

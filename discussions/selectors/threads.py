@@ -180,8 +180,10 @@ def _thread_rows(
     return rows
 
 
-def _community_threads(community: Community) -> QuerySet[Thread]:
-    return Thread.objects.filter(community=community).order_by(*THREAD_ORDER)
+def _community_threads(community: Community, user: User) -> QuerySet[Thread]:
+    return Thread.objects.filter(permissions.shown_q(user), community=community).order_by(
+        *THREAD_ORDER
+    )
 
 
 def _thread_cursor(thread: ThreadRow) -> str:
@@ -214,7 +216,7 @@ def thread_page(
     """
     community_permissions.require_read_content(user, community)
     filters = filters or ThreadFilters()
-    threads = _community_threads(community)
+    threads = _community_threads(community, user)
     if filters.kind:
         threads = threads.filter(kind=filters.kind)
     if filters.category is not None:
@@ -237,7 +239,7 @@ def latest_threads(*, user: User, community: Community, limit: int = LATEST_THRE
     markers); empty when `user` may not read the community's content."""
     if not community_permissions.can_read_content(user, community):
         return []
-    return _thread_rows(_community_threads(community), limit, with_tags=False)
+    return _thread_rows(_community_threads(community, user), limit, with_tags=False)
 
 
 def get_category(community: Community, category_id: str | None) -> Category | None:
@@ -264,7 +266,7 @@ def get_thread(*, user: User, community: Community, thread_id: int) -> Thread:
     # and the community a thread was moved from are joined only when there is one (below):
     # most threads have neither, and each join costs every page view planning time.
     threads = (
-        Thread.objects.filter(community=community, pk=thread_id)
+        Thread.objects.filter(permissions.shown_q(user), community=community, pk=thread_id)
         .select_related("category")
         .annotate(tag_names=tag_names_of(column(Thread, "pk")))
         .order_by()
@@ -438,6 +440,11 @@ def _decorate(user: User, thread: Thread, posts: list[Post]) -> None:
         post.can_accept = can_accept and not post.is_first and not post.is_deleted
         post.is_accepted = thread.accepted_answer_id == post.pk
         post.show_deletion_details = post.is_deleted and standing.moderator
+        post.can_flag = (
+            standing.user_id is not None
+            and post.author_id != standing.user_id
+            and not post.is_deleted
+        )
         post.is_new = (
             last_read is not None and post.pk > last_read and post.author_id != standing.user_id
         )
@@ -460,6 +467,8 @@ _PAGE_POST_FIELDS = (
     "deleted_at",
     "deleted_by_id",
     "deletion_reason",
+    "review_state",
+    "review_note",
     *(f"author__{name}" for name in _PERSON_FIELDS),
 )
 _QUOTED_POST_FIELDS = (
@@ -514,7 +523,11 @@ def thread_posts(
     costs the same. The page knows whether earlier or later posts exist without counting:
     the first post is flagged, and the thread remembers its last post id.
     """
-    posts = Post.objects.filter(thread=thread).select_related("author").only(*_PAGE_POST_FIELDS)
+    posts = (
+        Post.objects.filter(permissions.shown_q(user), thread=thread)
+        .select_related("author")
+        .only(*_PAGE_POST_FIELDS)
+    )
     posts = _with_reactions(posts, user)
     if before:
         items = list(posts.filter(pk__lt=before).order_by("-pk")[:page_size])

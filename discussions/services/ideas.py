@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from communities.models import Community
-from core import events
+from core import audit, events
 from core.markdown import render_markdown
 from core.text import require_single_line
 from discussions import permissions
@@ -356,6 +356,17 @@ def merge_ideas(*, duplicate: Idea, original: Idea, by: User, response: str = ""
         trending_score=trending_score_for(created_at=duplicate_row.created_at, votes=0),
     )
     original_row.refresh_from_db(fields=["vote_count", "trending_score"])
+    audit.record(
+        actor=by,
+        action="thread_merge",
+        community=duplicate_row.community,
+        target=duplicate_row.thread,
+        target_label=duplicate_row.thread.title,
+        subject=duplicate_row.thread.author,
+        before={"idea": duplicate_row.thread_id},
+        after={"merged_into": original_row.thread_id, "title": original_row.thread.title},
+        reason=response,
+    )
     return original_row
 
 

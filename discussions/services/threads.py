@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from communities import permissions as community_permissions
 from communities.models import Category, Community
-from core import events
+from core import audit, events
 from core.markdown import mention_handles, render_markdown
 from core.text import require_single_line
 from discussions import permissions
@@ -36,6 +36,7 @@ from discussions.models import (
     PostRevision,
     Reaction,
     ReactionKind,
+    ReviewState,
     Tag,
     Thread,
     ThreadKind,
@@ -287,6 +288,17 @@ def record_read(*, user: User, thread: Thread, post_id: int, known: int | None) 
 # -- starting and replying --------------------------------------------------------------------
 
 
+def holds_post(author: User, community: Community) -> bool:
+    """Whether a new post of `author` in `community` waits for a moderator's approval:
+    the community holds new members' first posts, and none of the author's posts there
+    has been published yet (moderators are never held)."""
+    if not community.hold_first_posts or permissions.can_moderate(author, community):
+        return False
+    return not Post.objects.filter(
+        community=community, author=author, review_state=ReviewState.PUBLISHED
+    ).exists()
+
+
 def _new_post(
     *,
     thread: Thread,
@@ -295,9 +307,11 @@ def _new_post(
     body: str,
     is_first: bool,
     quoted_post: Post | None = None,
+    held: bool = False,
 ) -> Post:
     body_html, mentioned = render_post(body, community)
     post = Post.objects.create(
+        review_state=ReviewState.HELD if held else ReviewState.PUBLISHED,
         thread=thread,
         community=community,
         author=author,
@@ -314,7 +328,8 @@ def _new_post(
         last_post_id_cache=post.pk,
     )
     _follow_as_author(author, thread, post)
-    events.publish("post_created", post.pk)
+    # A held post is told of when it is approved (`publish_post`), as if written then.
+    events.publish("post_held" if held else "post_created", post.pk)
     return post
 
 
@@ -358,11 +373,19 @@ def start_thread(
     names = _check_tags(tags)
     if rate_limit:
         _check_post_rate(author)
+    held = holds_post(author, community)
     thread = Thread.objects.create(
-        community=community, category=category, kind=kind, title=title, author=author
+        community=community,
+        category=category,
+        kind=kind,
+        title=title,
+        author=author,
+        review_state=ReviewState.HELD if held else ReviewState.PUBLISHED,
     )
     _set_tags(thread, community, names)
-    _new_post(thread=thread, community=community, author=author, body=body, is_first=True)
+    _new_post(
+        thread=thread, community=community, author=author, body=body, is_first=True, held=held
+    )
     if kind in (ThreadKind.DISCUSSION, ThreadKind.QUESTION):
         record_activity(
             thread=thread, actor=author, kind=ActivityKind.THREAD_STARTED, detail=title[:200]
@@ -407,6 +430,7 @@ def post_reply(
         body=body,
         is_first=False,
         quoted_post=quoted_post,
+        held=holds_post(author, community),
     )
 
 
@@ -448,6 +472,9 @@ def edit_post(*, by: User, post: Post, body: str, title: str | None = None) -> P
         revision_count=F("revision_count") + 1,
     )
     _save_mentions(post, mentioned, replace=True)
+    if current.review_state == ReviewState.HIDDEN:
+        # Back to the moderators, who may show it again.
+        events.publish("hidden_post_edited", post.pk)
     post.refresh_from_db()
     post.thread = thread
     return post
@@ -611,4 +638,33 @@ def move_thread(
     # Notifications about the thread follow it too: their list and emails check the
     # access rule of the community it is in now.
     events.publish("thread_moved", thread.pk)
+    audit.record(
+        actor=by,
+        action="thread_move",
+        community=source,
+        target=thread,
+        target_label=thread.title,
+        subject=thread.author,
+        before={"community": source.slug},
+        after={"community": target.slug},
+    )
     return thread
+
+
+# -- review by moderators ---------------------------------------------------------------------
+
+
+def set_review_state(*, post: Post, state: str, note: str = "") -> None:
+    """Hide, hold or publish a post; a thread's first post takes its thread along (the
+    thread is what lists show). Called by the moderation services, which check who acts
+    and record it; `note` is shown to the author of a hidden post."""
+    Post.objects.filter(pk=post.pk).update(review_state=state, review_note=note[:500])
+    if post.is_first:
+        Thread.objects.filter(pk=post.thread_id).update(review_state=state)
+    post.review_state, post.review_note = state, note[:500]
+
+
+def publish_post(*, post: Post) -> None:
+    """Publish a held post: its notifications then go out as for a post written now."""
+    set_review_state(post=post, state=ReviewState.PUBLISHED)
+    events.publish("post_created", post.pk)

@@ -133,7 +133,7 @@ def idea_similar(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _idea_for(request: HttpRequest, slug: str, thread_id: int) -> Idea:
     community = get_readable_community(user=request.user, slug=slug)
-    return selectors.get_idea(community=community, thread_id=thread_id)
+    return selectors.get_idea(community=community, thread_id=thread_id, user=request.user)
 
 
 @login_required

@@ -162,7 +162,15 @@ def test_a_moderator_may_accept_the_answer_and_must_give_a_reason_to_delete(clie
     post = article(page_for(client, scene, "moderator"), answer)
 
     assert [pressed for _label, _count, pressed in reaction_buttons(post)] == ["false"] * 4
-    assert actions(post) == ["Quote", "Edit", "Accept as answer", "Delete", "Delete this post"]
+    assert actions(post) == [
+        "Quote",
+        "Edit",
+        "Flag",
+        "Send the flag",
+        "Accept as answer",
+        "Delete",
+        "Delete this post",
+    ]
     accept = post.find("form", action=action_url(scene, "post_accept", answer))
     assert not accept.find_all("input", name="action")
     delete = post.find("form", action=action_url(scene, "post_delete", answer))
@@ -189,7 +197,7 @@ def test_the_asker_may_accept_and_unmark_the_answer_shown_under_the_question(cli
         "Accepted answer",
     ]
     assert ("Like", "2", "true") in reaction_buttons(post)
-    assert actions(post) == ["Quote", "Unmark as answer"]
+    assert actions(post) == ["Quote", "Flag", "Send the flag", "Unmark as answer"]
     unmark = post.find("form", action=action_url(scene, "post_accept", answer))
     assert unmark.find("input", name="action").get("value") == "clear"
     # Not hers: no edit, no history, no deletion.
@@ -216,7 +224,7 @@ def test_the_asker_may_accept_and_unmark_the_answer_shown_under_the_question(cli
     assert order[:3] == [f"post-{first_post(thread).pk}", "accepted answer", f"post-{answer.pk}"]
 
 
-def test_another_member_may_react_and_quote_only(client, scene):
+def test_another_member_may_react_quote_and_flag_only(client, scene):
     post = article(page_for(client, scene, "cy"), scene["answer"])
 
     assert reaction_buttons(post) == [
@@ -225,9 +233,10 @@ def test_another_member_may_react_and_quote_only(client, scene):
         ("Insightful", "0", "false"),
         ("Celebrate", "0", "false"),
     ]
-    assert actions(post) == ["Quote"]
+    assert actions(post) == ["Quote", "Flag", "Send the flag"]
     assert [form.get("action") for form in post.find_all("form")] == [
-        action_url(scene, "post_react", scene["answer"])
+        action_url(scene, "post_react", scene["answer"]),
+        action_url(scene, "post_flag", scene["answer"]),
     ]
     assert_forms_carry_the_csrf_field(post)
 
@@ -333,14 +342,16 @@ def test_members_see_the_same_post_in_their_own_language_and_time_zone(client, s
 
     with translation.override("fr"):
         labels = [str(kind.label) for kind in ReactionKind]
-        quote = translation.gettext("Quote")
+        quote, flag, send = (
+            translation.gettext(text) for text in ("Quote", "Flag", "Send the flag")
+        )
     assert reaction_buttons(in_french) == [
         (label, count, "false")
         for label, (_english, count, _pressed) in zip(
             labels, reaction_buttons(english), strict=True
         )
     ]
-    assert actions(in_french) == [quote]
+    assert actions(in_french) == [quote, flag, send]
     # 09:05 UTC is 18:05 in Tokyo, in French.
     moment = in_french.find("a", cls="post-time").find("time")
     assert moment.get("datetime") == "2026-03-04T18:05:00+09:00"

@@ -50,6 +50,7 @@ from discussions.management.commands.seed_discussions_scale import (
     resolve_sizes,
     tune_for_bulk_loading,
 )
+from moderation.scale import seed_moderation_scale
 from purposes.models import (
     Challenge,
     CoverColour,
@@ -250,6 +251,8 @@ class Command(BaseCommand):
             if sizes["threads"]:
                 seeder = DiscussionSeeder(stdout=self.stdout, rng=self.rng, now=self.now)
                 discussions = f" Discussions: {seeder.run(sizes)}."
+                moderation = seed_moderation_scale(rng=self.rng, now=self.now)
+                discussions += f" Moderation: {moderation}."
         # Fresh planner statistics, as a settled database would have: without them the
         # planner guesses row counts and measurements of the new data mislead.
         self.step("Planner statistics (ANALYZE)", analyze)

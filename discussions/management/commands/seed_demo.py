@@ -8,6 +8,7 @@ from django.db import transaction
 from accounts.demo import DEMO_PASSWORD, PEOPLE, seed_people
 from communities.demo import seed_communities
 from discussions.demo import seed_discussions
+from moderation.demo import seed_moderation
 from notifications.demo import seed_digests, seed_notifications
 from purposes.demo import seed_purposes
 
@@ -21,6 +22,7 @@ class Command(BaseCommand):
         purposes = seed_purposes(people)
         seed_communities(people, purposes)
         seed_discussions(people)
+        seed_moderation(people)
         seed_notifications()
         seed_digests()
 

@@ -53,6 +53,7 @@ from discussions.models import (
     ThreadKind,
     ThreadSubscription,
 )
+from moderation.scale import seed_moderation_scale
 from purposes.models import Challenge, Goal
 
 SLUG_PREFIX = "scale-"  # the communities seed_scale made
@@ -1073,6 +1074,8 @@ class Command(BaseCommand):
                     f"{time.monotonic() - started_purge:.2f}s"
                 )
             summary = DiscussionSeeder(stdout=self.stdout, rng=rng, now=timezone.now()).run(sizes)
+            # Flags and the audit log, written after the posts they are about.
+            summary += "; " + seed_moderation_scale(rng=rng, now=timezone.now())
         analyze()
         self.stdout.write(
             self.style.SUCCESS(
