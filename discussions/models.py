@@ -84,6 +84,12 @@ class Thread(models.Model):
             models.Index(fields=["community", "-is_pinned", "-last_activity_at", "-id"]),
             models.Index(fields=["community", "kind", "-last_activity_at", "-id"]),
             models.Index(fields=["-created_at", "-id"]),
+            # The few hidden and held threads, which every post read leaves out.
+            models.Index(
+                fields=["community"],
+                condition=~models.Q(review_state=""),
+                name="discussions_thread_unpublished",
+            ),
         ]
         verbose_name = _("thread")
         verbose_name_plural = _("threads")

@@ -80,12 +80,27 @@ def posts_visible_to(user: User, *, each_row: bool = False) -> QuerySet[Post]:
     """
     readable = community_permissions.communities_readable_by(user).values("pk")
     if not (each_row and connection.vendor == "postgresql"):
-        return Post.objects.filter(shown_q(user), community__in=readable, deleted_at__isnull=True)
-    return Post.objects.filter(
-        _EqualsAny(F("community_id"), ArraySubquery(readable)),
-        shown_q(user),
-        deleted_at__isnull=True,
-    )
+        posts = Post.objects.filter(shown_q(user), community__in=readable, deleted_at__isnull=True)
+    else:
+        posts = Post.objects.filter(
+            _EqualsAny(F("community_id"), ArraySubquery(readable)),
+            shown_q(user),
+            deleted_at__isnull=True,
+        )
+    if is_administrator(user):
+        return posts
+    # A published reply in a hidden or held thread is as hidden as its thread.
+    return posts.exclude(thread__in=_threads_not_shown_to(user))
+
+
+def _threads_not_shown_to(user: User) -> QuerySet[Thread]:
+    """The hidden and held threads `user` may not see (`shown_q`'s complement): a few rows,
+    read through the partial index on unpublished threads."""
+    unpublished = Thread.objects.exclude(review_state=ReviewState.PUBLISHED)
+    if user.is_authenticated:
+        moderated = community_permissions.communities_moderated_by(user).values("pk")
+        unpublished = unpublished.exclude(author=user.pk).exclude(community__in=moderated)
+    return unpublished.values("pk")
 
 
 class _EqualsAny(Func):

@@ -107,6 +107,21 @@ def test_hiding_shows_the_author_the_reason_and_hides_it_from_everyone_else():
     assert len(search(user=d["moderator"], query="Buy").results) == 1
 
 
+def test_replies_in_a_hidden_thread_are_hidden_with_it_everywhere_it_could_be_found():
+    d = world()
+    moderator = _client(d["moderator"])
+    flag(by=d["member"], reason="spam", thread=d["thread"])
+    item = ReviewItem.objects.get(thread=d["thread"])
+    assert _review(moderator, d, item, "hide", "Not a place for adverts").status_code == 302
+    # The reply itself was never flagged and stays published, but its thread is hidden.
+    assert Post.objects.get(pk=d["reply"].pk).review_state == ReviewState.PUBLISHED
+    assert search(user=d["member"], query="Buy").results == []
+    assert search(user=UserFactory(member_type="employee"), query="Buy").results == []
+    assert len(search(user=d["moderator"], query="Buy").results) == 1
+    assert len(search(user=d["author"], query="Buy").results) == 1
+    assert len(search(user=d["admin"], query="Buy").results) == 1
+
+
 def test_an_edit_by_the_author_puts_a_hidden_post_back_in_the_queue():
     d = world()
     item = _flagged(d)
