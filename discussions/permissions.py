@@ -90,10 +90,10 @@ def posts_visible_to(user: User, *, each_row: bool = False) -> QuerySet[Post]:
     if is_administrator(user):
         return posts
     # A published reply in a hidden or held thread is as hidden as its thread.
-    return posts.exclude(thread__in=_threads_not_shown_to(user))
+    return posts.exclude(thread__in=threads_not_shown_to(user))
 
 
-def _threads_not_shown_to(user: User) -> QuerySet[Thread]:
+def threads_not_shown_to(user: User) -> QuerySet[Thread]:
     """The hidden and held threads `user` may not see (`shown_q`'s complement): a few rows,
     read through the partial index on unpublished threads."""
     unpublished = Thread.objects.exclude(review_state=ReviewState.PUBLISHED)

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import MemberType, User
+from accounts.permissions import is_administrator
 from communities import permissions as community_permissions
 from communities.models import Community
 from core import params
@@ -698,6 +699,13 @@ def _linked_sql(user: User, *, status: str | None) -> tuple[str, list]:
     ).sql_with_params()
     link, idea = GoalLink, Idea
     chosen = f" AND {column(idea, 'status', 'i')} = %s" if status else ""
+    # Ideas hidden by a moderator or held for approval, unless `user` may see them.
+    hidden_params: list = []
+    if not is_administrator(user):
+        hidden_sql, hidden_params = (
+            permissions.threads_not_shown_to(user).order_by().query.sql_with_params()
+        )
+        chosen += f" AND {column(idea, 'thread', 'i')} NOT IN ({hidden_sql})"
     sql = (
         f"SELECT {column(link, 'thread', 'gl')}, {column(link, 'goal', 'gl')}, "  # noqa: S608 - names from the models, values as parameters
         f"{column(Goal, 'position', 'g')}, {column(idea, 'status', 'i')}, "
@@ -710,7 +718,12 @@ def _linked_sql(user: User, *, status: str | None) -> tuple[str, list]:
         f"WHERE {column(Goal, 'purpose', 'g')} = %s AND {column(idea, 'status', 'i')} <> %s"
         f"{chosen} AND {column(idea, 'community', 'i')} IN ({readable_sql})"
     )
-    return sql, [IdeaStatus.DUPLICATE.value, *([status] if status else []), *readable_params]
+    return sql, [
+        IdeaStatus.DUPLICATE.value,
+        *([status] if status else []),
+        *hidden_params,
+        *readable_params,
+    ]
 
 
 def _shown(thread_alias: str) -> str:

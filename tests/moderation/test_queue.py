@@ -122,6 +122,33 @@ def test_replies_in_a_hidden_thread_are_hidden_with_it_everywhere_it_could_be_fo
     assert len(search(user=d["admin"], query="Buy").results) == 1
 
 
+def test_a_hidden_idea_leaves_its_purposes_list_of_linked_ideas():
+    from discussions.selectors.ideas import purpose_ideas
+    from discussions.services.ideas import link_goal, submit_idea
+    from tests.purposes.factories import GoalFactory
+
+    d = world(visibility="public")
+    purpose = d["community"].purpose
+    goal = GoalFactory(purpose=purpose)
+    idea = submit_idea(
+        author=d["author"], community=d["community"], title="Sell watches", description="Now."
+    )
+    link_goal(thread=idea.thread, goal=goal, by=d["moderator"])
+
+    def titles(user) -> list[str]:
+        found = purpose_ideas(user=user, purpose=purpose, goals=[goal])
+        return [entry.title for group in found.by_status for entry in group.ideas]
+
+    assert titles(d["member"]) == ["Sell watches"]
+    flag(by=d["member"], reason="spam", thread=idea.thread)
+    item = ReviewItem.objects.get(thread=idea.thread)
+    assert _review(_client(d["moderator"]), d, item, "hide", "Spam").status_code == 302
+    assert titles(d["member"]) == []
+    assert titles(UserFactory(member_type="customer")) == []
+    assert titles(d["moderator"]) == ["Sell watches"]
+    assert titles(d["admin"]) == ["Sell watches"]
+
+
 def test_an_edit_by_the_author_puts_a_hidden_post_back_in_the_queue():
     d = world()
     item = _flagged(d)
