@@ -1,10 +1,11 @@
 """Reads about people and organisations, shared by views, admin and later the API."""
 
 from allauth.account.models import EmailAddress
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from accounts.models import Organisation, OrganisationDomain, User
+from accounts.models import AccountSanction, Organisation, OrganisationDomain, SanctionKind, User
 
 
 def email_domain_candidates(email: str) -> list[str]:
@@ -73,3 +74,16 @@ def get_person(*, pk: int, among: QuerySet[User] | None = None) -> User:
     """The person with `pk` among `among` (the people a viewer may see), else 404."""
     people_shown = people() if among is None else among.select_related("organisation")
     return get_object_or_404(people_shown, pk=pk)
+
+
+def suspension_of(user: User) -> AccountSanction | None:
+    """The suspension in force on `user`, or None: it keeps them from signing in."""
+    return (
+        AccountSanction.objects.filter(
+            Q(ends_at__isnull=True) | Q(ends_at__gt=timezone.now()),
+            user=user,
+            kind=SanctionKind.SUSPEND,
+        )
+        .only("reason", "ends_at")
+        .first()
+    )

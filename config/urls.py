@@ -10,6 +10,7 @@ from core import views as core_views
 from discussions.urls import community_urlpatterns as discussion_community_urlpatterns
 from discussions.urls import site_urlpatterns as discussion_site_urlpatterns
 from discussions.views import feed as feed_views
+from moderation.urls_sanctions import site_urlpatterns as moderation_sanction_urlpatterns
 
 urlpatterns = [
     path("", feed_views.home, name="home"),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("invitations/", include(invitation_urlpatterns)),
     path("", include("notifications.urls")),
     path("api/", include("api.urls")),
+    path("moderation/", include(moderation_sanction_urlpatterns)),
     # Before the admin's own: a staff session only ever starts at allauth's sign-in.
     path("admin/login/", account_views.admin_login, name="admin_login"),
     path("admin/logout/", account_views.admin_logout, name="admin_logout"),
