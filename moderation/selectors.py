@@ -83,7 +83,9 @@ def earned_levels(*, moment: datetime.datetime | None = None) -> dict[int, int]:
     upheld = upheld_flag_counts()
     levels = {}
     people = User.objects.filter(is_active=True).select_related("organisation")
-    for person in people.only("pk", "date_joined", "organisation__kind").iterator(chunk_size=2000):
+    for person in people.only("pk", "date_joined", "organisation", "organisation__kind").iterator(
+        chunk_size=2000
+    ):
         days = (moment - person.date_joined).days
         made, seen = posts.get(person.pk, 0), read.get(person.pk, 0)
         level = TrustLevel.NEW

@@ -240,3 +240,23 @@ def test_the_sanctions_list_runs_a_constant_number_of_queries(django_assert_max_
     with django_assert_max_num_queries(12):
         response = client.get(url)
     assert text(response).count("Lift") >= 5
+
+
+def test_a_sanction_past_its_end_refuses_nothing_and_the_sweep_records_it_once():
+    import datetime
+
+    from django.utils import timezone
+
+    from discussions import permissions as discussion_permissions
+    from moderation import services
+
+    where = place()
+    silence(where)
+    Silence.objects.update(ends_at=timezone.now() - datetime.timedelta(seconds=1))
+    assert discussion_permissions.can_post(where.member, where.community)
+
+    assert services.end_expired_sanctions() == 1
+    assert services.end_expired_sanctions() == 0
+    entry = AuditEntry.objects.get(action=AuditAction.SANCTION_EXPIRED)
+    assert (entry.subject, entry.community, entry.actor) == (where.member, where.community, None)
+    assert not Silence.objects.exists()
