@@ -164,6 +164,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("date joined"), default=django_timezone.now)
     # Raised to sign the person out everywhere: every session's check hash includes it.
     session_generation = models.PositiveIntegerField(default=0, editable=False)
+    # Set while an `AccountSanction` exists for the person (kept by moderation's services),
+    # so the access rule knows without a query that nearly everyone is under none.
+    has_site_sanction = models.BooleanField(default=False, editable=False)
 
     objects = UserManager()
 

@@ -2,7 +2,6 @@
 
 from django.db.models import F, QuerySet
 
-from accounts.backends import site_sanction_exists
 from accounts.models import User
 from api import tokens
 from api.models import AccessToken, IdempotentResult
@@ -23,16 +22,11 @@ def active_token(secret: str) -> AccessToken | None:
     digest's unique index."""
     if not tokens.looks_like_token(secret):
         return None
-    token = (
+    return (
         AccessToken.objects.select_related("user")
-        .annotate(user_has_site_sanction=site_sanction_exists("user"))
         .filter(digest=tokens.digest_of(secret), revoked_at__isnull=True)
         .first()
     )
-    if token is not None:
-        # The access rule then knows without a query whether the owner is sanctioned.
-        token.user.has_site_sanction = token.user_has_site_sanction
-    return token
 
 
 def idempotent_result(*, user: User, key: str) -> IdempotentResult | None:

@@ -120,17 +120,39 @@ def is_suspended(user: User, community: Community) -> bool:
     return membership_role(user, community) is not None and not in_audience(user, community)
 
 
+def _sanction_facts(user: User, community: Community) -> dict[str, bool]:
+    """Whether `user` is banned from, and silenced in, `community`: both in one query."""
+    row = (
+        Community.objects.filter(pk=community.pk)
+        .annotate(
+            banned=Exists(Ban.objects.filter(in_force_q(), community=OuterRef("pk"), user=user)),
+            silenced=Exists(
+                Silence.objects.filter(in_force_q(), community=OuterRef("pk"), user=user)
+            ),
+        )
+        .values("banned", "silenced")
+        .first()
+    )
+    return row or {"banned": False, "silenced": False}
+
+
+def _sanction_fact(user: User, community: Community, name: str) -> bool:
+    """A ban or silence fact, annotated by `with_viewer_flags` or found with the other."""
+    fact = f"viewer_{name}"
+    if community.__dict__.get("viewer_id") == user.pk and fact in community.__dict__:
+        return bool(community.__dict__[fact])
+    cache = community.__dict__.setdefault("_viewer_facts", {})
+    if (user.pk, fact) not in cache:
+        facts = _sanction_facts(user, community)
+        cache[(user.pk, "viewer_banned")] = facts["banned"]
+        cache[(user.pk, "viewer_silenced")] = facts["silenced"]
+    return bool(cache[(user.pk, fact)])
+
+
 def is_banned(user: User, community: Community) -> bool:
     if not user.is_authenticated:
         return False
-    return bool(
-        _viewer_fact(
-            user,
-            community,
-            "viewer_banned",
-            lambda: Ban.objects.filter(in_force_q(), community=community, user=user).exists(),
-        )
-    )
+    return _sanction_fact(user, community, "banned")
 
 
 def in_force_q(moment_: datetime.datetime | None = None) -> Q:
@@ -167,43 +189,32 @@ class SanctionRefusal(str):
 def site_sanction(user: User) -> Sanction | None:
     """The site-wide sanction in force on `user` (a suspension before a silence), or None.
 
-    Known without a query when the user was loaded with `has_site_sanction` (as the
-    signed-in person is, by `accounts.backends`); otherwise asked once per instance.
+    Known without a query for everyone whose `has_site_sanction` is off; otherwise asked
+    once per instance.
     """
-    if not user.is_authenticated:
+    if not user.is_authenticated or not user.has_site_sanction:
         return None
     if "_site_sanction" in user.__dict__:
         return user.__dict__["_site_sanction"]
-    found = None
-    if user.__dict__.get("has_site_sanction", True):
-        row = (
-            AccountSanction.objects.filter(in_force_q(), user=user)
-            .order_by("-kind")  # "suspend" before "silence"
-            .values("kind", "reason", "ends_at")
-            .first()
-        )
-        if row is not None:
-            found = Sanction(row["kind"], True, row["reason"], row["ends_at"])
+    row = (
+        AccountSanction.objects.filter(in_force_q(), user=user)
+        .order_by("-kind")  # "suspend" before "silence"
+        .values("kind", "reason", "ends_at")
+        .first()
+    )
+    found = Sanction(row["kind"], True, row["reason"], row["ends_at"]) if row else None
     user.__dict__["_site_sanction"] = found
     return found
 
 
 def forget_site_sanction(user: User) -> None:
     user.__dict__.pop("_site_sanction", None)
-    user.__dict__.pop("has_site_sanction", None)
 
 
 def is_silenced(user: User, community: Community) -> bool:
     if not user.is_authenticated:
         return False
-    return bool(
-        _viewer_fact(
-            user,
-            community,
-            "viewer_silenced",
-            lambda: Silence.objects.filter(in_force_q(), community=community, user=user).exists(),
-        )
-    )
+    return _sanction_fact(user, community, "silenced")
 
 
 def community_sanction(user: User, community: Community) -> Sanction | None:
@@ -232,21 +243,20 @@ def sanction_against(user: User, community: Community | None = None) -> Sanction
 def describe_sanction(sanction: Sanction) -> str:
     """What the person is told: what was done, until when, and why."""
     if sanction.site_wide and sanction.kind == SanctionKind.SUSPEND:
-        what = _("Your account is suspended")
+        parts = [_("Your account is suspended.")]
     elif sanction.site_wide:
-        what = _("Your account is silenced: you can read but not write anywhere")
+        parts = [_("Your account is silenced: you can read but not write anywhere.")]
     elif sanction.kind == "ban":
-        what = _("You have been removed from this community")
+        parts = [_("You have been removed from this community.")]
     else:
-        what = _("You are silenced in this community: you can read but not write")
+        parts = [_("You are silenced in this community: you can read but not write.")]
     if sanction.ends_at is not None:
-        until = _("until %(moment)s") % {"moment": moment(sanction.ends_at)[1]}
-    else:
-        until = _("until it is lifted")
-    text = _("%(what)s (%(until)s).") % {"what": what, "until": until}
+        parts.append(_("It lasts until %(moment)s.") % {"moment": moment(sanction.ends_at)[1]})
+    elif sanction.kind != "ban":
+        parts.append(_("It lasts until it is lifted."))
     if sanction.reason:
-        text = _("%(text)s Reason: %(reason)s") % {"text": text, "reason": sanction.reason}
-    return text
+        parts.append(_("Reason: %(reason)s") % {"reason": sanction.reason})
+    return " ".join(parts)
 
 
 def sanction_refusal(user: User, community: Community | None = None) -> SanctionRefusal | None:

@@ -5,7 +5,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -206,8 +206,11 @@ def sanction_account(
             "created_at": timezone.now(),
         },
     )
+    changes = {"has_site_sanction": True}
     if kind == SanctionKind.SUSPEND:
-        User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+        changes["session_generation"] = F("session_generation") + 1
+    User.objects.filter(pk=user.pk).update(**changes)
+    user.has_site_sanction = True
     community_permissions.forget_site_sanction(user)
     record_action(
         actor=by,
@@ -227,6 +230,8 @@ def lift_account_sanction(*, by: User, user: User, kind: str) -> bool:
     if row is None:
         return False
     row.delete()
+    _keep_site_sanction_flag(user.pk)
+    user.has_site_sanction = AccountSanction.objects.filter(user=user).exists()
     community_permissions.forget_site_sanction(user)
     record_action(
         actor=by,
@@ -236,6 +241,13 @@ def lift_account_sanction(*, by: User, user: User, kind: str) -> bool:
         before={"kind": kind, "site_wide": True, "ends_at": _when(row.ends_at)},
     )
     return True
+
+
+def _keep_site_sanction_flag(user_id: int) -> None:
+    """`User.has_site_sanction` follows whether any account sanction row is left."""
+    User.objects.filter(pk=user_id).update(
+        has_site_sanction=Exists(AccountSanction.objects.filter(user=OuterRef("pk")))
+    )
 
 
 def end_expired_sanctions(*, moment: datetime.datetime | None = None) -> int:
@@ -256,6 +268,8 @@ def end_expired_sanctions(*, moment: datetime.datetime | None = None) -> int:
                 deleted, _rows = model.objects.filter(pk=row.pk, ends_at__lte=moment).delete()
                 if not deleted:
                     continue
+                if not in_community:
+                    _keep_site_sanction_flag(row.user_id)
                 record_action(
                     actor=None,
                     action=AuditAction.SANCTION_EXPIRED,
