@@ -10,10 +10,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
 from accounts.permissions import is_administrator
 from communities import permissions as community_permissions
-from communities.models import Community, Membership
+from communities.models import Community
 from communities.selectors import get_community_for
 from core import params
 from core.forms import add_service_errors
@@ -37,27 +36,6 @@ def _community_for_moderation(request: HttpRequest, slug: str) -> Community:
 def _require_administrator(request: HttpRequest) -> None:
     if not is_administrator(request.user):
         raise PermissionDenied(_("Only administrators can do this."))
-
-
-def _person_in(community: Community, user_id: int | None) -> User:
-    """A member of `community` (or someone banned from it) by id; 404 for anyone else, so
-    the page names nobody who has nothing to do with the community."""
-    if user_id is None:
-        raise Http404
-    tied = Membership.objects.filter(community=community, user_id=user_id).exists() or (
-        community.bans.filter(user_id=user_id).exists()
-    )
-    person = User.objects.filter(pk=user_id, is_active=True).first() if tied else None
-    if person is None:
-        raise Http404
-    return person
-
-
-def _person(user_id: int | None) -> User:
-    person = User.objects.filter(pk=user_id).first() if user_id is not None else None
-    if person is None:
-        raise Http404
-    return person
 
 
 def _error_text(error: Exception) -> str:
@@ -85,7 +63,9 @@ def community_sanctions(request: HttpRequest, slug: str) -> HttpResponse:
 @rate_limit("writes", methods=("POST",))
 def community_sanction_new(request: HttpRequest, slug: str) -> HttpResponse:
     community = _community_for_moderation(request, slug)
-    person = _person_in(community, params.positive_int(request.GET.get("user")))
+    person = selectors.person_for_community_sanction(
+        community, params.positive_int(request.GET.get("user"))
+    )
     refusal = community_permissions.sanction_member_refusal(request.user, community, person)
     form = CommunitySanctionForm(request.POST or None)
     if request.method == "POST" and refusal is None and form.is_valid():
@@ -128,7 +108,7 @@ def community_sanction_lift(
     community = _community_for_moderation(request, slug)
     if kind not in services.COMMUNITY_SANCTIONS:
         raise Http404
-    person = _person(user_id)
+    person = selectors.person_for_sanction(user_id)
     if not services.lift_community_sanction(
         by=request.user, community=community, user=person, kind=kind
     ):
@@ -151,7 +131,7 @@ def account_sanctions(request: HttpRequest) -> HttpResponse:
 @rate_limit("writes", methods=("POST",))
 def account_sanction_new(request: HttpRequest) -> HttpResponse:
     _require_administrator(request)
-    person = _person(params.positive_int(request.GET.get("user")))
+    person = selectors.person_for_sanction(params.positive_int(request.GET.get("user")))
     form = AccountSanctionForm(request.POST or None)
     trust_form = TrustLevelForm(initial={"level": selectors.person_trust(person)})
     refusal = None
@@ -193,7 +173,7 @@ def account_sanction_new(request: HttpRequest) -> HttpResponse:
 @rate_limit("writes")
 def account_sanction_lift(request: HttpRequest, kind: str, user_id: int) -> HttpResponse:
     _require_administrator(request)
-    person = _person(user_id)
+    person = selectors.person_for_sanction(user_id)
     if not services.lift_account_sanction(by=request.user, user=person, kind=kind):
         raise Http404
     messages.success(request, _("The sanction on %(name)s is lifted.") % {"name": person.name})
@@ -205,7 +185,7 @@ def account_sanction_lift(request: HttpRequest, kind: str, user_id: int) -> Http
 @rate_limit("writes")
 def person_trust(request: HttpRequest, user_id: int) -> HttpResponse:
     _require_administrator(request)
-    person = _person(user_id)
+    person = selectors.person_for_sanction(user_id)
     form = TrustLevelForm(request.POST)
     if form.is_valid():
         level = form.cleaned_data["level"]

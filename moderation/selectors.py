@@ -3,10 +3,11 @@
 import datetime
 
 from django.db.models import Count, F, Q
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import AccountSanction, OrganisationKind, User
-from communities.models import Ban, Community, Silence
+from communities.models import Ban, Community, Membership, Silence
 from communities.permissions import in_force_q
 from core.pagination import Page, keyset_page
 from discussions.models import Post, ThreadSubscription
@@ -125,6 +126,27 @@ def community_bans(community: Community, *, after: str | None = None) -> Page:
     return keyset_page(
         rows, field="created_at", after=after, page_size=SANCTIONS_PAGE_SIZE, descending=True
     )
+
+
+def person_for_community_sanction(community: Community, user_id: int | None) -> User:
+    """A member of `community` (or someone banned from it) by id; 404 for anyone else, so
+    the sanction page names nobody who has nothing to do with the community."""
+    tied = user_id is not None and (
+        Membership.objects.filter(community=community, user_id=user_id).exists()
+        or Ban.objects.filter(community=community, user_id=user_id).exists()
+    )
+    person = User.objects.filter(pk=user_id, is_active=True).first() if tied else None
+    if person is None:
+        raise Http404
+    return person
+
+
+def person_for_sanction(user_id: int | None) -> User:
+    """Anyone by id, for administrators' site-wide sanctions; 404 when there is nobody."""
+    person = User.objects.filter(pk=user_id).first() if user_id is not None else None
+    if person is None:
+        raise Http404
+    return person
 
 
 def account_sanctions(*, after: str | None = None) -> Page:

@@ -185,3 +185,14 @@ def test_a_suspended_person_cannot_sign_in_through_sso(admin, identity_provider)
     assert refused.status_code == 403
     assert "Account compromised" in text(refused)
     assert client.get("/settings/profile/").status_code == 302
+
+
+def test_an_administrator_reaches_sanctions_and_trust_from_a_profile(admin):
+    where = place()
+    profile = client_for(admin).get(reverse("person_detail", args=[where.member.pk]))
+    assert new_url(where.member) in text(profile)
+    page = client_for(admin).get(new_url(where.member))
+    assert "Current level: New." in text(page)
+    # Nobody else is offered the link.
+    other = client_for(where.owner).get(reverse("person_detail", args=[where.member.pk]))
+    assert new_url(where.member) not in text(other)
