@@ -1,13 +1,43 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
+from accounts.selectors import suspension_of
 from core.mail import KIND_HEADER
 from core.text import one_line
 
 
+def suspended_response(request: HttpRequest, suspension) -> HttpResponse:
+    return render(
+        request,
+        "account/account_suspended.html",
+        {"reason": suspension.reason, "ends_at": suspension.ends_at},
+        status=403,
+    )
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    # Every way in (password, SSO, a sign-in after a second factor, a confirmation link
+    # that signs in) passes `pre_login` before its stages and `login` after them: both
+    # refuse a suspended account, so a suspension that starts between the two still holds.
+    def pre_login(self, request: HttpRequest, user, **kwargs) -> HttpResponse | None:
+        suspension = suspension_of(user) if user.pk else None
+        if suspension is not None:
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            return suspended_response(request, suspension)
+        return super().pre_login(request, user, **kwargs)
+
+    def login(self, request: HttpRequest, user) -> None:
+        suspension = suspension_of(user) if user.pk else None
+        if suspension is not None:
+            raise ImmediateHttpResponse(suspended_response(request, suspension))
+        super().login(request, user)
+
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return settings.COMMONS_OPEN_SIGNUP
 

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone as django_timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -166,6 +167,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_service_account = models.BooleanField(_("service account"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=django_timezone.now)
+    # Raised to sign the person out everywhere: every session's check hash includes it.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
+    # Set while an `AccountSanction` exists for the person (kept by moderation's services),
+    # so the access rule knows without a query that nearly everyone is under none.
+    has_site_sanction = models.BooleanField(default=False, editable=False)
 
     objects = UserManager()
 
@@ -197,6 +203,54 @@ class User(AbstractBaseUser, PermissionsMixin):
         words = [word for word in self.name.replace(".", " ").split() if word]
         letters = "".join(word[0] for word in words[:2]) or "?"
         return letters.upper()
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        # Django keeps this hash in each session and drops a session whose hash no longer
+        # matches: mixing in `session_generation` lets a suspension end every session of
+        # the account, wherever it is stored, without finding them.
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "accounts.User.session_generation",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+
+class SanctionKind(models.TextChoices):
+    SILENCE = "silence", _("Silenced")
+    SUSPEND = "suspend", _("Suspended")
+
+
+class AccountSanction(models.Model):
+    """A site-wide sanction on an account: silenced (reads, writes nothing anywhere) or
+    suspended (signed out, cannot sign in), until `ends_at` (empty: until lifted), for a
+    reason the person is shown. Written by moderation's services; read by the access rule
+    and the sign-in checks."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sanctions")
+    kind = models.CharField(_("sanction"), max_length=10, choices=SanctionKind.choices)
+    reason = models.CharField(_("reason"), max_length=300)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=django_timezone.now)
+    ends_at = models.DateTimeField(_("until"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="accounts_one_sanction_per_kind")
+        ]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="accounts_sanction_list"),
+            models.Index(fields=["ends_at"], name="accounts_sanction_ends"),
+        ]
+        verbose_name = _("account sanction")
+        verbose_name_plural = _("account sanctions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.kind}"
 
 
 class MemberTypeChange(models.Model):

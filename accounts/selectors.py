@@ -1,10 +1,11 @@
 """Reads about people and organisations, shared by views, admin and later the API."""
 
 from allauth.account.models import EmailAddress
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from accounts.models import Organisation, OrganisationDomain, User
+from accounts.models import AccountSanction, Organisation, OrganisationDomain, SanctionKind, User
 from core.pagination import Page, keyset_page
 
 
@@ -114,3 +115,16 @@ def people_by_email(emails: list[str]) -> tuple[list[User], list[str]]:
     found = list(User.objects.filter(email__in=wanted, is_active=True))
     missing = sorted(set(wanted) - {person.email.lower() for person in found})
     return found, missing
+
+
+def suspension_of(user: User) -> AccountSanction | None:
+    """The suspension in force on `user`, or None: it keeps them from signing in."""
+    return (
+        AccountSanction.objects.filter(
+            Q(ends_at__isnull=True) | Q(ends_at__gt=timezone.now()),
+            user=user,
+            kind=SanctionKind.SUSPEND,
+        )
+        .only("reason", "ends_at")
+        .first()
+    )

@@ -15,6 +15,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from accounts.models import MemberType, MemberTypeChange, Organisation, OrganisationKind, User
 from accounts.permissions import require_administrator
 from accounts.selectors import member_type_after_invitation, organisation_for_email
+from core import audit
 from core.text import require_single_line
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,18 @@ def _record_change(
         to_organisation=organisation,
         from_member_type=user.member_type,
         to_member_type=member_type,
+        reason=reason[:200],
+    )
+    audit.record(
+        actor=changed_by,
+        action="member_type_change",
+        target=user,
+        subject=user,
+        before={"organisation": user.organisation_id, "member_type": user.member_type},
+        after={
+            "organisation": organisation.pk if organisation else None,
+            "member_type": member_type,
+        },
         reason=reason[:200],
     )
     user.organisation = organisation

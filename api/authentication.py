@@ -1,10 +1,13 @@
 """`Authorization: Bearer <token>` with a personal access token."""
 
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
+from accounts.models import SanctionKind
 from api import selectors, services
 from api.models import AccessToken
+from communities.permissions import SanctionRefusal, describe_sanction, site_sanction
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -29,6 +32,10 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         token: AccessToken | None = selectors.active_token(secret)
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("This token is not valid or was revoked."))
+        sanction = site_sanction(token.user)
+        if sanction is not None and sanction.kind == SanctionKind.SUSPEND:
+            # A suspended account's tokens answer nothing until the suspension ends.
+            raise PermissionDenied(SanctionRefusal(describe_sanction(sanction), sanction))
         services.record_use(token)
         return token.user, token
 

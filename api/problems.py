@@ -19,6 +19,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
+from communities.permissions import SanctionRefusal
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 
@@ -35,6 +37,13 @@ class ProblemSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="For 400 only: the messages per field; `non_field_errors` for the rest.",
+    )
+    sanction = serializers.DictField(
+        required=False,
+        help_text=(
+            "For a write refused by a sanction (code `sanctioned`): its `kind` (silence, "
+            "suspend, ban), `site_wide`, the `reason` and `ends_at` (null: until lifted)."
+        ),
     )
 
 
@@ -58,7 +67,31 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     return errors
 
 
+class Sanctioned(exceptions.PermissionDenied):
+    """A write refused by a sanction: 403, with what it is, its reason and its end."""
+
+    default_code = "sanctioned"
+
+    def __init__(self, refusal: SanctionRefusal) -> None:
+        super().__init__(str(refusal), "sanctioned")
+        self.sanction = refusal.sanction
+
+
+def _sanction_refusal(exc: Exception) -> SanctionRefusal | None:
+    """The sanction behind a refusal a service raised, whichever exception carries it."""
+    if isinstance(exc, DjangoPermissionDenied):
+        messages = list(exc.args[:1])
+    elif isinstance(exc, DjangoValidationError) and not hasattr(exc, "error_dict"):
+        messages = [error.message for error in exc.error_list]
+    else:
+        return None
+    return next((m for m in messages if isinstance(m, SanctionRefusal)), None)
+
+
 def _from_django(exc: Exception) -> Exception:
+    refusal = _sanction_refusal(exc)
+    if refusal is not None:
+        return Sanctioned(refusal)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             detail = {
@@ -120,6 +153,13 @@ def handle_exception(exc: Exception, context: dict) -> Response | None:
             str(detail) if not isinstance(detail, list | dict) else str(_flatten(detail)),
             codes if isinstance(codes, str) else "error",
         )
+        if isinstance(exc, Sanctioned):
+            body["sanction"] = {
+                "kind": exc.sanction.kind,
+                "site_wide": exc.sanction.site_wide,
+                "reason": exc.sanction.reason,
+                "ends_at": exc.sanction.ends_at.isoformat() if exc.sanction.ends_at else None,
+            }
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
     return response

@@ -6,6 +6,7 @@ A view parses the request with a serializer, fetches through a selector (which a
 403) and shapes the answer with a serializer. Errors take one shape (`api.problems`).
 """
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -29,6 +30,7 @@ from discussions.selectors import ideas as idea_selectors
 from discussions.selectors import threads as thread_selectors
 from discussions.services import ideas as idea_services
 from discussions.services import threads as thread_services
+from moderation import limits
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER,
@@ -64,6 +66,17 @@ def _limit(request: Request, action: str) -> None:
     retry_after = ratelimit.consume(request, action)
     if retry_after is not None:
         raise exceptions.Throttled(wait=retry_after)
+
+
+def _trust_limits(request: Request, body: str, *, new_thread: bool, field: str = "body") -> None:
+    """The limits of the person's trust level (`moderation.limits`), as the pages apply
+    them: 400 on the field for what one post holds, 429 past a rate."""
+    refusal = limits.content_refusal(request.user, body)
+    if refusal is not None:
+        raise exceptions.ValidationError({field: [refusal.message]})
+    refusal = limits.posting_rates_refusal(request, new_thread=new_thread)
+    if refusal is not None:
+        raise exceptions.Throttled(wait=refusal.retry_after, detail=refusal.message)
 
 
 def _context(request: Request, **more) -> dict:
@@ -198,6 +211,7 @@ class ThreadListView(ApiView):
                         {"category": [_("Choose a category of this community.")]}
                     )
             _limit(request, "writes")
+            _trust_limits(request, data["body"], new_thread=True)
             thread = thread_services.start_thread(
                 author=user,
                 community=community,
@@ -302,7 +316,8 @@ class PostListView(ApiView):
             data = _valid(api_serializers.ReplyCreateSerializer, request)
             refusal = discussion_permissions.reply_refusal(user, thread)
             if refusal:
-                raise exceptions.PermissionDenied(refusal)
+                # Django's exception, so a sanction's refusal keeps its fields (api.problems).
+                raise DjangoPermissionDenied(refusal)
             quoted = None
             if data.get("quoted_post"):
                 try:
@@ -312,6 +327,7 @@ class PostListView(ApiView):
                         {"quoted_post": [_("The post you quoted is not in this thread.")]}
                     ) from error
             _limit(request, "writes")
+            _trust_limits(request, data["body"], new_thread=False)
             post = thread_services.post_reply(
                 author=user, thread=thread, body=data["body"], quoted_post=quoted
             )
@@ -391,6 +407,7 @@ class IdeaListView(ApiView):
                         {"challenge": [_("Choose a challenge of this community's purpose.")]}
                     )
             _limit(request, "writes")
+            _trust_limits(request, data["description"], new_thread=True, field="description")
             idea = idea_services.submit_idea(
                 author=user,
                 community=community,

@@ -197,16 +197,54 @@ class Ban(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Empty: until lifted. A ban past its end is ignored at once and deleted by the
+    # moderation sweep, which records that it ended.
+    ends_at = models.DateTimeField(_("until"), null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["community", "user"], name="communities_one_ban")
+        ]
+        indexes = [
+            models.Index(fields=["community", "-created_at", "-id"], name="communities_ban_list"),
+            models.Index(fields=["ends_at"], name="communities_ban_ends"),
         ]
         verbose_name = _("ban")
         verbose_name_plural = _("bans")
 
     def __str__(self) -> str:
         return f"{self.user_id} banned from {self.community_id}"
+
+
+class Silence(models.Model):
+    """A member who may read a community but not write in it, until `ends_at` (empty:
+    until lifted), for a reason they are shown. Written by moderation's services; read by
+    the access rule."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="silences")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    silenced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField(_("until"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community", "user"], name="communities_one_silence")
+        ]
+        indexes = [
+            models.Index(
+                fields=["community", "-created_at", "-id"], name="communities_silence_list"
+            ),
+            models.Index(fields=["ends_at"], name="communities_silence_ends"),
+        ]
+        verbose_name = _("silence")
+        verbose_name_plural = _("silences")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} silenced in {self.community_id}"
 
 
 class JoinRequestStatus(models.TextChoices):

@@ -20,7 +20,9 @@ content for members), secret (members only; everyone else gets a 404).
 """
 
 import copy
+import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -36,9 +38,10 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import MemberType, User
+from accounts.models import AccountSanction, MemberType, SanctionKind, User
 from accounts.permissions import is_administrator
 from accounts.selectors import has_verified_email
 from communities.models import (
@@ -51,16 +54,18 @@ from communities.models import (
     JoinRequestStatus,
     Membership,
     Role,
+    Silence,
     Visibility,
 )
 from core.expressions import column, table
+from core.formatting import moment
 from purposes.models import Purpose
 from purposes.permissions import can_manage_purpose, can_see_purpose, purposes_visible_to
 
 # -- facts about the viewer -------------------------------------------------------------
 
 
-VIEWER_FACTS = ("viewer_role", "viewer_banned", "viewer_has_pending_request")
+VIEWER_FACTS = ("viewer_role", "viewer_banned", "viewer_silenced", "viewer_has_pending_request")
 
 
 def _viewer_fact(user: User, community: Community, name: str, compute):
@@ -116,17 +121,159 @@ def is_suspended(user: User, community: Community) -> bool:
     return membership_role(user, community) is not None and not in_audience(user, community)
 
 
+def _sanction_facts(user: User, community: Community) -> dict[str, bool]:
+    """Whether `user` is banned from, and silenced in, `community`: both in one query."""
+    row = (
+        Community.objects.filter(pk=community.pk)
+        .annotate(
+            banned=Exists(Ban.objects.filter(in_force_q(), community=OuterRef("pk"), user=user)),
+            silenced=Exists(
+                Silence.objects.filter(in_force_q(), community=OuterRef("pk"), user=user)
+            ),
+        )
+        .values("banned", "silenced")
+        .first()
+    )
+    return row or {"banned": False, "silenced": False}
+
+
+def _sanction_fact(user: User, community: Community, name: str) -> bool:
+    """A ban or silence fact, annotated by `with_viewer_flags` or found with the other."""
+    fact = f"viewer_{name}"
+    if community.__dict__.get("viewer_id") == user.pk and fact in community.__dict__:
+        return bool(community.__dict__[fact])
+    cache = community.__dict__.setdefault("_viewer_facts", {})
+    if (user.pk, fact) not in cache:
+        facts = _sanction_facts(user, community)
+        cache[(user.pk, "viewer_banned")] = facts["banned"]
+        cache[(user.pk, "viewer_silenced")] = facts["silenced"]
+    return bool(cache[(user.pk, fact)])
+
+
 def is_banned(user: User, community: Community) -> bool:
     if not user.is_authenticated:
         return False
-    return bool(
-        _viewer_fact(
-            user,
-            community,
-            "viewer_banned",
-            lambda: Ban.objects.filter(community=community, user=user).exists(),
-        )
+    return _sanction_fact(user, community, "banned")
+
+
+def in_force_q(moment_: datetime.datetime | None = None) -> Q:
+    """Sanction rows (bans, silences, account sanctions) still in force: no end date, or
+    one still ahead. A row past its end refuses nothing even before the sweep removes it."""
+    return Q(ends_at__isnull=True) | Q(ends_at__gt=moment_ or timezone.now())
+
+
+# -- sanctions: what refuses a person's writes, and why ------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Sanction:
+    """A sanction in force against a person, as they are told of it."""
+
+    kind: str  # "silence", "suspend" or "ban"
+    site_wide: bool
+    reason: str
+    ends_at: datetime.datetime | None
+
+
+class SanctionRefusal(str):
+    """A refusal's text that also carries the sanction behind it, so the API can answer
+    with the reason and end date as fields (see `api.problems`) while pages show the text."""
+
+    sanction: Sanction
+
+    def __new__(cls, text: str, sanction: Sanction) -> "SanctionRefusal":
+        refusal = super().__new__(cls, text)
+        refusal.sanction = sanction
+        return refusal
+
+
+def site_sanction(user: User) -> Sanction | None:
+    """The site-wide sanction in force on `user` (a suspension before a silence), or None.
+
+    Known without a query for everyone whose `has_site_sanction` is off; otherwise asked
+    once per instance.
+    """
+    if not user.is_authenticated or not user.has_site_sanction:
+        return None
+    if "_site_sanction" in user.__dict__:
+        return user.__dict__["_site_sanction"]
+    row = (
+        AccountSanction.objects.filter(in_force_q(), user=user)
+        .order_by("-kind")  # "suspend" before "silence"
+        .values("kind", "reason", "ends_at")
+        .first()
     )
+    found = Sanction(row["kind"], True, row["reason"], row["ends_at"]) if row else None
+    user.__dict__["_site_sanction"] = found
+    return found
+
+
+def forget_site_sanction(user: User) -> None:
+    user.__dict__.pop("_site_sanction", None)
+
+
+def is_silenced(user: User, community: Community) -> bool:
+    if not user.is_authenticated:
+        return False
+    return _sanction_fact(user, community, "silenced")
+
+
+def community_sanction(user: User, community: Community) -> Sanction | None:
+    """The ban or silence in force on `user` in `community`, or None (one query, only for
+    someone who is banned or silenced)."""
+    if not user.is_authenticated:
+        return None
+    if is_banned(user, community):
+        row = Ban.objects.filter(in_force_q(), community=community, user=user).first()
+        if row is not None:
+            return Sanction("ban", False, row.reason, row.ends_at)
+    if is_silenced(user, community):
+        row = Silence.objects.filter(in_force_q(), community=community, user=user).first()
+        if row is not None:
+            return Sanction(SanctionKind.SILENCE.value, False, row.reason, row.ends_at)
+    return None
+
+
+def sanction_against(user: User, community: Community | None = None) -> Sanction | None:
+    """The sanction that stops `user` writing: site-wide first, then in `community`."""
+    return site_sanction(user) or (
+        community_sanction(user, community) if community is not None else None
+    )
+
+
+def describe_sanction(sanction: Sanction) -> str:
+    """What the person is told: what was done, until when, and why."""
+    if sanction.site_wide and sanction.kind == SanctionKind.SUSPEND:
+        parts = [_("Your account is suspended.")]
+    elif sanction.site_wide:
+        parts = [_("Your account is silenced: you can read but not write anywhere.")]
+    elif sanction.kind == "ban":
+        parts = [_("You have been removed from this community.")]
+    else:
+        parts = [_("You are silenced in this community: you can read but not write.")]
+    if sanction.ends_at is not None:
+        parts.append(_("It lasts until %(moment)s.") % {"moment": moment(sanction.ends_at)[1]})
+    elif sanction.kind != "ban":
+        parts.append(_("It lasts until it is lifted."))
+    if sanction.reason:
+        parts.append(_("Reason: %(reason)s") % {"reason": sanction.reason})
+    return " ".join(parts)
+
+
+def sanction_refusal(user: User, community: Community | None = None) -> SanctionRefusal | None:
+    """Why a sanction stops `user` writing (in `community`, when given), or None. Every
+    write's standing (`discussions.permissions.post_refusal`, invitations, flags aside)
+    starts here."""
+    sanction = sanction_against(user, community)
+    if sanction is None:
+        return None
+    return SanctionRefusal(describe_sanction(sanction), sanction)
+
+
+def require_not_sanctioned(user: User, community: Community | None = None) -> None:
+    refusal = sanction_refusal(user, community)
+    if refusal:
+        raise PermissionDenied(refusal)
 
 
 def is_member(user: User, community: Community) -> bool:
@@ -180,7 +327,7 @@ def can_moderate(user: User, community: Community) -> bool:
 
 
 def can_invite(user: User, community: Community) -> bool:
-    return can_moderate(user, community)
+    return can_moderate(user, community) and sanction_against(user, community) is None
 
 
 def can_remove_member(user: User, membership: Membership) -> bool:
@@ -437,7 +584,42 @@ def require_remove_member(user: User, membership: Membership) -> None:
         raise PermissionDenied(_("Only the community's owners can remove its moderators."))
 
 
+def sanction_member_refusal(by: User, community: Community, person: User) -> str | None:
+    """Why `by` may not silence or ban `person` in `community`, or None: moderators
+    sanction members and other people, owners and administrators also sanction moderators
+    and owners; nobody sanctions themselves or an administrator this way."""
+    if not can_moderate(by, community):
+        return _("Only the community's moderators can do this.")
+    if person.pk == by.pk:
+        return _("You cannot sanction yourself.")
+    if is_administrator(person):
+        return _("Administrators cannot be sanctioned in a community.")
+    role = membership_role(person, community)
+    if role in MODERATOR_ROLES and not can_configure(by, community):
+        return _("Only the community's owners can sanction its moderators.")
+    return None
+
+
+def require_sanction_member(by: User, community: Community, person: User) -> None:
+    refusal = sanction_member_refusal(by, community, person)
+    if refusal:
+        raise PermissionDenied(refusal)
+
+
+def can_sanction_accounts(user: User) -> bool:
+    """Site-wide sanctions (silence, suspension) are for administrators."""
+    return is_administrator(user)
+
+
+def require_sanction_account(by: User, person: User) -> None:
+    if not can_sanction_accounts(by):
+        raise PermissionDenied(_("Only administrators can sanction accounts."))
+    if person.pk == by.pk:
+        raise PermissionDenied(_("You cannot sanction yourself."))
+
+
 def require_invite(user: User, community: Community) -> None:
+    require_not_sanctioned(user, community)
     if not can_invite(user, community):
         raise PermissionDenied(_("Only the community's moderators can invite people."))
 
@@ -518,7 +700,7 @@ def communities_joinable_by(user: User) -> QuerySet[Community]:
         communities_listed_for(user)
         .filter(audience_q(user), join_policy__in=[JoinPolicy.OPEN, JoinPolicy.REQUEST])
         .exclude(pk__in=Membership.objects.filter(user=user).values("community_id"))
-        .exclude(pk__in=Ban.objects.filter(user=user).values("community_id"))
+        .exclude(pk__in=Ban.objects.filter(in_force_q(), user=user).values("community_id"))
     )
 
 
@@ -622,6 +804,10 @@ def with_viewer_flags(communities: QuerySet[Community], user: User) -> QuerySet[
         return communities
     status = column(JoinRequest, "status", "fact")
     role = column(Membership, "role", "fact")
+    # Ban and Silence both name their end `ends_at`.
+    ends = column(Ban, "ends_at", "fact")
+    in_force = f" AND ({ends} IS NULL OR {ends} > %s)"
+    moment_now = timezone.now()
     return communities.annotate(
         viewer_id=Value(user.pk, output_field=IntegerField()),
         viewer_role=RawSQL(  # noqa: S611 - names from the models, values as parameters
@@ -630,8 +816,13 @@ def with_viewer_flags(communities: QuerySet[Community], user: User) -> QuerySet[
             output_field=CharField(),
         ),
         viewer_banned=RawSQL(  # noqa: S611 - names from the models, values as parameters
-            _viewer_fact_sql(Ban, "EXISTS(SELECT 1 {rows})"),
-            (user.pk,),
+            _viewer_fact_sql(Ban, "EXISTS(SELECT 1 {rows})", in_force),
+            (user.pk, moment_now),
+            output_field=BooleanField(),
+        ),
+        viewer_silenced=RawSQL(  # noqa: S611 - names from the models, values as parameters
+            _viewer_fact_sql(Silence, "EXISTS(SELECT 1 {rows})", in_force),
+            (user.pk, moment_now),
             output_field=BooleanField(),
         ),
         viewer_has_pending_request=RawSQL(  # noqa: S611 - names from the models, values as parameters

@@ -389,8 +389,19 @@ def change_role(*, membership: Membership, by: User, role: str) -> Membership:
         raise ValidationError({"role": _("Choose a valid role.")})
     if role != Role.OWNER and _last_owner(membership):
         raise ValidationError(_("A community needs at least one owner."))
+    before = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
+    if before != role:
+        audit.record(
+            actor=by,
+            action="role_change",
+            community=membership.community,
+            target=membership.user,
+            subject=membership.user,
+            before={"role": before},
+            after={"role": role},
+        )
     _forget_facts(membership)
     return membership
 

@@ -1,6 +1,7 @@
-from django.urls import path
+from django.urls import include, path
 
 from communities import views
+from moderation.urls_sanctions import community_urlpatterns as sanction_urlpatterns
 
 urlpatterns = [
     path("", views.community_list, name="community_list"),
@@ -24,6 +25,7 @@ urlpatterns = [
     ),
     path("<slug:slug>/settings/", views.community_settings, name="community_settings"),
     path("<slug:slug>/moderation/", views.moderation, name="community_moderation"),
+    path("<slug:slug>/moderation/sanctions/", include(sanction_urlpatterns)),
     path(
         "<slug:slug>/moderation/requests/<int:request_id>/<str:decision>/",
         views.join_request_decide,

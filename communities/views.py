@@ -29,13 +29,17 @@ from core.forms import add_service_errors
 from core.ratelimit import rate_limit
 from discussions.permissions import can_post
 from discussions.selectors.threads import latest_threads
+from moderation import limits
+from moderation import services as moderation_services
 from moderation.selectors import open_item_count
 from purposes.models import Purpose
 from purposes.permissions import purposes_visible_to
 from purposes.selectors import purpose_shown_to
 
 
-def _error_message(error: ValidationError) -> str:
+def _error_message(error: ValidationError | PermissionDenied) -> str:
+    if isinstance(error, PermissionDenied):
+        return str(error) or _("You may not do that here.")
     return " ".join(error.messages)
 
 
@@ -104,6 +108,7 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_request": permissions.can_request(user, community),
         "has_pending_request": permissions.has_pending_request(user, community),
         "suspension_notice": permissions.suspension_notice(user, community),
+        "sanction_notice": permissions.sanction_refusal(user, community),
         "join_refusal": None,
         "can_configure": permissions.can_configure(user, community),
         "can_moderate": permissions.can_moderate(user, community),
@@ -345,6 +350,11 @@ def join_request_decide(request: HttpRequest, slug: str, request_id: int, decisi
 def invite_emails(request: HttpRequest, slug: str) -> HttpResponse:
     community = _community_for_moderation(request, slug)
     form = InviteEmailsForm(request.POST, **_invite_form_options(request))
+    status = 200
+    if form.is_valid():
+        limit = limits.invitation_refusal(request)
+        if limit is not None:
+            status = limits.show_in_form(form, limit)
     if form.is_valid():
         try:
             invitations = services.invite_by_email(
@@ -371,6 +381,7 @@ def invite_emails(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "communities/moderation.html",
         _moderation_context(request, community, invite_form=form),
+        status=status,
     )
 
 
@@ -380,6 +391,11 @@ def invite_emails(request: HttpRequest, slug: str) -> HttpResponse:
 def invite_link(request: HttpRequest, slug: str) -> HttpResponse:
     community = _community_for_moderation(request, slug)
     form = InviteLinkForm(request.POST, **_invite_form_options(request))
+    status = 200
+    if form.is_valid():
+        limit = limits.invitation_refusal(request)
+        if limit is not None:
+            status = limits.show_in_form(form, limit)
     if form.is_valid():
         try:
             invitation = services.create_invitation_link(
@@ -398,6 +414,7 @@ def invite_link(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "communities/moderation.html",
         _moderation_context(request, community, link_form=form),
+        status=status,
     )
 
 
@@ -423,13 +440,18 @@ def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
     form = RemoveMemberForm(request.POST)
     form.is_valid()
     try:
-        services.remove_member(
-            membership=membership,
-            by=request.user,
-            ban=form.cleaned_data.get("ban", False),
-            reason=form.cleaned_data.get("reason", ""),
-        )
-    except ValidationError as error:
+        if form.cleaned_data.get("ban", False):
+            # A ban is a sanction: moderation's service records it (with no end date).
+            moderation_services.ban_from_community(
+                by=request.user,
+                community=community,
+                user=membership.user,
+                reason=form.cleaned_data.get("reason", "") or _("Removed by a moderator"),
+                ends_at=None,
+            )
+        else:
+            services.remove_member(membership=membership, by=request.user)
+    except (ValidationError, PermissionDenied) as error:
         messages.error(request, _error_message(error))
     else:
         messages.success(request, _("%(name)s was removed.") % {"name": membership.user.name})
@@ -464,7 +486,9 @@ def member_unban(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
     ban = community.bans.filter(user_id=user_id).select_related("user").first()
     if ban is None:
         raise Http404
-    services.unban(community=community, user=ban.user, by=request.user)
+    moderation_services.lift_community_sanction(
+        by=request.user, community=community, user=ban.user, kind="ban"
+    )
     messages.success(request, _("%(name)s may join again.") % {"name": ban.user.name})
     return redirect("community_moderation", slug=community.slug)
 

@@ -11,6 +11,7 @@ from discussions.urls import community_urlpatterns as discussion_community_urlpa
 from discussions.urls import site_urlpatterns as discussion_site_urlpatterns
 from discussions.views import feed as feed_views
 from moderation import views as moderation_views
+from moderation.urls_sanctions import site_urlpatterns as moderation_sanction_urlpatterns
 from webhooks.urls import community_urlpatterns as webhook_community_urlpatterns
 from webhooks.urls import site_urlpatterns as webhook_site_urlpatterns
 
@@ -30,6 +31,7 @@ urlpatterns = [
     path("invitations/", include(invitation_urlpatterns)),
     path("", include("notifications.urls")),
     path("api/", include("api.urls")),
+    path("moderation/", include(moderation_sanction_urlpatterns)),
     # Before the admin's own: a staff session only ever starts at allauth's sign-in.
     path("admin/login/", account_views.admin_login, name="admin_login"),
     path("admin/logout/", account_views.admin_logout, name="admin_logout"),

@@ -204,3 +204,25 @@ def render_markdown(source: str, *, mention: MentionResolver | None = None) -> s
         attribute_filter=_filter_attribute,
         strip_comments=True,
     )
+
+
+_BARE_ADDRESS = re.compile(r"\bhttps?://", re.IGNORECASE)
+
+
+def content_counts(source: str) -> tuple[int, int, int]:
+    """(links, images, "@" mentions) in `source`, for the limits on what one post may
+    hold. Links are those Markdown makes and bare web addresses in the text; mentions are
+    the "@"s that start a word, whoever they name."""
+    if not source:
+        return 0, 0, 0
+    found: list[list[str]] = []
+    links = images = 0
+    for token in _parser.parse(source, {_COLLECT: found, _COLLECT_LIMIT: 10_000}):
+        for child in token.children or ():
+            if child.type == "link_open":
+                links += 1
+            elif child.type == "image":
+                images += 1
+            elif child.type == "text":
+                links += len(_BARE_ADDRESS.findall(child.content))
+    return links, images, len(found)

@@ -85,15 +85,17 @@ def _count(key: str, timeout: int) -> int:
         return 1
 
 
-def consume(request: HttpRequest, action: str) -> int | None:
+def consume(request: HttpRequest, action: str, *, rates: str | None = None) -> int | None:
     """Count one `action` for the person and the address of `request`.
 
     None when every limit allows it; otherwise the seconds until the window that refused
-    it ends (and the hit is not counted against any limit).
+    it ends (and the hit is not counted against any limit). `rates`, in the same syntax,
+    replaces the setting's for limits decided elsewhere (per trust level, in moderation).
     """
     moment = now()
     counted: list[str] = []
-    for rate in parse_rates(settings.RATE_LIMITS.get(action, "")):
+    text = settings.RATE_LIMITS.get(action, "") if rates is None else rates
+    for rate in parse_rates(text):
         if rate.per == "user":
             if not request.user.is_authenticated:
                 continue

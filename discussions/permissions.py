@@ -140,13 +140,18 @@ def mention_audience(community: Community) -> QuerySet[User]:
 def post_refusal(user: User, community: Community) -> str | None:
     """Why `user` may not act in `community` now, or None when they may.
 
-    The standing every write needs, whoever wrote what before: signed in, not banned,
-    and a member (or an administrator). Starting threads, replying, editing, deleting,
-    reacting, voting, accepting answers, closing decisions and following all start here,
-    so a person removed or banned loses every one of them at once.
+    The standing every write needs, whoever wrote what before: signed in, not under a
+    sanction (site-wide, or a ban or silence here: the refusal then carries it, see
+    `communities.permissions.sanction_refusal`), and a member (or an administrator).
+    Starting threads, replying, editing, deleting, reacting, voting, accepting answers,
+    closing decisions and following all start here, so a person removed, banned or
+    silenced loses every one of them at once.
     """
     if not user.is_authenticated:
         return _("Sign in to take part.")
+    sanctioned = community_permissions.sanction_refusal(user, community)
+    if sanctioned:
+        return sanctioned
     if community_permissions.is_banned(user, community):
         return _("You have been removed from this community.")
     suspension = community_permissions.suspension_notice(user, community)

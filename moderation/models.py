@@ -123,9 +123,23 @@ class PersonTrust(models.Model):
         return f"{self.user_id}: {self.get_level_display()}"
 
 
+LIMIT_NAMES = (
+    "posts_per_hour",
+    "threads_per_hour",
+    "links_per_post",
+    "images_per_post",
+    "mentions_per_post",
+    "invitations_per_day",
+)
+LIMIT_LEVELS = ("new", "member", "regular")
+
+
 class ModerationSettings(models.Model):
     """The site's moderation thresholds and limits, one row, changed by administrators in
-    the browser. Read through `moderation.selectors.moderation_settings()`."""
+    the browser. Read through `moderation.selectors.moderation_settings()`.
+
+    Each limit has one field per trust level, `<limit>_new`, `<limit>_member` and
+    `<limit>_regular` (Leaders have the Regular limits); 0 means no limit."""
 
     auto_hide_flag_count = models.PositiveSmallIntegerField(
         _("flags that hide an item"),
@@ -135,6 +149,119 @@ class ModerationSettings(models.Model):
             "at trust level Member or above have flagged it."
         ),
     )
+    member_after_days = models.PositiveSmallIntegerField(
+        _("days before Member"),
+        default=1,
+        help_text=_("Days since joining before someone can reach Member."),
+    )
+    member_after_posts_read = models.PositiveSmallIntegerField(
+        _("posts read before Member"),
+        default=5,
+        help_text=_("Posts in threads they have opened."),
+    )
+    member_after_posts = models.PositiveSmallIntegerField(
+        _("posts made before Member"),
+        default=1,
+    )
+    regular_after_days = models.PositiveSmallIntegerField(
+        _("days before Regular"),
+        default=15,
+    )
+    regular_after_posts_read = models.PositiveSmallIntegerField(
+        _("posts read before Regular"),
+        default=50,
+    )
+    regular_after_posts = models.PositiveSmallIntegerField(
+        _("posts made before Regular"),
+        default=10,
+    )
+    regular_max_upheld_flags = models.PositiveSmallIntegerField(
+        _("upheld flags allowed for Regular"),
+        default=0,
+        help_text=_(
+            "Someone with more posts hidden or deleted by moderators, or bans, stays below Regular."
+        ),
+    )
+    host_verified_level = models.PositiveSmallIntegerField(
+        _("starting level for the host organisation"),
+        default=1,
+        help_text=_(
+            "People whose address on a host organisation domain or SSO account is verified "
+            "start at this level (0 New, 1 Member, 2 Regular)."
+        ),
+    )
+    posts_per_hour_new = models.PositiveSmallIntegerField(
+        _("posts per hour: New"),
+        default=10,
+    )
+    posts_per_hour_member = models.PositiveSmallIntegerField(
+        _("posts per hour: Member"),
+        default=30,
+    )
+    posts_per_hour_regular = models.PositiveSmallIntegerField(
+        _("posts per hour: Regular and above"),
+        default=120,
+    )
+    threads_per_hour_new = models.PositiveSmallIntegerField(
+        _("new threads per hour: New"),
+        default=3,
+    )
+    threads_per_hour_member = models.PositiveSmallIntegerField(
+        _("new threads per hour: Member"),
+        default=10,
+    )
+    threads_per_hour_regular = models.PositiveSmallIntegerField(
+        _("new threads per hour: Regular and above"),
+        default=30,
+    )
+    links_per_post_new = models.PositiveSmallIntegerField(
+        _("links per post: New"),
+        default=2,
+    )
+    links_per_post_member = models.PositiveSmallIntegerField(
+        _("links per post: Member"),
+        default=10,
+    )
+    links_per_post_regular = models.PositiveSmallIntegerField(
+        _("links per post: Regular and above"),
+        default=50,
+    )
+    images_per_post_new = models.PositiveSmallIntegerField(
+        _("images per post: New"),
+        default=1,
+    )
+    images_per_post_member = models.PositiveSmallIntegerField(
+        _("images per post: Member"),
+        default=5,
+    )
+    images_per_post_regular = models.PositiveSmallIntegerField(
+        _("images per post: Regular and above"),
+        default=20,
+    )
+    mentions_per_post_new = models.PositiveSmallIntegerField(
+        _("mentions per post: New"),
+        default=3,
+    )
+    mentions_per_post_member = models.PositiveSmallIntegerField(
+        _("mentions per post: Member"),
+        default=10,
+    )
+    mentions_per_post_regular = models.PositiveSmallIntegerField(
+        _("mentions per post: Regular and above"),
+        default=30,
+    )
+    invitations_per_day_new = models.PositiveSmallIntegerField(
+        _("invitations per day: New"),
+        default=5,
+    )
+    invitations_per_day_member = models.PositiveSmallIntegerField(
+        _("invitations per day: Member"),
+        default=50,
+    )
+    invitations_per_day_regular = models.PositiveSmallIntegerField(
+        _("invitations per day: Regular and above"),
+        default=200,
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -143,6 +270,10 @@ class ModerationSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("Moderation settings"))
+
+    def limit(self, name: str, level: int) -> int:
+        """The limit `name` at trust `level`; 0 is none."""
+        return getattr(self, f"{name}_{LIMIT_LEVELS[min(level, len(LIMIT_LEVELS) - 1)]}")
 
 
 class FlagReason(models.TextChoices):

@@ -22,6 +22,7 @@ from discussions.models import Decision
 from discussions.selectors import decisions as selectors
 from discussions.services import decisions as services
 from discussions.services.ideas import link_goal, unlink_goal
+from moderation import limits
 from purposes.models import Goal
 
 
@@ -61,6 +62,11 @@ def decision_create(request: HttpRequest, slug: str) -> HttpResponse:
     community = get_readable_community(user=request.user, slug=slug)
     refusal = permissions.post_refusal(request.user, community)
     form = DecisionForm(request.POST or None, initial={"closes_at": DecisionForm.default_closing()})
+    status = 200
+    if request.method == "POST" and refusal is None and form.is_valid():
+        limit = limits.posting_refusal(request, body=form.cleaned_data["body"], new_thread=True)
+        if limit is not None:
+            status = limits.show_in_form(form, limit)
     if request.method == "POST" and refusal is None and form.is_valid():
         data = form.cleaned_data
         try:
@@ -86,7 +92,7 @@ def decision_create(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "discussions/decisions/decision_form.html",
         {"community": community, "form": form, "refusal": refusal},
-        status=403 if refusal else 200,
+        status=403 if refusal else status,
     )
 
 

@@ -23,6 +23,7 @@ from discussions.idea_forms import GoalLinkForm, IdeaForm, MergeForm, StatusForm
 from discussions.models import Idea, IdeaStatus
 from discussions.selectors import ideas as selectors
 from discussions.services import ideas as services
+from moderation import limits
 
 
 def _messages_of(error: Exception) -> str:
@@ -93,11 +94,19 @@ def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
         initial={"challenge": params.positive_int(request.GET.get("challenge"))},
     )
     similar = []
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        limit = limits.content_refusal(request.user, form.cleaned_data["description"])
+        if limit is not None:
+            status = limits.show_in_form(form, limit)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if not request.POST.get("confirm"):
             similar = selectors.similar_ideas(community=community, title=data["title"])
-        if not similar:
+        limit = None if similar else limits.posting_rates_refusal(request, new_thread=True)
+        if limit is not None:
+            status = limits.show_in_form(form, limit)
+        elif not similar:
             try:
                 idea = services.submit_idea(author=request.user, community=community, **data)
             except ValidationError as error:
@@ -109,6 +118,7 @@ def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "discussions/ideas/idea_form.html",
         {"community": community, "form": form, "similar": similar},
+        status=status,
     )
 
 

@@ -38,6 +38,7 @@ from discussions.selectors import threads as selectors
 from discussions.selectors.decisions import decision_panel_context
 from discussions.selectors.ideas import idea_panel_context
 from discussions.services import threads as services
+from moderation import limits
 
 PANELS = {
     ThreadKind.IDEA: idea_panel_context,
@@ -120,6 +121,11 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
         kind = ThreadKind.DISCUSSION
     initial = {"kind": kind}
     form = ThreadForm(request.POST or None, initial=initial, categories=categories)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        limit = limits.posting_refusal(request, body=form.cleaned_data["body"], new_thread=True)
+        if limit is not None:
+            status = limits.show_in_form(form, limit)
     if request.method == "POST" and form.is_valid():
         try:
             thread = services.start_thread(
@@ -139,7 +145,10 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, _("Your thread is posted."))
             return redirect(thread)
     return render(
-        request, "discussions/threads/thread_form.html", {"community": community, "form": form}
+        request,
+        "discussions/threads/thread_form.html",
+        {"community": community, "form": form},
+        status=status,
     )
 
 
@@ -228,6 +237,11 @@ def thread_detail(request: HttpRequest, slug: str, thread_id: int) -> HttpRespon
 def thread_reply(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     community, thread = _load(request, slug, thread_id)
     form = ReplyForm(request.POST)
+    status = 200
+    if form.is_valid() and permissions.can_reply(request.user, thread):
+        limit = limits.posting_refusal(request, body=form.cleaned_data["body"], new_thread=False)
+        if limit is not None:
+            status = limits.show_in_form(form, limit)
     if form.is_valid():
         quoted = None
         if form.cleaned_data["quoted_post"]:
@@ -252,6 +266,7 @@ def thread_reply(request: HttpRequest, slug: str, thread_id: int) -> HttpRespons
         request,
         "discussions/threads/thread_detail.html",
         _thread_context(request, community, thread, form),
+        status=status,
     )
 
 
@@ -294,6 +309,10 @@ def post_edit(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> 
         raise PermissionDenied(refusal)
     initial = {"body": post.body, "title": thread.title}
     form = EditPostForm(request.POST or None, initial=initial, with_title=post.is_first)
+    if request.method == "POST" and form.is_valid():
+        limit = limits.content_refusal(request.user, form.cleaned_data["body"])
+        if limit is not None:
+            limits.show_in_form(form, limit)
     if request.method == "POST" and form.is_valid():
         try:
             services.edit_post(

@@ -35,6 +35,8 @@ from tests.discussions.factories import PostFactory, ThreadFactory, member_of
 pytestmark = pytest.mark.django_db
 
 REMOVED = "You have been removed from this community."
+# The refusal also tells the person why they were banned.
+REMOVED_WITH_REASON = f"{REMOVED} Reason: Spam"
 
 
 def _messages(response) -> list[str]:
@@ -205,7 +207,7 @@ def test_a_banned_author_of_a_public_community_is_refused_every_write(client, sc
         assert REMOVED in response.content.decode()
     else:
         assert response.status_code == 302
-        assert _messages(response) == [REMOVED]
+        assert _messages(response) == [REMOVED_WITH_REASON]
 
 
 def test_a_banned_author_cannot_open_the_edit_form_or_the_outcome_form(client, scene):

@@ -153,7 +153,8 @@ def test_starting_a_thread(client, world, visibility, role):
         assert response.url == community.get_absolute_url()
         expected = {
             "non_member": "Join the community to take part.",
-            "banned": "You have been removed from this community.",
+            # The refusal also tells the person why they were banned.
+            "banned": "You have been removed from this community. Reason: Spam",
         }[role]
         assert message_texts(response) == [expected]
 
