@@ -24,10 +24,15 @@ class AccountAdapter(DefaultAccountAdapter):
     # that signs in) passes `pre_login` before its stages and `login` after them: both
     # refuse a suspended account, so a suspension that starts between the two still holds.
     def pre_login(self, request: HttpRequest, user, **kwargs) -> HttpResponse | None:
+        from allauth.account.internal.stagekit import clear_login
+
+        # A service account acts only through its API tokens: refused here as an inactive
+        # account is, whichever way (password, code, SSO) a sign-in was attempted.
+        if getattr(user, "is_service_account", False):
+            clear_login(request)
+            return self.respond_user_inactive(request, user)
         suspension = suspension_of(user) if user.pk else None
         if suspension is not None:
-            from allauth.account.internal.stagekit import clear_login
-
             clear_login(request)
             return suspended_response(request, suspension)
         return super().pre_login(request, user, **kwargs)
@@ -40,16 +45,6 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return settings.COMMONS_OPEN_SIGNUP
-
-    def pre_login(self, request: HttpRequest, user, **kwargs):
-        # A service account acts only through its API tokens: refused here as an inactive
-        # account is, whichever way (password, code, SSO) a sign-in was attempted.
-        if getattr(user, "is_service_account", False):
-            from allauth.account.internal.stagekit import clear_login
-
-            clear_login(request)
-            return self.respond_user_inactive(request, user)
-        return super().pre_login(request, user, **kwargs)
 
     def get_from_email(self) -> str:
         return settings.DEFAULT_FROM_EMAIL

@@ -15,6 +15,7 @@ from communities.permissions import in_force_q
 from core.pagination import Page, keyset_page
 from discussions.models import Post, ReviewState, ThreadSubscription
 from moderation.models import (
+    AuditAction,
     AuditEntry,
     Decision,
     Flag,
@@ -53,18 +54,25 @@ def trust_level(user: User) -> int:
 
 
 def upheld_flag_counts(user_ids: list[int] | None = None) -> dict[int, int]:
-    """How often moderators acted against each person: their posts deleted by someone
-    else, and their community bans. Stands for flags upheld against them, which the
-    review queue's resolved flags add to when it is merged in."""
+    """How often moderators acted against each person: review items of theirs resolved by
+    hiding or a warning, their posts deleted by someone else (from the queue or not), and
+    their community bans."""
     deleted = Post.objects.filter(deleted_at__isnull=False, author__isnull=False).exclude(
         deleted_by=F("author")
+    )
+    upheld = ReviewItem.objects.filter(
+        status=ItemStatus.RESOLVED,
+        author__isnull=False,
+        resolution__in=[AuditAction.HIDE, AuditAction.WARN],
     )
     bans = Ban.objects.all()
     if user_ids is not None:
         deleted, bans = deleted.filter(author__in=user_ids), bans.filter(user__in=user_ids)
+        upheld = upheld.filter(author__in=user_ids)
     counts: dict[int, int] = {}
     for rows in (
         deleted.values("author").annotate(n=Count("id")).values_list("author", "n"),
+        upheld.values("author").annotate(n=Count("id")).values_list("author", "n"),
         bans.values("user").annotate(n=Count("id")).values_list("user", "n"),
     ):
         for user_id, n in rows:

@@ -48,6 +48,17 @@ RULE_PATTERNS = {
 
 # (path, text on the line) -> why it is not an access rule.
 ALLOWED = {
+    (
+        "moderation/selectors.py",
+        "Membership.objects.filter(community=community, user_id=user_id).exists()",
+    ): (
+        "finds whom a sanction page may name (members and banned people); who may sanction "
+        "is decided by require_sanction_member"
+    ),
+    (
+        "moderation/services.py",
+        "membership = Membership.objects.filter(community=community, user=user).first()",
+    ): "the membership a ban removes, after require_sanction_member allowed it",
     ("moderation/scale.py", "Membership.objects.filter(community__in=communities)"): (
         "the scale seed picks flaggers among the members it made: test data, no access decided"
     ),

@@ -13,7 +13,7 @@ from communities.models import Community, Role
 from discussions.models import Decision, Idea, Post, Thread
 from discussions.services import ideas as idea_services
 from moderation import services
-from moderation.models import PersonTrust, TrustLevel
+from moderation.models import AuditEntry, PersonTrust, TrustLevel
 from tests.accounts.factories import UserFactory
 from tests.communities.factories import CommunityFactory, owner_of
 from tests.discussions.decisions_support import open_decision
@@ -38,7 +38,7 @@ def world(visibility: str = "private") -> dict:
     author = member_of(community, member_type="customer")
     thread = ThreadFactory(community=community, author=author, title="Cheap watches here")
     reply = PostFactory(thread=thread, author=author, body="Buy now at example.com")
-    return {
+    people = {
         "community": community,
         "thread": thread,
         "reply": reply,
@@ -49,6 +49,10 @@ def world(visibility: str = "private") -> dict:
         "outsider": UserFactory(member_type="customer"),
         "admin": UserFactory(member_type="employee", is_staff=True),
     }
+    # Making the owner is itself a role change in the audit log; the tests look at what
+    # they do themselves.
+    AuditEntry.objects.all().delete()
+    return people
 
 
 def community_owner(community: Community) -> User:

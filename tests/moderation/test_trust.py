@@ -142,3 +142,18 @@ def test_role_and_member_type_changes_are_in_the_audit_log():
     entry = AuditEntry.objects.get(action=AuditAction.MEMBER_TYPE_CHANGE)
     assert entry.actor == admin and entry.subject == where.member
     assert entry.before["member_type"] == "employee" and entry.after["member_type"] == "vendor"
+
+
+def test_a_flag_upheld_by_hiding_or_a_warning_counts_against_the_author_a_dismissal_not():
+    from moderation.models import ReviewItem
+    from moderation.services import flag, review
+    from tests.moderation.support import world
+
+    d = world()
+    flag(by=d["member"], reason="spam", post=d["reply"])
+    item = ReviewItem.objects.get(post=d["reply"])
+    review(by=d["moderator"], item=item, decision="dismiss", reason="")
+    assert selectors.upheld_flag_count(d["author"]) == 0
+    flag(by=d["moderator"], reason="spam", post=d["reply"])
+    review(by=d["moderator"], item=item, decision="hide", reason="Adverts")
+    assert selectors.upheld_flag_count(d["author"]) == 1
