@@ -60,10 +60,19 @@ def parse_query(request: Request, serializer_class: type[serializers.Serializer]
     """The list's query parameters, validated: 400 with the field errors otherwise. A
     parameter sent empty is refused rather than taken as absent, and so is one the list
     does not take (a misspelt filter would otherwise quietly filter nothing)."""
-    names = list(serializer_class().fields)
+    fields = serializer_class().fields
+    names = list(fields)
     errors = {}
     for name in request.query_params:
-        if name not in names:
+        field = fields.get(name)
+        limit = getattr(field, "max_length", None)
+        # The schema's maxLength is about what was sent: a value is not let through for
+        # being short enough once the field trimmed its whitespace.
+        if limit is not None and len(request.query_params.get(name)) > limit:
+            errors[name] = [
+                _("Ensure this field has no more than %(limit)d characters.") % {"limit": limit}
+            ]
+        elif name not in names:
             errors[name] = [
                 _("This list takes no such parameter; it takes %(names)s.")
                 % {"names": ", ".join(names)}

@@ -173,3 +173,16 @@ def test_a_misspelt_or_empty_parameter_is_refused_not_ignored():
         ],
         "tag": ["Leave this parameter out rather than sending it empty."],
     }
+
+
+def test_a_parameter_too_long_as_sent_is_refused_even_if_trimming_would_shorten_it():
+    """The schema's maxLength is about the text sent: 500 characters of a cursor padded
+    with control characters Python counts as whitespace are refused, not trimmed."""
+    spot = place("public")
+    padded = "abc" + "\x1e" * 600
+    answer = Client().get("/api/v1/communities/", {"cursor": padded})
+    assert answer.status_code == 400
+    assert answer.json()["errors"] == {
+        "cursor": ["Ensure this field has no more than 500 characters."]
+    }
+    assert Client().get(ideas_url(spot.community), {"cursor": "abc"}).status_code == 200
