@@ -1,11 +1,15 @@
 """Moderation in a browser (issue 12): a customer flags a post as spam; a moderator opens
-the review queue and hides it with a reason; its author sees it hidden with the reason;
-the community's audit log shows the action. The queue and the log pass axe."""
+the review queue, hides it with a reason and silences its author for a week; the author
+sees the post hidden with the reason, and why they cannot post; the community's audit log
+shows both actions. The queue, the sanctions page and the log pass axe."""
+
+import re
 
 import pytest
 from playwright.sync_api import expect
 
-from communities.models import Role
+from communities.models import Role, Silence
+from discussions.models import Post
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from tests.browser.support import sign_in
 from tests.communities.factories import CommunityFactory
@@ -16,7 +20,7 @@ pytestmark = pytest.mark.browser
 SPAM = "Cheap parcels at www.example.com, buy now!"
 
 
-def test_a_flag_leads_to_a_hidden_post_its_author_understands_and_a_logged_action(
+def test_a_flag_leads_to_a_hidden_post_a_silenced_author_who_knows_why_and_a_logged_action(
     visitor, new_visitor
 ):
     owner = UserFactory(
@@ -77,14 +81,40 @@ def test_a_flag_leads_to_a_hidden_post_its_author_understands_and_a_logged_actio
     expect(page.get_by_text("Nothing waits for review.")).to_be_visible()
     visitor.check()
 
-    # Its author sees it hidden, with the reason; the customer no longer sees it.
+    # And silences its author for a week, with a reason the author will read.
+    visitor.goto(f"/communities/{community.slug}/members/")
+    page.get_by_text("Manage Sam Spammer").click()
+    page.get_by_role("link", name="Silence or ban Sam Spammer").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Sanction Sam Spammer in this community"
+    )
+    visitor.check()
+    page.get_by_label("Silence: may read, may not write").check()
+    page.get_by_label("For").select_option(label="1 week")
+    page.get_by_label("Reason").fill("Adverts in every thread")
+    page.get_by_role("button", name="Apply the sanction").click()
+    expect(page).to_have_url(re.compile(rf"/communities/{community.slug}/moderation/sanctions/$"))
+    expect(page.get_by_role("row").filter(has_text="Sam Spammer")).to_contain_text(
+        "Adverts in every thread"
+    )
+    visitor.check()
+    assert Silence.objects.get(user=spammer).ends_at is not None
+
+    # Its author sees it hidden, with the reason, and why they cannot post; the customer
+    # no longer sees it.
     author_tab = new_visitor()
     sign_in(author_tab, spammer.email, DEFAULT_PASSWORD)
     author_tab.goto(thread.get_absolute_url())
     hidden = author_tab.page.locator("article.post", has_text=SPAM)
     expect(hidden).to_contain_text("Hidden by the moderators")
     expect(hidden).to_contain_text("Advertising is not allowed here.")
+    refusal = author_tab.page.get_by_role("note").filter(
+        has_text="You are silenced in this community"
+    )
+    expect(refusal).to_contain_text("Adverts in every thread")
+    expect(author_tab.page.get_by_role("button", name="Post reply")).to_have_count(0)
     author_tab.check()
+    assert Post.objects.filter(author=spammer).count() == 1
     maria_tab.goto(thread.get_absolute_url())
     expect(maria_page.get_by_text(SPAM)).to_have_count(0)
     maria_tab.check()
@@ -97,4 +127,7 @@ def test_a_flag_leads_to_a_hidden_post_its_author_understands_and_a_logged_actio
     expect(row).to_contain_text("Hidden")
     expect(row).to_contain_text("Rui Costa")
     expect(row).to_contain_text("Sam Spammer")
+    silenced = owner_tab.page.locator("tr", has_text="Adverts in every thread")
+    expect(silenced).to_contain_text("Silenced")
+    expect(silenced).to_contain_text("Rui Costa")
     owner_tab.check()
