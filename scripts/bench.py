@@ -632,10 +632,10 @@ def request_headers(target: Target) -> dict[str, str]:
     return headers
 
 
-def get(port: int, target: Target) -> int:
+def get(port: int, path: str, headers: dict[str, str] | None = None) -> int:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        connection.request("GET", target.path, headers=request_headers(target))
+        connection.request("GET", path, headers=headers or {})
         response = connection.getresponse()
         response.read()
         return response.status
@@ -1021,7 +1021,7 @@ def main() -> int:
                 print(f"  {target.page} as {target.viewer}: {target.skipped}, skipped")
                 continue
             for _ in range(10):  # warm both workers: compiled templates, cached session
-                status = get(port, target)
+                status = get(port, target.path, request_headers(target))
             if status != 200:
                 raise BenchError(f"{target.path} as {target.viewer} answered HTTP {status}")
         measure(port, gunicorn.pid, database, targets)
