@@ -110,13 +110,15 @@ def test_a_profile_can_be_flagged_by_someone_who_may_see_it():
     assert Flag.objects.count() == 1
 
 
-def test_the_flag_form_is_on_the_post_and_works_as_a_page_without_javascript():
+def test_each_post_links_to_its_flag_form_a_page_that_works_without_javascript():
     d = world()
     client = _client(d["member"])
     page = client.get(d["thread"].get_absolute_url()).text
     url = reverse("post_flag", args=[d["community"].slug, d["thread"].pk, d["reply"].pk])
-    assert f'action="{url}"' in page
-    assert client.get(url).status_code == 200
+    assert f'href="{url}"' in page
+    form = client.get(url)
+    assert form.status_code == 200
+    assert f'action="{url}"' in form.text and "Send the flag" in form.text
 
 
 def test_flags_are_rate_limited(settings):
