@@ -28,16 +28,25 @@ def can_read_thread(user: User, thread: Thread) -> bool:
     return community_permissions.can_read_content(user, thread.community)
 
 
-def shown_q(user: User, *, prefix: str = "") -> Q:
+def shown_q(user: User, *, prefix: str = "", community: Community | None = None) -> Q:
     """The moderators' part of the reading rule, as a filter on threads or posts (or, with
     `prefix`, on rows that name one, as `"thread__"` on an idea): a hidden or held thread
     or post is shown only to its author and to the moderators of its community; published
     ones to everyone who may read the community. Every path that lists threads or posts
-    applies it: lists, pages, search, feeds and the API."""
+    applies it: lists, pages, search, feeds and the API.
+
+    Given the `community` every filtered row belongs to (a community's list, one thread's
+    posts), whether `user` moderates it is decided once, from the viewer's role loaded
+    with the community, instead of by a subquery of their moderated communities in the
+    SQL: the busiest pages then build and plan a simpler query."""
     if is_administrator(user):
         return Q()
     shown = Q(**{f"{prefix}review_state": ReviewState.PUBLISHED})
     if user.is_authenticated:
+        if community is not None:
+            if community_permissions.can_moderate(user, community):
+                return Q()
+            return shown | Q(**{f"{prefix}author": user.pk})
         moderated = community_permissions.communities_moderated_by(user).values("pk")
         shown |= Q(**{f"{prefix}author": user.pk}) | Q(**{f"{prefix}community__in": moderated})
     return shown

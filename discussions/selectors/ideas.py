@@ -87,7 +87,7 @@ def get_idea(*, community: Community, thread_id: int, user: User | None = None) 
         raise Http404
     ideas = Idea.objects.filter(community=community, thread_id=thread_id)
     if user is not None:
-        ideas = ideas.filter(permissions.shown_q(user, prefix="thread__"))
+        ideas = ideas.filter(permissions.shown_q(user, prefix="thread__", community=community))
     idea = ideas.select_related(
         "thread", "thread__author", "challenge", "merged_into__thread__community"
     ).first()
@@ -226,7 +226,10 @@ def idea_page(
     `shown_challenge` (None when the viewer may not see the purpose's challenges).
     """
     ideas = (
-        Idea.objects.filter(permissions.shown_q(user, prefix="thread__"), community=community)
+        Idea.objects.filter(
+            permissions.shown_q(user, prefix="thread__", community=community),
+            community=community,
+        )
         .select_related("thread", "thread__author", "challenge")
         .only(*_ROW_FIELDS)
     )

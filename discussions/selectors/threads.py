@@ -181,9 +181,9 @@ def _thread_rows(
 
 
 def _community_threads(community: Community, user: User) -> QuerySet[Thread]:
-    return Thread.objects.filter(permissions.shown_q(user), community=community).order_by(
-        *THREAD_ORDER
-    )
+    return Thread.objects.filter(
+        permissions.shown_q(user, community=community), community=community
+    ).order_by(*THREAD_ORDER)
 
 
 def _thread_cursor(thread: ThreadRow) -> str:
@@ -266,7 +266,9 @@ def get_thread(*, user: User, community: Community, thread_id: int) -> Thread:
     # and the community a thread was moved from are joined only when there is one (below):
     # most threads have neither, and each join costs every page view planning time.
     threads = (
-        Thread.objects.filter(permissions.shown_q(user), community=community, pk=thread_id)
+        Thread.objects.filter(
+            permissions.shown_q(user, community=community), community=community, pk=thread_id
+        )
         .select_related("category")
         .annotate(tag_names=tag_names_of(column(Thread, "pk")))
         .order_by()
@@ -524,7 +526,7 @@ def thread_posts(
     the first post is flagged, and the thread remembers its last post id.
     """
     posts = (
-        Post.objects.filter(permissions.shown_q(user), thread=thread)
+        Post.objects.filter(permissions.shown_q(user, community=thread.community), thread=thread)
         .select_related("author")
         .only(*_PAGE_POST_FIELDS)
     )

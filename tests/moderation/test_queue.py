@@ -5,12 +5,14 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from communities.models import Role
 from discussions.models import Post, ReviewState, Thread
 from discussions.selectors.search import search
 from moderation.models import AuditAction, AuditEntry, Flag, ItemStatus, ReviewItem
 from moderation.selectors import moderation_settings
 from moderation.services import flag
 from tests.accounts.factories import UserFactory
+from tests.communities.factories import CommunityFactory
 from tests.discussions.factories import PostFactory, ThreadFactory, first_post, member_of
 from tests.moderation.support import setting, trusted, world
 
@@ -351,3 +353,34 @@ def test_nobody_else_reacts_to_a_hidden_post_by_its_address():
     react = reverse("post_react", args=[d["community"].slug, d["thread"].pk, d["reply"].pk])
     _client(d["member"]).post(react, {"kind": "like"})
     assert d["reply"].reactions.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("viewer", "sees"),
+    [
+        ("moderator", True),
+        ("owner", True),
+        ("admin", True),
+        ("author", True),
+        ("member", False),
+        ("moderator_elsewhere", False),
+    ],
+)
+def test_a_hidden_reply_and_thread_are_shown_to_this_communitys_moderators_only(viewer, sees):
+    """The rule decided once per community page (the viewer's role in it) agrees with
+    the one that looks through every community someone moderates."""
+    d = world(visibility="public")
+    elsewhere = CommunityFactory(visibility="public")
+    d["moderator_elsewhere"] = member_of(elsewhere, role=Role.MODERATOR, member_type="employee")
+    hidden = ThreadFactory(community=d["community"], author=d["author"], title="Held back")
+    Thread.objects.filter(pk=hidden.pk).update(review_state=ReviewState.HIDDEN)
+    Post.objects.filter(pk=d["reply"].pk).update(review_state=ReviewState.HIDDEN)
+    client = _client(d[viewer])
+    threads = client.get(reverse("thread_list", args=[d["community"].slug]))
+    assert ("Held back" in threads.text) is sees
+    page = client.get(d["thread"].get_absolute_url())
+    assert page.status_code == 200
+    assert ("Buy now at example.com" in page.text) is sees
+    assert client.get(hidden.get_absolute_url()).status_code == (200 if sees else 404)
+    api = reverse("api:thread-detail", args=[d["community"].slug, hidden.pk])
+    assert client.get(api).status_code == (200 if sees else 404)
