@@ -17,7 +17,11 @@ The yardstick is a bare Django-template page listing 30 threads with their commu
 loaded as a visitor and as the member. Every page is measured in rounds alternating with
 the yardstick as the same viewer (yardstick then page, page then yardstick, ...), so that
 a machine busy with other work slows both alike: a page's share is the median of its
-rounds' (page requests/s ÷ yardstick requests/s). The table also gives the share by the
+rounds' (page requests/s ÷ yardstick requests/s). A page whose aim names another page
+(the API's lists against the HTML pages with the same rows, a deep page against the
+first) is measured beside that page instead, in twice as many rounds, and its aim is
+checked on that ratio: two shares of the yardstick taken minutes apart, divided, swung
+from 0.7× to 2.2× between runs of the same code. The table also gives the share by the
 server's CPU time per request (gunicorn and the bench database's PostgreSQL backends),
 which other work on the machine changes much less. Each line is checked against the
 issue's aims (the share of the yardstick for the same viewer, a deep page against the
@@ -109,7 +113,7 @@ class BenchError(Exception):
 @dataclass(frozen=True)
 class Aim:
     """What issue 9 asks of a page: a share of the yardstick for the same viewer, or of
-    another page's share (`of_page`, a key), or a median latency."""
+    another page (`of_page`, a key; measured beside it), or a median latency."""
 
     share: float | None = None
     of_page: str = ""
@@ -134,15 +138,16 @@ NO_AIM = Aim()
 
 @dataclass
 class Round:
-    """One run of a page and the yardstick's run beside it (as the same viewer)."""
+    """One run of a page and the run of its reference beside it: the yardstick as the
+    same viewer, or for an aim of another page (`Aim.of_page`), that page."""
 
     page_rate: float
-    yardstick_rate: float
+    reference_rate: float
     p50_ms: float
     p99_ms: float
     errors: int
     page_cpu: float | None = None  # server CPU seconds per request; None without /proc
-    yardstick_cpu: float | None = None
+    reference_cpu: float | None = None
 
 
 @dataclass
@@ -192,24 +197,46 @@ class Target:
         return sum(r.errors for r in self.measured)
 
     @property
-    def share(self) -> float | None:
-        """Median of the rounds' requests/s against the yardstick's beside them."""
-        if self.is_yardstick:
-            return 1.0 if self.runs else None
-        rounds = [r for r in self.rounds if r.yardstick_rate]
+    def reference_share(self) -> float | None:
+        """Median of the rounds' requests/s against their reference's beside them."""
+        rounds = [r for r in self.rounds if r.reference_rate]
         if not rounds:
             return None
-        return statistics.median(r.page_rate / r.yardstick_rate for r in rounds)
+        return statistics.median(r.page_rate / r.reference_rate for r in rounds)
+
+    @property
+    def reference_cpu_share(self) -> float | None:
+        """Median of the rounds' reference CPU per request ÷ the page's."""
+        measured = [r for r in self.rounds if r.page_cpu and r.reference_cpu]
+        if not measured:
+            return None
+        return statistics.median(r.reference_cpu / r.page_cpu for r in measured)
+
+    # Set by `measure` for a page measured beside another page: that page, whose own
+    # share of the yardstick turns this page's into one.
+    compared_with: "Target | None" = None
+
+    @property
+    def share(self) -> float | None:
+        """The page's requests/s as a share of the yardstick's (same viewer): measured
+        beside it, or through the page it was measured beside."""
+        if self.is_yardstick:
+            return 1.0 if self.runs else None
+        return _through(self.reference_share, self.compared_with, "share")
 
     @property
     def cpu_share(self) -> float | None:
-        """Median of the rounds' yardstick CPU per request ÷ the page's."""
+        """The yardstick's server CPU per request ÷ the page's, likewise."""
         if self.is_yardstick:
             return 1.0 if self.runs else None
-        measured = [r for r in self.rounds if r.page_cpu and r.yardstick_cpu]
-        if not measured:
-            return None
-        return statistics.median(r.yardstick_cpu / r.page_cpu for r in measured)
+        return _through(self.reference_cpu_share, self.compared_with, "cpu_share")
+
+
+def _through(value: float | None, page: Target | None, name: str) -> float | None:
+    if page is None or value is None:
+        return value
+    base = getattr(page, name)
+    return None if base is None else value * base
 
 
 # -- the benchmark database ------------------------------------------------------------------
@@ -794,36 +821,71 @@ def load(port: int, gunicorn_pid: int, database: str, target: Target) -> Run:
     return Run(rate, *latencies(output, target.path), cpu)
 
 
+def compared_page(target: Target, targets: list[Target]) -> Target | None:
+    """The page an aim of another page names (as its viewer), when it was measured."""
+    if not target.aim.of_page:
+        return None
+    viewer = target.aim.of_viewer or target.viewer
+    return next(
+        (t for t in targets if t.key == target.aim.of_page and t.viewer == viewer and t.rounds),
+        None,
+    )
+
+
 def measure(port: int, gunicorn_pid: int, database: str, targets: list[Target]) -> None:
-    """Every page in ROUNDS rounds, each a run of the page and one of the yardstick as the
-    same viewer, in alternating order: both see the same machine, so a burst of other
-    work skews a round rather than the share."""
+    """Every page in ROUNDS rounds, each a run of the page and one of its reference, in
+    alternating order: both see the same machine, so a burst of other work skews a
+    round rather than the share. The reference is the yardstick as the same viewer; a
+    page held to another page (the API against the HTML page with the same rows) is
+    measured beside that page, in twice as many rounds: its aim is then a ratio of two
+    runs side by side, not of two shares taken minutes apart."""
     for target in targets:
         if target.skipped or target.is_yardstick:
             continue
         yardstick = yardstick_for(targets, target.viewer)
-        for round_number in range(ROUNDS):
+        compared = compared_page(target, targets)
+        reference = compared or yardstick
+        target.compared_with = compared
+        for round_number in range(ROUNDS * (2 if compared else 1)):
             page_first = bool(round_number % 2)
-            first = load(port, gunicorn_pid, database, target if page_first else yardstick)
-            second = load(port, gunicorn_pid, database, yardstick if page_first else target)
-            page, bare = (first, second) if page_first else (second, first)
+            first = load(port, gunicorn_pid, database, target if page_first else reference)
+            second = load(port, gunicorn_pid, database, reference if page_first else target)
+            page, beside = (first, second) if page_first else (second, first)
             target.rounds.append(
                 Round(
-                    page.rate, bare.rate, page.p50_ms, page.p99_ms, page.errors, page.cpu, bare.cpu
+                    page.rate,
+                    beside.rate,
+                    page.p50_ms,
+                    page.p99_ms,
+                    page.errors,
+                    page.cpu,
+                    beside.cpu,
                 )
             )
-            yardstick.runs.append(
-                Round(
-                    bare.rate, bare.rate, bare.p50_ms, bare.p99_ms, bare.errors, bare.cpu, bare.cpu
+            if reference is yardstick:
+                yardstick.runs.append(
+                    Round(
+                        beside.rate,
+                        beside.rate,
+                        beside.p50_ms,
+                        beside.p99_ms,
+                        beside.errors,
+                        beside.cpu,
+                        beside.cpu,
+                    )
                 )
-            )
         if target.aim.median_ms is not None:
             output, _rate = wrk(port, target, ROUND_SECONDS, connections=1, threads=1)
             target.alone_p50_ms, _p99, errors = latencies(output, target.path)
             target.rounds[-1].errors += errors
+        beside = (
+            f" ({_number(target.reference_share, 2)}× the {target.aim.of_page} beside it)"
+            if compared
+            else ""
+        )
         print(
             f"  {target.page} as {target.viewer}: {target.requests_per_second:.1f} req/s, "
-            f"{_number(target.share, 2)}× the yardstick"
+            f"{_number(target.share, 2)}× the yardstick{beside}"
             + (
                 f", p50 {target.alone_p50_ms:.0f} ms alone"
                 if target.alone_p50_ms is not None
@@ -857,14 +919,13 @@ def misses(target: Target, targets: list[Target]) -> list[str]:
 
 
 def relative_share(target: Target, targets: list[Target]) -> float | None:
-    """The share the aim is about: of the yardstick, or of another page's share."""
+    """The share the aim is about: of the yardstick, or of the page it names, measured
+    beside it (`measure`)."""
     if not target.aim.of_page:
         return target.share
-    viewer = target.aim.of_viewer or target.viewer
-    base = next((t for t in targets if t.key == target.aim.of_page and t.viewer == viewer), None)
-    if base is None or not base.share or target.share is None:
+    if target.compared_with is None:
         return None
-    return target.share / base.share
+    return target.reference_share
 
 
 def _number(value: float | None, digits: int = 1) -> str:
@@ -938,7 +999,9 @@ def table(targets: list[Target], engine: str) -> str:
     notes = (
         "share: median of the rounds' req/s ÷ the yardstick's (same viewer); cpu share: the "
         "yardstick's server CPU per request ÷ the page's (gunicorn + the bench database's "
-        "PostgreSQL backends). p50/p99: median of the rounds'. Queries: one request, "
+        'PostgreSQL backends). A line held to another page ("≥1.0× idea list") ran beside '
+        "that page instead, in twice the rounds: its check gives that ratio, and its shares "
+        "are through the other page's. p50/p99: median of the rounds'. Queries: one request, "
         f"in-process (budgets {QUERY_BUDGETS['visitor']} visitor, "
         f"{QUERY_BUDGETS['member']} member). Every page: no errors, p99 ≤ {TAIL_AIM}×p50. "
         'A median aim ("alone") is checked on a further run with one connection: the '
