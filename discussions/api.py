@@ -176,9 +176,22 @@ class ReactionView(ApiView):
 # -- following ------------------------------------------------------------------------------
 
 
-def _follow_data(request: Request, slug: str, thread_id: int) -> dict:
+def _change_subscription(request: Request, slug: str, thread_id: int, **change: bool) -> Response:
+    """Follow, unfollow, mute or unmute (`following=` or `muted=`) through the same
+    services as the thread page, then answer the subscription as it now stands (read
+    again: muting also stops following)."""
     thread = _thread(request, slug, thread_id)
-    return {"following": bool(thread.viewer_following), "muted": bool(thread.viewer_muted)}
+    _limit(request, "follows")
+    if "muted" in change:
+        thread_services.set_muted(user=request.user, thread=thread, muted=change["muted"])
+    else:
+        thread_services.set_following(
+            user=request.user, thread=thread, following=change["following"]
+        )
+    thread = _thread(request, slug, thread_id)
+    return Response(
+        {"following": bool(thread.viewer_following), "muted": bool(thread.viewer_muted)}
+    )
 
 
 class ThreadFollowView(ApiView):
@@ -192,10 +205,7 @@ class ThreadFollowView(ApiView):
         tags=["follows"],
     )
     def put(self, request: Request, slug: str, thread_id: int) -> Response:
-        thread = _thread(request, slug, thread_id)
-        _limit(request, "follows")
-        thread_services.set_following(user=request.user, thread=thread, following=True)
-        return Response(_follow_data(request, slug, thread_id))
+        return _change_subscription(request, slug, thread_id, following=True)
 
     @extend_schema(
         operation_id="threads_follow_destroy",
@@ -205,10 +215,7 @@ class ThreadFollowView(ApiView):
         tags=["follows"],
     )
     def delete(self, request: Request, slug: str, thread_id: int) -> Response:
-        thread = _thread(request, slug, thread_id)
-        _limit(request, "follows")
-        thread_services.set_following(user=request.user, thread=thread, following=False)
-        return Response(_follow_data(request, slug, thread_id))
+        return _change_subscription(request, slug, thread_id, following=False)
 
 
 class ThreadMuteView(ApiView):
@@ -222,10 +229,7 @@ class ThreadMuteView(ApiView):
         tags=["follows"],
     )
     def put(self, request: Request, slug: str, thread_id: int) -> Response:
-        thread = _thread(request, slug, thread_id)
-        _limit(request, "follows")
-        thread_services.set_muted(user=request.user, thread=thread, muted=True)
-        return Response(_follow_data(request, slug, thread_id))
+        return _change_subscription(request, slug, thread_id, muted=True)
 
     @extend_schema(
         operation_id="threads_mute_destroy",
@@ -235,10 +239,7 @@ class ThreadMuteView(ApiView):
         tags=["follows"],
     )
     def delete(self, request: Request, slug: str, thread_id: int) -> Response:
-        thread = _thread(request, slug, thread_id)
-        _limit(request, "follows")
-        thread_services.set_muted(user=request.user, thread=thread, muted=False)
-        return Response(_follow_data(request, slug, thread_id))
+        return _change_subscription(request, slug, thread_id, muted=False)
 
 
 # -- search ---------------------------------------------------------------------------------
