@@ -36,7 +36,7 @@ Environment knobs: BENCH_REUSE=1 reuses the benchmark database when an earlier r
 seeded it with the same sizes (no drop, no seed: migrate and collectstatic still run,
 they take seconds when nothing changed and apply what a merged branch added), so a run
 takes minutes instead of a quarter of an hour. BENCH_DURATION (seconds of load per
-page, default 8, split into BENCH_ROUNDS rounds, default 2, each paired with as long a
+page, default 8, split into BENCH_ROUNDS rounds, default 4, each paired with as long a
 run of the yardstick), BENCH_CONNECTIONS (8), BENCH_THREADS (2), BENCH_MEMBERS /
 BENCH_COMMUNITIES / BENCH_PURPOSES and BENCH_DISCUSSION_THREADS / BENCH_POSTS /
 BENCH_IDEAS / BENCH_VOTES / BENCH_DECISIONS / BENCH_REACTIONS (seed_scale sizes),
@@ -88,7 +88,7 @@ def setting(name: str, default: int) -> int:
 
 
 DURATION = setting("BENCH_DURATION", 8)
-ROUNDS = max(1, setting("BENCH_ROUNDS", 2))
+ROUNDS = max(1, setting("BENCH_ROUNDS", 4))
 ROUND_SECONDS = max(1, round(DURATION / ROUNDS))
 CONNECTIONS = setting("BENCH_CONNECTIONS", 8)
 THREADS = setting("BENCH_THREADS", 2)
