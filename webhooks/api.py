@@ -10,7 +10,7 @@ secret Commons makes is in the answer that made it, and never again.
 """
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -24,7 +24,7 @@ from communities.api import NO_CONTENT
 from core import params
 from webhooks import selectors, services
 from webhooks import serializers as webhook_serializers
-from webhooks.models import Endpoint
+from webhooks.models import Delivery, Endpoint
 
 TAGS = ["webhooks"]
 
@@ -65,7 +65,7 @@ def _saved_data(request: Request, slug: str | None, saved: services.Saved) -> di
     ).data
 
 
-def _delivery_data(request: Request, slug: str | None, delivery) -> dict:
+def _delivery_data(request: Request, slug: str | None, delivery: Delivery) -> dict:
     return webhook_serializers.WebhookDeliverySerializer(
         delivery, context=_context(request, slug)
     ).data
@@ -106,6 +106,17 @@ class EndpointListView(WebhookView):
         ),
         parameters=[IDEMPOTENCY_PARAMETER],
         request=webhook_serializers.WebhookEndpointCreateSerializer,
+        examples=[
+            OpenApiExample(
+                "A receiver for new ideas",
+                value={
+                    "url": "https://hooks.example.com/commons",
+                    "description": "Backlog",
+                    "events": ["idea.created", "idea.status_changed"],
+                },
+                request_only=True,
+            )
+        ],
         responses={201: webhook_serializers.WebhookEndpointSavedSerializer},
         tags=TAGS,
     )
