@@ -11,6 +11,7 @@ from discussions import api_decisions as decision_api
 from discussions import api_ideas as idea_api
 from notifications import api as notification_api
 from purposes import api as purpose_api
+from webhooks import api as webhook_api
 
 app_name = "api"
 
@@ -249,6 +250,53 @@ urlpatterns = [
         "v1/communities/<slug:slug>/decisions/<int:thread_id>/votes/<int:option_id>/",
         decision_api.DecisionVoteView.as_view(),
         name="decision-vote",
+    ),
+    # Webhooks: site-wide (administrators) and a community's (its owners)
+    path("v1/webhooks/", webhook_api.SiteEndpointListView.as_view(), name="webhook-list"),
+    path(
+        "v1/webhooks/<int:endpoint_id>/",
+        webhook_api.SiteEndpointDetailView.as_view(),
+        name="webhook-detail",
+    ),
+    path(
+        "v1/webhooks/<int:endpoint_id>/deliveries/",
+        webhook_api.SiteDeliveryListView.as_view(),
+        name="webhook-delivery-list",
+    ),
+    path(
+        "v1/webhooks/<int:endpoint_id>/ping/",
+        webhook_api.SitePingView.as_view(),
+        name="webhook-ping",
+    ),
+    path(
+        "v1/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver/",
+        webhook_api.SiteRedeliverView.as_view(),
+        name="webhook-redeliver",
+    ),
+    path(
+        "v1/communities/<slug:slug>/webhooks/",
+        webhook_api.CommunityEndpointListView.as_view(),
+        name="community-webhook-list",
+    ),
+    path(
+        "v1/communities/<slug:slug>/webhooks/<int:endpoint_id>/",
+        webhook_api.CommunityEndpointDetailView.as_view(),
+        name="community-webhook-detail",
+    ),
+    path(
+        "v1/communities/<slug:slug>/webhooks/<int:endpoint_id>/deliveries/",
+        webhook_api.CommunityDeliveryListView.as_view(),
+        name="community-webhook-delivery-list",
+    ),
+    path(
+        "v1/communities/<slug:slug>/webhooks/<int:endpoint_id>/ping/",
+        webhook_api.CommunityPingView.as_view(),
+        name="community-webhook-ping",
+    ),
+    path(
+        "v1/communities/<slug:slug>/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver/",
+        webhook_api.CommunityRedeliverView.as_view(),
+        name="community-webhook-redeliver",
     ),
     # Last: anything else under /api/ is a problem-details 404 (line breaks included).
     re_path(r"^(?P<rest>(?s:.*))$", views.NotFoundView.as_view(), name="not-found"),

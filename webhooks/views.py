@@ -12,8 +12,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from communities import permissions
-from communities import selectors as community_selectors
 from communities.models import Community
 from core import params
 from core.forms import add_service_errors
@@ -38,11 +36,7 @@ class Scope:
 def _scope(request: HttpRequest, slug: str | None) -> Scope:
     """404 for a community the person may not see, 403 when they may not manage its
     webhooks (or, without a community, the site's)."""
-    community = None
-    if slug is not None:
-        community = community_selectors.get_community_for(user=request.user, slug=slug)
-    permissions.require_manage_webhooks(request.user, community)
-    return Scope(community)
+    return Scope(selectors.managed_scope(user=request.user, slug=slug))
 
 
 def _service_values(form: EndpointForm) -> dict:

@@ -4,7 +4,9 @@ be a server error, and every answer must conform to the schema (status, content 
 headers, body).
 
 Path parameters are pointed at a real community, thread and idea, so the operations act
-on rows that exist instead of only answering 404.
+on rows that exist instead of only answering 404. Site-wide webhooks are tried with an
+administrator's token. No delivery leaves the machine (`offline_deliveries`): endpoints
+registered with generated addresses are checked and "sent" without a connection.
 """
 
 import datetime
@@ -23,13 +25,16 @@ from tests.accounts.factories import OrganisationFactory
 from tests.api.support import place, thread_in, token_for
 from tests.discussions.decisions_support import open_decision, option
 from tests.discussions.factories import PostFactory
-from tests.purposes.factories import GoalFactory
+from tests.purposes.factories import AdministratorFactory, GoalFactory
+from tests.webhooks.support import endpoint_for, offline_deliveries
+from webhooks import services as webhook_services
 
-# The operations of profiles, organisations, purposes, configuration, idea governance and
-# decisions: checked with fewer examples each and no coverage phase (there are many).
+# The operations of profiles, organisations, purposes, configuration, idea governance,
+# decisions and webhooks: checked with fewer examples each and no coverage phase (there are
+# many).
 LATER_OPERATIONS = (
-    r"^/api/v1/(me/profile/|people/|organisations/|purposes/"
-    r"|communities/\{slug\}/(settings|categories|roles|decisions)/"
+    r"^/api/v1/(me/profile/|people/|organisations/|purposes/|webhooks/"
+    r"|communities/\{slug\}/(settings|categories|roles|decisions|webhooks)/"
     r"|communities/\{slug\}/ideas/\{thread_id\}/(status-changes|merge|goals)/)"
 )
 schema = schemathesis.pytest.from_fixture("live_api_schema").exclude(path_regex=LATER_OPERATIONS)
@@ -39,7 +44,12 @@ later_schema = schemathesis.pytest.from_fixture("live_api_schema").include(
 
 
 @pytest.fixture
-def live_api_schema(live_server, settings):
+def offline(monkeypatch) -> list[str]:
+    return offline_deliveries(monkeypatch)
+
+
+@pytest.fixture
+def live_api_schema(live_server, settings, offline):
     # Hundreds of generated requests test the shapes, not the rate limits.
     settings.RATE_LIMITS = dict.fromkeys(settings.RATE_LIMITS, "")
     settings.POSTS_PER_MINUTE = 100_000
@@ -61,7 +71,7 @@ def live_api_schema(live_server, settings):
 
 
 @pytest.fixture
-def world(transactional_db):
+def world(transactional_db, offline):
     spot = place("public", categories=("Logistics",))
     thread = thread_in(spot.community, title="Depot routes")
     idea = idea_services.submit_idea(
@@ -80,6 +90,13 @@ def world(transactional_db):
         opens_at=timezone.now(),
         closes_at=timezone.now() + datetime.timedelta(days=7),
     )
+    # Each scope has an endpoint for its detail operations (DELETE removes it) and one
+    # with a delivery, for the log, test events and redelivery.
+    endpoint = endpoint_for(spot.owner, spot.community)
+    logged = endpoint_for(spot.owner, spot.community, url="https://logged.example.com/")
+    administrator = AdministratorFactory()
+    site_endpoint = endpoint_for(administrator, None)
+    site_logged = endpoint_for(administrator, None, url="https://logged.example.com/")
     return {
         "slug": spot.community.slug,
         "purpose": purpose.slug,
@@ -93,6 +110,15 @@ def world(transactional_db):
         "user_id": spot.member.pk,
         "person_id": spot.member.pk,
         "organisation_id": OrganisationFactory().pk,
+        "endpoint_id": endpoint.pk,
+        "logged_endpoint_id": logged.pk,
+        "delivery_id": webhook_services.send_test(by=spot.owner, endpoint=logged).pk,
+        "site": {
+            "endpoint_id": site_endpoint.pk,
+            "logged_endpoint_id": site_logged.pk,
+            "delivery_id": webhook_services.send_test(by=administrator, endpoint=site_logged).pk,
+            "token": token_for(administrator, "read_write"),
+        },
         # The community's owner also owns its purpose: the writes of configuration and
         # governance are tried for real, not only refused.
         "token": token_for(spot.owner, "read_write"),
@@ -117,6 +143,11 @@ def generated_invalid(case, location: str) -> bool:
 
 def call_and_validate(case, world) -> None:
     parameters = {} if generated_invalid(case, "path") else (case.path_parameters or {})
+    if case.path.startswith("/api/v1/webhooks/"):
+        # Site-wide webhooks are administrators': tried for real, not only refused.
+        world = {**world, **world["site"]}
+    if "/webhooks/" in case.path and ("/deliveries/" in case.path or "/ping/" in case.path):
+        world = {**world, "endpoint_id": world["logged_endpoint_id"]}
     headers = (
         {} if generated_invalid(case, "header") else {"Authorization": f"Bearer {world['token']}"}
     )
@@ -128,7 +159,16 @@ def call_and_validate(case, world) -> None:
         parameters["post_id"] = world["post"]
     if "thread_id" in parameters:
         parameters["thread_id"] = _thread_for(case.path, world)
-    for name in ("goal_id", "challenge_id", "option_id", "user_id", "person_id", "organisation_id"):
+    for name in (
+        "goal_id",
+        "challenge_id",
+        "option_id",
+        "user_id",
+        "person_id",
+        "organisation_id",
+        "endpoint_id",
+        "delivery_id",
+    ):
         if name in parameters:
             parameters[name] = world[name]
     case.call_and_validate(

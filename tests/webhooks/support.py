@@ -116,3 +116,23 @@ def endpoint_for(
     return services.create_endpoint(
         by=owner, community=community, url=url, events=events, secret=secret
     ).endpoint
+
+
+def offline_deliveries(monkeypatch) -> list[str]:
+    """For tests whose endpoints have generated addresses: every host name resolves to a
+    public address without asking DNS, and a delivery is answered 204 without connecting
+    anywhere (after the address checks, which still refuse what they refuse). Returns the
+    URLs delivered to."""
+    public_dns(monkeypatch)
+    delivered: list[str] = []
+
+    def post(url: str, body: bytes, headers: dict[str, str]) -> transport.Answer:
+        try:
+            transport.check_url(url)
+        except transport.UnsafeURL as error:
+            return transport.Answer(None, 0, error=str(error))
+        delivered.append(url)
+        return transport.Answer(204, 0)
+
+    monkeypatch.setattr(transport, "post", post)
+    return delivered
