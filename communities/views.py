@@ -131,6 +131,9 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
             context["join_refusal"] = permissions.request_refusal(user, community)
         else:
             context["join_refusal"] = permissions.join_refusal(user, community)
+        if context["join_refusal"] == context["sanction_notice"]:
+            # A ban is told once, at the top of the page.
+            context["join_refusal"] = None
     return render(request, "communities/community_detail.html", context)
 
 
