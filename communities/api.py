@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.pagination import page_response, paginated, parse_query
-from api.problems import PROBLEM_CONTENT_TYPE, ProblemSerializer
+from api.problems import PROBLEM_CONTENT_TYPE, ProblemSerializer, Sanctioned
 from api.responses import idempotent
 from api.schema import CommonsAutoSchema
 from api.scopes import SignedIn, SignedInToWrite
@@ -50,6 +50,9 @@ def _moderated(request: Request, slug: str) -> Community:
 
 
 def _refuse(refusal: str | None) -> None:
+    if isinstance(refusal, permissions.SanctionRefusal):
+        # A ban: its reason and end as fields too, as for a refused write.
+        raise Sanctioned(refusal)
     if refusal:
         raise exceptions.PermissionDenied(refusal)
 

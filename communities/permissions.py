@@ -242,19 +242,27 @@ def sanction_against(user: User, community: Community | None = None) -> Sanction
 
 
 def describe_sanction(sanction: Sanction) -> str:
-    """What the person is told: what was done, until when, and why."""
-    if sanction.site_wide and sanction.kind == SanctionKind.SUSPEND:
-        parts = [_("Your account is suspended.")]
-    elif sanction.site_wide:
-        parts = [_("Your account is silenced: you can read but not write anywhere.")]
-    elif sanction.kind == "ban":
-        parts = [_("You have been removed from this community.")]
+    """What the person is told: what was done, until when, and why. The community page's
+    notice, every refused write and a refused join (`eligibility_refusal`) all say this."""
+    if sanction.kind == "ban" and not sanction.site_wide:
+        if sanction.ends_at is not None:
+            parts = [
+                _("You are banned from this community until %(moment)s.")
+                % {"moment": moment(sanction.ends_at)[1]}
+            ]
+        else:
+            parts = [_("You are banned from this community permanently.")]
     else:
-        parts = [_("You are silenced in this community: you can read but not write.")]
-    if sanction.ends_at is not None:
-        parts.append(_("It lasts until %(moment)s.") % {"moment": moment(sanction.ends_at)[1]})
-    elif sanction.kind != "ban":
-        parts.append(_("It lasts until it is lifted."))
+        if sanction.site_wide and sanction.kind == SanctionKind.SUSPEND:
+            parts = [_("Your account is suspended.")]
+        elif sanction.site_wide:
+            parts = [_("Your account is silenced: you can read but not write anywhere.")]
+        else:
+            parts = [_("You are silenced in this community: you can read but not write.")]
+        if sanction.ends_at is not None:
+            parts.append(_("It lasts until %(moment)s.") % {"moment": moment(sanction.ends_at)[1]})
+        else:
+            parts.append(_("It lasts until it is lifted."))
     if sanction.reason:
         parts.append(_("Reason: %(reason)s") % {"reason": sanction.reason})
     return " ".join(parts)
@@ -371,8 +379,10 @@ def eligibility_refusal(user: User, community: Community) -> str | None:
         return _("Sign in to join this community.")
     if is_member(user, community):
         return _("You are already a member of this community.")
-    if is_banned(user, community):
-        return _("You have been removed from this community and cannot rejoin it.")
+    ban = community_sanction(user, community) if is_banned(user, community) else None
+    if ban is not None and ban.kind == "ban":
+        # The same words as the community page's notice: until when, and why.
+        return SanctionRefusal(describe_sanction(ban), ban)
     if not in_audience(user, community):
         if not user.member_type:
             return _("Verify your email address first: it decides which communities you can join.")

@@ -131,6 +131,9 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
             context["join_refusal"] = permissions.request_refusal(user, community)
         else:
             context["join_refusal"] = permissions.join_refusal(user, community)
+        if context["join_refusal"] == context["sanction_notice"]:
+            # A ban is told once, at the top of the page.
+            context["join_refusal"] = None
     return render(request, "communities/community_detail.html", context)
 
 
@@ -350,7 +353,7 @@ def join_request_decide(request: HttpRequest, slug: str, request_id: int, decisi
 def invite_emails(request: HttpRequest, slug: str) -> HttpResponse:
     community = _community_for_moderation(request, slug)
     form = InviteEmailsForm(request.POST, **_invite_form_options(request))
-    status = 200
+    status, limit = 200, None
     if form.is_valid():
         limit = limits.invitation_refusal(request)
         if limit is not None:
@@ -377,12 +380,13 @@ def invite_emails(request: HttpRequest, slug: str) -> HttpResponse:
                 % {"count": len(invitations)},
             )
             return redirect("community_moderation", slug=community.slug)
-    return render(
+    response = render(
         request,
         "communities/moderation.html",
         _moderation_context(request, community, invite_form=form),
         status=status,
     )
+    return limits.with_retry_after(response, limit)
 
 
 @login_required
@@ -391,7 +395,7 @@ def invite_emails(request: HttpRequest, slug: str) -> HttpResponse:
 def invite_link(request: HttpRequest, slug: str) -> HttpResponse:
     community = _community_for_moderation(request, slug)
     form = InviteLinkForm(request.POST, **_invite_form_options(request))
-    status = 200
+    status, limit = 200, None
     if form.is_valid():
         limit = limits.invitation_refusal(request)
         if limit is not None:
@@ -410,12 +414,13 @@ def invite_link(request: HttpRequest, slug: str) -> HttpResponse:
                 % {"url": request.build_absolute_uri(invitation.get_absolute_url())},
             )
             return redirect("community_moderation", slug=community.slug)
-    return render(
+    response = render(
         request,
         "communities/moderation.html",
         _moderation_context(request, community, link_form=form),
         status=status,
     )
+    return limits.with_retry_after(response, limit)
 
 
 @login_required

@@ -9,7 +9,7 @@ before the service, so the text the person typed is never lost.
 
 from dataclasses import dataclass
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -135,6 +135,14 @@ def show_in_form(form, refusal: LimitRefusal) -> int:
     """Put the refusal on `form` (which keeps what was typed); the status to answer."""
     form.add_error(None, refusal.message)
     return refusal.status if refusal.status == 429 else 200
+
+
+def with_retry_after(response: HttpResponse, refusal: LimitRefusal | None) -> HttpResponse:
+    """`response` (the form shown again) telling, when `refusal` is a rate, how many whole
+    seconds to wait in `Retry-After`, as the API and the site's 429 page do."""
+    if refusal is not None and refusal.retry_after is not None:
+        response["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 def invitation_refusal(request: HttpRequest) -> LimitRefusal | None:

@@ -292,6 +292,7 @@ def test_htmx_gets_the_short_message_an_action_at_the_top_of_the_page(data, sett
     assert response.status_code == 429
     assert response["HX-Retarget"] == "#main"
     assert response["HX-Reswap"] == "afterbegin"
+    assert int(response["Retry-After"]) >= 1
     assert PAUSED in response.text
     assert "<html" not in response.text
     assert IdeaVote.objects.filter(user=data["ana"]).count() == 1
@@ -301,6 +302,7 @@ def test_htmx_gets_the_short_message_an_action_at_the_top_of_the_page(data, sett
     response = client.get(lookup, {"q": "Pe"}, headers=htmx)
     assert response.status_code == 429
     assert "HX-Retarget" not in response  # the message takes the suggestions' place
+    assert int(response["Retry-After"]) >= 1
     assert PAUSED in response.text
 
 

@@ -62,7 +62,7 @@ def decision_create(request: HttpRequest, slug: str) -> HttpResponse:
     community = get_readable_community(user=request.user, slug=slug)
     refusal = permissions.post_refusal(request.user, community)
     form = DecisionForm(request.POST or None, initial={"closes_at": DecisionForm.default_closing()})
-    status = 200
+    status, limit = 200, None
     if request.method == "POST" and refusal is None and form.is_valid():
         limit = limits.posting_refusal(request, body=form.cleaned_data["body"], new_thread=True)
         if limit is not None:
@@ -88,12 +88,13 @@ def decision_create(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("Decision opened. Members can vote now."))
             return redirect(decision.thread.get_absolute_url())
-    return render(
+    response = render(
         request,
         "discussions/decisions/decision_form.html",
         {"community": community, "form": form, "refusal": refusal},
         status=403 if refusal else status,
     )
+    return limits.with_retry_after(response, limit)
 
 
 @login_required

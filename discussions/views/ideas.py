@@ -94,7 +94,7 @@ def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
         initial={"challenge": params.positive_int(request.GET.get("challenge"))},
     )
     similar = []
-    status = 200
+    status, limit = 200, None
     if request.method == "POST" and form.is_valid():
         limit = limits.content_refusal(request.user, form.cleaned_data["description"])
         if limit is not None:
@@ -114,12 +114,13 @@ def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(request, _("Your idea is posted. People can vote for it now."))
                 return _redirect(request, idea.thread.get_absolute_url())
-    return render(
+    response = render(
         request,
         "discussions/ideas/idea_form.html",
         {"community": community, "form": form, "similar": similar},
         status=status,
     )
+    return limits.with_retry_after(response, limit)
 
 
 @rate_limit("lookups")

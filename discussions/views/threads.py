@@ -121,7 +121,7 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
         kind = ThreadKind.DISCUSSION
     initial = {"kind": kind}
     form = ThreadForm(request.POST or None, initial=initial, categories=categories)
-    status = 200
+    status, limit = 200, None
     if request.method == "POST" and form.is_valid():
         limit = limits.posting_refusal(request, body=form.cleaned_data["body"], new_thread=True)
         if limit is not None:
@@ -144,12 +144,13 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("Your thread is posted."))
             return redirect(thread)
-    return render(
+    response = render(
         request,
         "discussions/threads/thread_form.html",
         {"community": community, "form": form},
         status=status,
     )
+    return limits.with_retry_after(response, limit)
 
 
 # -- a thread ----------------------------------------------------------------------------------
@@ -237,7 +238,7 @@ def thread_detail(request: HttpRequest, slug: str, thread_id: int) -> HttpRespon
 def thread_reply(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     community, thread = _load(request, slug, thread_id)
     form = ReplyForm(request.POST)
-    status = 200
+    status, limit = 200, None
     if form.is_valid() and permissions.can_reply(request.user, thread):
         limit = limits.posting_refusal(request, body=form.cleaned_data["body"], new_thread=False)
         if limit is not None:
@@ -262,12 +263,13 @@ def thread_reply(request: HttpRequest, slug: str, thread_id: int) -> HttpRespons
             else:
                 messages.success(request, _("Your reply is posted."))
                 return redirect(f"{thread.get_absolute_url()}?before={post.pk + 1}#post-{post.pk}")
-    return render(
+    response = render(
         request,
         "discussions/threads/thread_detail.html",
         _thread_context(request, community, thread, form),
         status=status,
     )
+    return limits.with_retry_after(response, limit)
 
 
 @login_required

@@ -11,9 +11,16 @@ from django.utils import timezone
 
 from communities.models import Invitation, JoinRequest, JoinRequestStatus, Membership, Role
 from communities.services import request_to_join
+from core.formatting import moment
+from moderation.services import ban_from_community
 from tests.accounts.factories import UserFactory
 from tests.api.support import api_client, place
-from tests.communities.factories import CommunityFactory, MembershipFactory, email_invitation
+from tests.communities.factories import (
+    CommunityFactory,
+    MembershipFactory,
+    ban,
+    email_invitation,
+)
 from tests.discussions.factories import member_of
 from tests.query_budgets import MEMBER_BUDGET
 
@@ -85,6 +92,40 @@ def test_joining_is_refused_with_the_reason():
     assert refused.status_code == 403
     assert not _is_member(customer, open_one.community)
     assert not _is_member(asks.outsider, asks.community)
+
+
+def test_a_banned_person_is_told_until_when_and_why_when_joining_again():
+    spot = place("public")
+    ends_at = datetime.datetime(2031, 3, 14, 9, 30, tzinfo=datetime.UTC)
+    ban_from_community(
+        by=spot.owner, community=spot.community, user=spot.member, reason="Spam", ends_at=ends_at
+    )
+
+    answer = api_client(spot.member).post(_url(spot.community, "membership/"))
+
+    assert answer.status_code == 403
+    assert answer.json()["detail"] == (
+        f"You are banned from this community until {moment(ends_at)[1]}. Reason: Spam"
+    )
+    assert answer.json()["code"] == "sanctioned"
+    assert answer.json()["sanction"] == {
+        "kind": "ban",
+        "site_wide": False,
+        "reason": "Spam",
+        "ends_at": ends_at.isoformat(),
+    }
+    assert not _is_member(spot.member, spot.community)
+
+
+def test_a_person_banned_for_good_asking_to_join_is_told_it_is_permanent():
+    asks = place("public", join_policy="request")
+    ban(asks.community, asks.outsider)
+
+    answer = api_client(asks.outsider).post(_url(asks.community, "join-request/"), {}, JSON)
+
+    assert answer.status_code == 403
+    assert answer.json()["detail"] == "You are banned from this community permanently."
+    assert not JoinRequest.objects.filter(community=asks.community, user=asks.outsider).exists()
 
 
 def test_a_read_token_cannot_join():

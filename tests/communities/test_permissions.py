@@ -104,7 +104,7 @@ A_TYPE = {
 }
 
 ALREADY_MEMBER = "You are already a member of this community."
-BANNED = "You have been removed from this community and cannot rejoin it."
+BANNED = "You are banned from this community permanently."
 ASK_INSTEAD = "Ask to join: the moderators approve new members."
 JOIN_INSTEAD = "This community is open: join it directly."
 INVITATION_ONLY = "This community is by invitation only."

@@ -401,7 +401,7 @@ def test_a_ban_stops_rejoining_requesting_and_accepting_invitations():
         ban(community, person, reason="Spam")
     invitation = email_invitation(open_community, person.email)
     before = [counts(open_community), counts(asking_community)]
-    banned = "You have been removed from this community and cannot rejoin it."
+    banned = "You are banned from this community permanently. Reason: Spam"
 
     with pytest.raises(ValidationError) as joined:
         services.join_community(user=person, community=fresh(open_community))

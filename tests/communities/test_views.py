@@ -455,7 +455,7 @@ def test_a_moderator_bans_a_member_who_then_cannot_come_back(client):
     before = counts()
     response = client.post(reverse("community_join", args=[community.slug]), follow=True)
     assert shown_messages(response) == [
-        "You have been removed from this community and cannot rejoin it."
+        "You are banned from this community permanently. Reason: Spam"
     ]
     assert counts() == before
 

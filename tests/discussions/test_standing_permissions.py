@@ -34,7 +34,7 @@ from tests.discussions.factories import PostFactory, ThreadFactory, member_of
 
 pytestmark = pytest.mark.django_db
 
-REMOVED = "You have been removed from this community."
+REMOVED = "You are banned from this community permanently."
 # The refusal also tells the person why they were banned.
 REMOVED_WITH_REASON = f"{REMOVED} Reason: Spam"
 

@@ -154,7 +154,7 @@ def test_starting_a_thread(client, world, visibility, role):
         expected = {
             "non_member": "Join the community to take part.",
             # The refusal also tells the person why they were banned.
-            "banned": "You have been removed from this community. Reason: Spam",
+            "banned": "You are banned from this community permanently. Reason: Spam",
         }[role]
         assert message_texts(response) == [expected]
 
@@ -182,7 +182,7 @@ def test_replying(client, world, role):
     assert response.status_code == 200
     expected = {
         "non_member": "Join the community to take part.",
-        "banned": "You have been removed from this community.",
+        "banned": "You are banned from this community permanently.",
     }[role]
     assert expected in response.content.decode()
     assert "Agreed." in response.content.decode()

@@ -164,7 +164,7 @@ def test_a_category_of_another_community_is_refused(community):
     ("who", "message"),
     [
         ("non_member", "Join the community to take part."),
-        ("banned", "You have been removed from this community."),
+        ("banned", "You are banned from this community permanently."),
     ],
 )
 def test_only_members_start_threads(community, who, message):

@@ -2,13 +2,19 @@
 person sees why and until when, and every write of theirs is refused with nothing
 changed."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
-from communities.models import Ban, Membership, Silence
+from communities.models import Ban, JoinRequest, Membership, Silence
+from core.formatting import moment
 from discussions.models import DecisionVote, IdeaVote, Post, Reaction, Thread, ThreadSubscription
+from moderation import services
 from moderation.models import AuditAction, AuditEntry
 from tests.accounts.factories import UserFactory
+from tests.admin_support import flashed
+from tests.communities.factories import CommunityFactory, ban
 from tests.discussions.factories import member_of
 from tests.moderation.support import client_for, place, silence, text
 
@@ -219,11 +225,50 @@ def test_a_ban_removes_the_member_until_its_end_and_refuses_rejoining_with_the_r
 
     client = client_for(where.member)
     page = text(client.get(where.community.get_absolute_url()))
-    assert "You have been removed from this community" in page
+    assert "You are banned from this community until" in page
     assert "Harassing other members" in page
     joined = client.post(reverse("community_join", args=[where.community.slug]))
     assert joined.status_code in (302, 403)
     assert not Membership.objects.filter(community=where.community, user=where.member).exists()
+
+
+def test_a_banned_person_trying_to_join_again_is_told_until_when_and_why():
+    where = place()
+    ends_at = datetime.datetime(2031, 3, 14, 9, 30, tzinfo=datetime.UTC)
+    services.ban_from_community(
+        by=where.moderator,
+        community=where.community,
+        user=where.member,
+        reason="Harassing other members",
+        ends_at=ends_at,
+    )
+    told = (
+        f"You are banned from this community until {moment(ends_at)[1]}. "
+        "Reason: Harassing other members"
+    )
+    client = client_for(where.member)
+
+    joined = client.post(reverse("community_join", args=[where.community.slug]))
+
+    assert joined.status_code == 302
+    assert flashed(joined) == [("error", told)]
+    assert not Membership.objects.filter(community=where.community, user=where.member).exists()
+    client.get(joined["Location"])  # shows, and so consumes, the message
+    page = text(client.get(where.community.get_absolute_url()))
+    assert page.count(told) == 1  # the notice at the top, not again beside the join button
+
+
+def test_a_person_banned_for_good_asking_to_join_is_told_it_is_permanent():
+    community = CommunityFactory(join_policy="request", audience=["employee"])
+    person = UserFactory(member_type="employee")
+    ban(community, person)
+
+    asked = client_for(person).post(
+        reverse("community_request", args=[community.slug]), {"message": "Please"}
+    )
+
+    assert flashed(asked) == [("error", "You are banned from this community permanently.")]
+    assert not JoinRequest.objects.filter(community=community, user=person).exists()
 
 
 def test_the_sanctions_list_runs_a_constant_number_of_queries(django_assert_max_num_queries):
