@@ -247,7 +247,7 @@ def describe_sanction(sanction: Sanction) -> str:
     if sanction.kind == "ban" and not sanction.site_wide:
         if sanction.ends_at is not None:
             parts = [
-                _("You are banned from this community until %(moment)s.")
+                _("You are banned from this community until %(moment)s (then you may join again).")
                 % {"moment": moment(sanction.ends_at)[1]}
             ]
         else:
@@ -260,7 +260,10 @@ def describe_sanction(sanction: Sanction) -> str:
         else:
             parts = [_("You are silenced in this community: you can read but not write.")]
         if sanction.ends_at is not None:
-            parts.append(_("It lasts until %(moment)s.") % {"moment": moment(sanction.ends_at)[1]})
+            parts.append(
+                _("It lasts until %(moment)s (then it is lifted by itself).")
+                % {"moment": moment(sanction.ends_at)[1]}
+            )
         else:
             parts.append(_("It lasts until it is lifted."))
     if sanction.reason:

@@ -105,7 +105,8 @@ def test_a_banned_person_is_told_until_when_and_why_when_joining_again():
 
     assert answer.status_code == 403
     assert answer.json()["detail"] == (
-        f"You are banned from this community until {moment(ends_at)[1]}. Reason: Spam"
+        f"You are banned from this community until {moment(ends_at)[1]} "
+        "(then you may join again). Reason: Spam"
     )
     assert answer.json()["code"] == "sanctioned"
     assert answer.json()["sanction"] == {

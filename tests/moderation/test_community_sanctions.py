@@ -243,7 +243,7 @@ def test_a_banned_person_trying_to_join_again_is_told_until_when_and_why():
         ends_at=ends_at,
     )
     told = (
-        f"You are banned from this community until {moment(ends_at)[1]}. "
+        f"You are banned from this community until {moment(ends_at)[1]} (then you may join again). "
         "Reason: Harassing other members"
     )
     client = client_for(where.member)
