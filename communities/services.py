@@ -377,9 +377,25 @@ def remove_member(*, membership: Membership, by: User, ban: bool = False, reason
 
 @transaction.atomic
 def unban(*, community: Community, user: User, by: User) -> None:
+    """Lift a ban (from the admin): logged like a moderator's lifting of it."""
     permissions.require_moderate(by, community)
-    Ban.objects.filter(community=community, user=user).delete()
+    row = Ban.objects.select_for_update().filter(community=community, user=user).first()
+    if row is None:
+        return
+    row.delete()
     permissions.forget_viewer_facts(community)
+    audit.record(
+        actor=by,
+        action="sanction_lifted",
+        community=community,
+        target=user,
+        subject=user,
+        before={
+            "kind": "ban",
+            "ends_at": row.ends_at.isoformat() if row.ends_at else None,
+            "reason": row.reason,
+        },
+    )
 
 
 @transaction.atomic

@@ -125,6 +125,11 @@ def test_lifting_a_ban_in_the_admin(admin_client):
 
     assert flashed(response) == [("success", "1 ban lifted.")]
     assert Ban.objects.count() == 0
+    # Logged like a moderator's lifting, so the moderation log tells who lifted it.
+    from moderation.models import AuditAction, AuditEntry
+
+    entry = AuditEntry.objects.get(action=AuditAction.SANCTION_LIFTED)
+    assert (entry.community, entry.subject, entry.before["kind"]) == (community, person, "ban")
 
 
 def test_the_last_owner_cannot_be_removed_in_the_admin(admin_client):
