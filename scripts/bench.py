@@ -212,9 +212,10 @@ class Target:
             return None
         return statistics.median(r.reference_cpu / r.page_cpu for r in measured)
 
-    # Set by `measure` for a page measured beside another page: that page, whose own
-    # share of the yardstick turns this page's into one.
-    compared_with: "Target | None" = None
+    # Set by `measure` for a page measured beside another page: that page (a Target),
+    # whose own share of the yardstick turns this page's into one. A plain attribute, not
+    # a field: the tests load this script without registering it as a module.
+    compared_with = None
 
     @property
     def share(self) -> float | None:

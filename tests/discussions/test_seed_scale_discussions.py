@@ -356,7 +356,10 @@ def test_bench_report_marks_each_page_against_its_aim_and_pages_not_built():
     yardstick.runs = rounds(100.0, 100.0)
     member_yardstick.runs = rounds(80.0, 80.0)
     thread_list.rounds = rounds(95.0, 100.0)  # 0.95×: meets 0.9×
-    deep.rounds = rounds(76.0, 100.0)  # 0.76× of the yardstick, 0.80× of page 1: misses
+    # Run beside page 1 (as `measure` does for an aim of another page): 0.80× of it misses
+    # 0.9×, and its share of the yardstick is through page 1's (0.80 × 0.95).
+    deep.rounds = rounds(80.0, 100.0)
+    deep.compared_with = thread_list
     member.rounds = rounds(60.0, 80.0, p99=30.0)  # 0.75×: misses 0.8×
     common.rounds = rounds(70.0, 100.0, p50=150.0, p99=500.0, errors=2)
     common.alone_p50_ms = 140.0
@@ -376,6 +379,8 @@ def test_bench_report_marks_each_page_against_its_aim_and_pages_not_built():
         "MISS" in rows["thread list, page 100"]
         and "0.80× < 0.9× thread list" in (rows["thread list, page 100"])
     )
+    assert deep.share == pytest.approx(0.76)
+    assert "|  0.76 |" in rows["thread list, page 100"]
     assert "0.75× < 0.8×" in rows["idea list"] and "13 queries > 12" in rows["idea list"]
     common_row = rows["search 'vans'"]
     assert "p50 alone 140ms ≥ 100" in common_row
@@ -386,8 +391,9 @@ def test_bench_report_marks_each_page_against_its_aim_and_pages_not_built():
 
 
 def test_bench_holds_an_api_list_read_with_a_token_to_the_page_its_owner_sees():
-    """A token's requests are run beside the member's yardstick and compared with the
-    member's HTML page, and the token is sent as a header, never as a cookie."""
+    """A token's requests are run beside the member's HTML page and held to it, their
+    share of the yardstick is through the member's page, and the token is sent as a
+    header, never as a cookie."""
     bench = load_bench()
     member_yardstick = bench.Target(
         "yardstick: 30 threads + join", "member", bench.YARDSTICK_PATH, "c=1", key="yardstick"
@@ -413,13 +419,18 @@ def test_bench_holds_an_api_list_read_with_a_token_to_the_page_its_owner_sees():
 
     member_yardstick.runs = rounds(100.0)
     html.rounds = rounds(80.0)
-    fast.rounds = rounds(88.0)  # 1.1× the member's page
-    slow.rounds = rounds(72.0)  # 0.9× the member's page
     targets = [member_yardstick, html, fast, slow]
+    # The API lists run beside the member's HTML page, not beside the yardstick.
+    assert bench.compared_page(fast, targets) is html
+    assert bench.compared_page(html, targets) is None
+    fast.rounds = rounds(110.0)  # 1.1× the member's page beside it
+    slow.rounds = rounds(90.0)  # 0.9× the member's page beside it
+    fast.compared_with = slow.compared_with = html
     for target in targets:
         target.queries = 3
 
     assert bench.yardstick_for(targets, "token") is member_yardstick
+    assert fast.share == pytest.approx(0.88)  # through the page's own 0.8× the yardstick
     assert bench.request_headers(fast) == {"Authorization": "Bearer t"}
     report = bench.table(targets, "PostgreSQL")
     rows = {line.split("|")[1].strip(): line for line in report.splitlines() if "|" in line}
