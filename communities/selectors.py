@@ -1,8 +1,9 @@
 """Reads about communities, always through the access rule in `permissions`."""
 
 import datetime
+from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import CharField, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -17,7 +18,7 @@ from communities.models import (
     Membership,
 )
 from core import params
-from core.expressions import column, json_rows, load_json_rows, table
+from core.expressions import column, json_rows, load_json_rows, row_value, table
 from core.pagination import Page, keyset_page
 from purposes.models import Purpose
 from purposes.selectors import purpose_shown_to
@@ -70,14 +71,20 @@ def _mark_memberships(communities: list[Community], user: User) -> None:
 
 
 def get_community_for(
-    *, user: User, slug: str, with_categories: bool = False, with_purpose: bool = True
+    *,
+    user: User,
+    slug: str,
+    with_categories: bool = False,
+    with_purpose: bool = True,
+    with_membership: bool = False,
 ) -> Community:
     """The community at `slug` if `user` may see it; otherwise 404, as if it did not exist.
 
     With `with_categories`, its categories come in the same query (`category_rows`, read
     by `community_categories`). Without `with_purpose`, its purpose is not joined: for
     the busiest pages, which never show it (reading `community.purpose` would then cost
-    a query).
+    a query). With `with_membership`, what `membership_shown` tells of the viewer's
+    membership comes in the same query too.
     """
     communities = Community.objects.select_related("purpose") if with_purpose else Community.objects
     communities = permissions.with_viewer_flags(communities.all(), user)
@@ -87,10 +94,49 @@ def get_community_for(
         communities = communities.annotate(
             category_rows=json_rows(cells, rows + column(Community, "pk"))
         )
+    if with_membership and user.is_authenticated:
+        member = f"FROM {table(Membership, 'm')} WHERE {column(Membership, 'community', 'm')} = "
+        member += f"{column(Community, 'pk')} AND {column(Membership, 'user', 'm')} = %s"
+        communities = communities.annotate(
+            viewer_notification_level=row_value(
+                column(Membership, "notification_level", "m"), member, (user.pk,), CharField()
+            )
+        )
     community = next(iter(communities.filter(slug=slug).order_by()[:1]), None)
     if community is None or not permissions.can_see(user, community):
         raise Http404
     return community
+
+
+@dataclass(frozen=True)
+class MembershipShown:
+    """What a community's page shows of the viewer's membership."""
+
+    role: str
+    notification_level: str
+
+
+def membership_shown(*, user: User, community: Community) -> MembershipShown | None:
+    """The viewer's membership of `community` as its page shows it (suspended ones too), or
+    None: read from the community when `get_community_for(..., with_membership=True)`
+    loaded it, else one query."""
+    if not user.is_authenticated:
+        return None
+    level = community.__dict__.get("viewer_notification_level", _NOT_LOADED)
+    if level is _NOT_LOADED:
+        row = (
+            Membership.objects.filter(community=community, user=user)
+            .values_list("role", "notification_level")
+            .first()
+        )
+        return MembershipShown(*row) if row else None
+    role = permissions.membership_role(user, community)
+    if role is None or level is None:
+        return None
+    return MembershipShown(role, level)
+
+
+_NOT_LOADED = object()
 
 
 def get_readable_community(*, user: User, slug: str, **options) -> Community:

@@ -96,9 +96,9 @@ def community_create(request: HttpRequest) -> HttpResponse:
 
 
 def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    community = selectors.get_community_for(user=request.user, slug=slug)
+    community = selectors.get_community_for(user=request.user, slug=slug, with_membership=True)
     user = request.user
-    membership = selectors.viewer_membership(user=user, community=community)
+    membership = selectors.membership_shown(user=user, community=community)
     context = {
         "community": community,
         "purpose": purpose_shown_to(user=user, purpose=community.purpose),

@@ -506,6 +506,16 @@ def test_notification_preferences_are_saved_for_members_only(client):
     membership.refresh_from_db()
     assert membership.notification_level == "all"
 
+    # The community's page shows the saved level as chosen, and the person's role.
+    page = client.get(community.get_absolute_url()).text
+    assert "You are a member of this community." in page
+    assert re.search(r'<option value="all"[^>]*selected', page)
+
+    membership.role = "moderator"
+    membership.save(update_fields=["role"])
+    page = client.get(community.get_absolute_url()).text
+    assert "You are a moderator of this community." in page
+
 
 # -- invitations --------------------------------------------------------------------------
 
