@@ -351,7 +351,9 @@ def test_bench_report_marks_each_page_against_its_aim_and_pages_not_built():
     search = bench.Target("search", "visitor", "/s/?q=x", optional=True, skipped="not built")
 
     def rounds(page_rate, yardstick_rate, p50=8.0, p99=20.0, errors=0):
-        return [bench.Round(page_rate, yardstick_rate, p50, p99, errors, 0.01, 0.008)] * 3
+        # CPU per request as the rates say (on a saturated server, cores ÷ rate).
+        cpu = (1 / page_rate, 1 / yardstick_rate)
+        return [bench.Round(page_rate, yardstick_rate, p50, p99, errors, *cpu)] * 3
 
     yardstick.runs = rounds(100.0, 100.0)
     member_yardstick.runs = rounds(80.0, 80.0)
@@ -415,7 +417,7 @@ def test_bench_holds_an_api_list_read_with_a_token_to_the_page_its_owner_sees():
     )
 
     def rounds(page_rate):
-        return [bench.Round(page_rate, 100.0, 8.0, 20.0, 0, 0.01, 0.008)] * 3
+        return [bench.Round(page_rate, 100.0, 8.0, 20.0, 0, 1 / page_rate, 0.01)] * 3
 
     member_yardstick.runs = rounds(100.0)
     html.rounds = rounds(80.0)
@@ -449,3 +451,29 @@ def test_the_bench_counts_cpu_seconds_between_snapshots_per_process():
     assert bench.cpu_seconds_between(before, after) == pytest.approx(1.5, abs=0.02)
     # This process is no gunicorn: nothing under it is counted; no such process, no figure.
     assert bench.server_cpu_ticks(2**22 + 12345, "") is None
+
+
+def test_bench_aims_are_checked_on_the_cpu_share_when_there_is_one():
+    """Requests/s swing between short runs on a shared machine; the server's CPU per
+    request holds still, so a page meets or misses its aim by that share."""
+    bench = load_bench()
+    yardstick = bench.Target("yardstick: 30 threads + join", "visitor", bench.YARDSTICK_PATH)
+    lucky = bench.Target("idea list", "visitor", "/i/", aim=bench.Aim(0.8))
+    unlucky = bench.Target("thread list", "visitor", "/t/", aim=bench.Aim(0.8))
+    no_proc = bench.Target("directory", "visitor", "/c/", aim=bench.Aim(0.8))
+    yardstick.runs = [bench.Round(100.0, 100.0, 8.0, 20.0, 0, 0.01, 0.01)] * 3
+    # A burst of requests/s (0.95×), but 0.6× the yardstick's CPU per request: misses.
+    lucky.rounds = [bench.Round(95.0, 100.0, 8.0, 20.0, 0, 0.01 / 0.6, 0.01)] * 3
+    # A slow stretch (0.5×), at 0.9× the yardstick's CPU per request: meets it.
+    unlucky.rounds = [bench.Round(50.0, 100.0, 8.0, 20.0, 0, 0.01 / 0.9, 0.01)] * 3
+    # No /proc: the requests/s share decides.
+    no_proc.rounds = [bench.Round(70.0, 100.0, 8.0, 20.0, 0, None, None)] * 3
+    targets = [yardstick, lucky, unlucky, no_proc]
+    for target in targets:
+        target.queries = 2
+
+    report = bench.table(targets, "PostgreSQL")
+    rows = {line.split("|")[1].strip(): line for line in report.splitlines() if "|" in line}
+    assert "MISS: 0.60× < 0.8×" in rows["idea list"]
+    assert rows["thread list"].rstrip(" |").endswith("ok")
+    assert "MISS: 0.70× < 0.8×" in rows["directory"]
