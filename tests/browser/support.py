@@ -208,3 +208,24 @@ def sign_in(visitor: Visitor, email: str, password: str) -> None:
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
     visitor.check()
+
+
+def silence_for_a_week(visitor: Visitor, community_slug: str, name: str, reason: str) -> None:
+    """As a signed-in moderator: from the member list, silence `name` for a week with
+    `reason`, and land on the community's sanctions page with their row showing it (each
+    page checked for accessibility)."""
+    page = visitor.page
+    visitor.goto(f"/communities/{community_slug}/members/")
+    visitor.check()
+    page.get_by_text(f"Manage {name}").click()
+    page.get_by_role("link", name=f"Silence or ban {name}").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Sanction {name} in this community")
+    visitor.check()
+    page.get_by_label("Silence: may read, may not write").check()
+    page.get_by_label("For").select_option(label="1 week")
+    page.get_by_label("Reason").fill(reason)
+    page.get_by_role("button", name="Apply the sanction").click()
+    expect(page).to_have_url(re.compile(rf"/communities/{community_slug}/moderation/sanctions/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sanctions in force")
+    expect(page.get_by_role("row").filter(has_text=name)).to_contain_text(reason)
+    visitor.check()

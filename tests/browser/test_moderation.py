@@ -3,15 +3,13 @@ the review queue, hides it with a reason and silences its author for a week; the
 sees the post hidden with the reason, and why they cannot post; the community's audit log
 shows both actions. The queue, the sanctions page and the log pass axe."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
 from communities.models import Role, Silence
 from discussions.models import Post
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
-from tests.browser.support import sign_in
+from tests.browser.support import sign_in, silence_for_a_week
 from tests.communities.factories import CommunityFactory
 from tests.discussions.factories import PostFactory, ThreadFactory, member_of
 
@@ -84,22 +82,7 @@ def test_a_flag_leads_to_a_hidden_post_a_silenced_author_who_knows_why_and_a_log
     visitor.check()
 
     # And silences its author for a week, with a reason the author will read.
-    visitor.goto(f"/communities/{community.slug}/members/")
-    page.get_by_text("Manage Sam Spammer").click()
-    page.get_by_role("link", name="Silence or ban Sam Spammer").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Sanction Sam Spammer in this community"
-    )
-    visitor.check()
-    page.get_by_label("Silence: may read, may not write").check()
-    page.get_by_label("For").select_option(label="1 week")
-    page.get_by_label("Reason").fill("Adverts in every thread")
-    page.get_by_role("button", name="Apply the sanction").click()
-    expect(page).to_have_url(re.compile(rf"/communities/{community.slug}/moderation/sanctions/$"))
-    expect(page.get_by_role("row").filter(has_text="Sam Spammer")).to_contain_text(
-        "Adverts in every thread"
-    )
-    visitor.check()
+    silence_for_a_week(visitor, community.slug, "Sam Spammer", "Adverts in every thread")
     assert Silence.objects.get(user=spammer).ends_at is not None
 
     # Its author sees it hidden, with the reason, and why they cannot post; the customer

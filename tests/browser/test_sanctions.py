@@ -1,15 +1,13 @@
 """A moderator silences a member for a week with a reason; the member sees the reason
 and cannot post."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
 from communities.models import Role, Silence
 from discussions.models import Post
 from tests.accounts.factories import DEFAULT_PASSWORD
-from tests.browser.support import sign_in
+from tests.browser.support import sign_in, silence_for_a_week
 from tests.communities.factories import CommunityFactory
 from tests.discussions.factories import ThreadFactory, member_of
 
@@ -21,27 +19,11 @@ def test_a_moderator_silences_a_member_who_then_sees_why_and_cannot_post(visitor
     moderator = member_of(community, role=Role.MODERATOR, display_name="Mo Derator")
     member = member_of(community, display_name="Mallory Member")
     thread = ThreadFactory(community=community, title="Winter tyres")
-    page = visitor.page
 
     sign_in(visitor, moderator.email, DEFAULT_PASSWORD)
-    visitor.goto(f"/communities/{community.slug}/members/")
-    visitor.check()
-    page.get_by_text("Manage Mallory Member").click()
-    page.get_by_role("link", name="Silence or ban Mallory Member").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Sanction Mallory Member in this community"
+    silence_for_a_week(
+        visitor, community.slug, "Mallory Member", "Posting the same advert in every thread"
     )
-    visitor.check()
-    page.get_by_label("Silence: may read, may not write").check()
-    page.get_by_label("For").select_option(label="1 week")
-    page.get_by_label("Reason").fill("Posting the same advert in every thread")
-    page.get_by_role("button", name="Apply the sanction").click()
-
-    expect(page).to_have_url(re.compile(rf"/communities/{community.slug}/moderation/sanctions/$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sanctions in force")
-    row = page.get_by_role("row").filter(has_text="Mallory Member")
-    expect(row).to_contain_text("Posting the same advert in every thread")
-    visitor.check()  # axe on the sanctions page
     assert Silence.objects.get(user=member).ends_at is not None
 
     tab = new_visitor()
