@@ -59,7 +59,10 @@ def community_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "filters": filters,
-            "purposes": list(purposes_visible_to(request.user).order_by("title")[:200]),
+            # The filter's options need no more than these two columns.
+            "purposes": list(
+                purposes_visible_to(request.user).order_by("title").only("slug", "title")[:200]
+            ),
             "can_create": can_create,
         },
     )

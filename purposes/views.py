@@ -55,8 +55,8 @@ def purpose_create(request: HttpRequest) -> HttpResponse:
 
 
 def purpose_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    purpose = selectors.get_purpose_for(user=request.user, slug=slug)
-    goals = selectors.purpose_goals(purpose=purpose)
+    purpose = selectors.get_purpose_page(user=request.user, slug=slug)
+    goals = purpose.goal_list
     ideas = purpose_ideas(user=request.user, purpose=purpose, goals=goals)
     return render(
         request,
@@ -64,7 +64,7 @@ def purpose_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "purpose": purpose,
             "goals": goals,
-            "challenges": selectors.purpose_challenges(purpose=purpose),
+            "challenges": purpose.challenge_list,
             "communities": communities_of_purpose(user=request.user, purpose=purpose),
             "purpose_ideas": ideas,
             "can_manage": permissions.can_manage_purpose(request.user, purpose),

@@ -34,7 +34,7 @@ from accounts.permissions import is_administrator
 from communities import permissions as community_permissions
 from communities.models import Community
 from core import params
-from core.expressions import column, load_json_rows, row_value, table
+from core.expressions import column, in_subquery, load_json_rows, row_value, table
 from core.pagination import Page, keyset_page
 from discussions import permissions
 from discussions.models import GoalLink, Idea, IdeaStatus, IdeaStatusChange, IdeaVote, Tag, Thread
@@ -708,7 +708,8 @@ def _linked_sql(user: User, *, status: str | None) -> tuple[str, list]:
         hidden_sql, hidden_params = (
             permissions.threads_not_shown_to(user).order_by().query.sql_with_params()
         )
-        chosen += f" AND {column(idea, 'thread', 'i')} NOT IN ({hidden_sql})"
+        hidden = in_subquery(column(idea, "thread", "i"), hidden_sql, negate=True)
+        chosen += f" AND {hidden}"
     sql = (
         f"SELECT {column(link, 'thread', 'gl')}, {column(link, 'goal', 'gl')}, "  # noqa: S608 - names from the models, values as parameters
         f"{column(Goal, 'position', 'g')}, {column(idea, 'status', 'i')}, "
@@ -719,7 +720,7 @@ def _linked_sql(user: User, *, status: str | None) -> tuple[str, list]:
         f"INNER JOIN {table(idea, 'i')} ON {column(idea, 'thread', 'i')} = "
         f"{column(link, 'thread', 'gl')} "
         f"WHERE {column(Goal, 'purpose', 'g')} = %s AND {column(idea, 'status', 'i')} <> %s"
-        f"{chosen} AND {column(idea, 'community', 'i')} IN ({readable_sql})"
+        f"{chosen} AND {in_subquery(column(idea, 'community', 'i'), readable_sql)}"
     )
     return sql, [
         IdeaStatus.DUPLICATE.value,
