@@ -22,7 +22,7 @@ from communities.selectors import community_categories, get_community_for, get_r
 from core import params
 from core.forms import add_service_errors
 from core.ratelimit import rate_limit
-from discussions import permissions
+from discussions import fragments, permissions
 from discussions.forms import (
     DeletePostForm,
     EditPostForm,
@@ -184,6 +184,12 @@ def _thread_context(
         reply_form = ReplyForm(initial={"quoted_post": quoted.pk if quoted else None})
     last_read = thread.viewer_last_read
     reply_refusal = permissions.reply_refusal(user, thread)
+    can_reply = user.is_authenticated and reply_refusal is None
+    accepted = (
+        thread.accepted_answer
+        if thread.accepted_answer and not thread.accepted_answer.is_deleted
+        else None
+    )
     context = {
         "community": community,
         "thread": thread,
@@ -192,7 +198,7 @@ def _thread_context(
         "quoted": quoted,
         "quoted_excerpt": selectors.quote_excerpt(quoted) if quoted else "",
         "reply_refusal": reply_refusal,
-        "can_reply": user.is_authenticated and reply_refusal is None,
+        "can_reply": can_reply,
         "can_moderate": permissions.can_moderate(user, community),
         "following": bool(thread.viewer_following),
         "muted": bool(thread.viewer_muted),
@@ -202,10 +208,13 @@ def _thread_context(
             if last_read is not None and last_read < thread.last_post_id_cache
             else ""
         ),
-        "accepted": (
-            thread.accepted_answer
-            if thread.accepted_answer and not thread.accepted_answer.is_deleted
-            else None
+        "accepted": accepted,
+        "post_list_html": fragments.post_list(
+            thread=thread,
+            posts=post_page.items,
+            accepted=accepted,
+            viewer=user,
+            can_reply=can_reply,
         ),
     }
     panel = PANELS.get(thread.kind)

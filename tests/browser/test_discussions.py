@@ -20,7 +20,7 @@ from purposes.models import Challenge
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from tests.browser.support import sign_in
 from tests.communities.factories import CommunityFactory
-from tests.discussions.factories import ThreadFactory, member_of
+from tests.discussions.factories import PostFactory, ThreadFactory, member_of
 from tests.purposes.factories import GoalFactory, PurposeFactory
 
 pytestmark = pytest.mark.browser
@@ -130,6 +130,41 @@ def test_employee_mentions_a_colleague_who_quotes_and_reacts(visitor, new_visito
     reply_post = Post.objects.get(thread=thread, is_first=False)
     assert reply_post.quoted_post == first and reply_post.author == jo
     assert Reaction.objects.filter(post=first, user=jo, kind="like").count() == 1
+
+
+def test_without_javascript_a_member_reacts_and_deletes_her_reply_with_a_reason(new_context):
+    """The posts' forms hold no CSRF field of their own (the posts' markup is cached and
+    shared): the page links one to each form by its id, which a browser sends even with
+    no script to help. (This tab runs no script, so no axe scan here: the same pages are
+    scanned with scripts on in the other journeys.)"""
+    community, priya, jo = warehouse_community()
+    thread = ThreadFactory(community=community, author=jo, title="Motion sensors in aisle 4")
+    reply = PostFactory(thread=thread, author=priya, body="Ours paid back in a year.")
+    page = new_context(java_script_enabled=False).new_page()
+    page.set_default_timeout(10_000)
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(priya.email)
+    page.get_by_label(re.compile(r"^Password:?$")).fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    page.goto(thread.get_absolute_url())
+
+    like = post_by(page, "Jo Baker").get_by_role("button", name=re.compile(r"^Like"))
+    expect(like).to_have_attribute("aria-pressed", "false")
+    like.click()
+    like = post_by(page, "Jo Baker").get_by_role("button", name=re.compile(r"^Like"))
+    expect(like).to_have_attribute("aria-pressed", "true")
+    expect(like.locator(".reaction-count")).to_have_text("1")
+
+    mine = post_by(page, "Priya Shah")
+    mine.get_by_text("Delete", exact=True).click()
+    mine.get_by_label("Reason (optional)").fill("Posted in the wrong thread")
+    mine.get_by_role("button", name="Delete this post").click()
+    deleted = page.locator(f"#post-{reply.pk}").get_by_role("note")
+    expect(deleted).to_contain_text("Deleted by Priya Shah")
+    expect(deleted).to_contain_text("reason: Posted in the wrong thread")
+    assert Post.objects.get(pk=reply.pk).deletion_reason == "Posted in the wrong thread"
+    assert Reaction.objects.filter(user=priya, kind="like").count() == 1
 
 
 # -- hostile text ------------------------------------------------------------------------------
