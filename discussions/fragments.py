@@ -1,15 +1,19 @@
-"""A thread page's posts, rendered once and kept in the cache for every reader who sees
-the same markup.
+"""A thread page's posts, a thread list's rows and an idea list's rows, rendered once and
+kept in the cache for every reader who sees the same markup.
 
-Rendering thirty posts is most of a thread page's time. What a post looks like depends on
-the post, its author, its reactions, the reader's rights on it (react, edit, flag,
-accept, delete, see revisions and deletion details), whether it is new to the reader,
-the language and the time zone. The cache key is a digest of all of those values, read
-from the decorated posts (`selectors.threads.thread_posts`): any change to a post, its
-reactions or its author, and any difference between two readers that the markup would
-show, gives another key. Readers whose posts would look the same share one entry. The
+Rendering thirty posts is most of a thread page's time, and the rows most of a list's.
+Each entry's key is a digest of every value its markup shows or decides by, read from
+the selectors' rows, with the language and the time zone: any change to a row, and any
+difference between two readers that the markup would show, gives another key. Readers
+who would see the same share one entry.
+
+What a post looks like depends on the post, its author, its reactions, the reader's
+rights on it (react, edit, flag, accept, delete, see revisions and deletion details) and
+whether it is new to the reader; a thread row shows only its `ThreadRow` (the reader's
+unread markers included); an idea row shows the idea and the reader's vote state. The
 markup carries nothing of the reader's own beyond what the key holds: the forms' CSRF
-fields are added by the page around it (`post_form_tokens`).
+fields are added by the page around it (`post_form_tokens`, `vote_form_tokens`) and
+linked to the forms by their ids.
 """
 
 import hashlib
@@ -22,13 +26,19 @@ from django.utils import timezone, translation
 from markupsafe import Markup
 
 from accounts.models import User
-from discussions.models import Post, Thread
+from discussions.models import Idea, Post, Thread
+from discussions.selectors.threads import ThreadRow
 
 POST_LIST_TEMPLATE = "discussions/threads/_post_list.html"
+THREAD_ROWS_TEMPLATE = "discussions/threads/_thread_rows.html"
+IDEA_ROWS_TEMPLATE = "discussions/ideas/_idea_list_rows.html"
 # The templates whose markup the entries hold: an edit to any of them starts new keys.
 _TEMPLATES = (
     POST_LIST_TEMPLATE,
+    THREAD_ROWS_TEMPLATE,
+    IDEA_ROWS_TEMPLATE,
     "discussions/macros/threads.html",
+    "discussions/macros/ideas.html",
     "macros/people.html",
     "macros/time.html",
 )
@@ -91,18 +101,35 @@ def post_list_key(
     viewer_id: int | None,
     can_reply: bool,
 ) -> str:
-    values = (
-        _templates_digest(),
-        translation.get_language(),
-        timezone.get_current_timezone_name(),
+    return _key(
+        "posts",
         thread.community.slug,
         thread.pk,
         can_reply,
         (accepted.pk, _person(accepted.author), accepted.body_html) if accepted else None,
         tuple(_post_values(post, viewer_id) for post in posts),
     )
-    digest = hashlib.blake2b(repr(values).encode(), digest_size=20).hexdigest()
-    return f"posts:{digest}"
+
+
+def _key(kind: str, *values) -> str:
+    """`kind` and a digest of `values` with everything every entry depends on: the
+    templates, the language and the time zone."""
+    shown = (
+        _templates_digest(),
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+        values,
+    )
+    return f"{kind}:{hashlib.blake2b(repr(shown).encode(), digest_size=20).hexdigest()}"
+
+
+def _cached(key: str, template: str, context: dict) -> Markup:
+    markup = cache.get(key)
+    if markup is None:
+        markup = render_to_string(template, context)
+        cache.set(key, markup, CACHE_SECONDS)
+    # The template engine wrote it, escaping every value: it is markup, not text.
+    return Markup(markup)  # noqa: S704
 
 
 def post_list(
@@ -121,18 +148,69 @@ def post_list(
     key = post_list_key(
         thread=thread, posts=posts, accepted=accepted, viewer_id=viewer_id, can_reply=can_reply
     )
-    markup = cache.get(key)
-    if markup is None:
-        markup = render_to_string(
-            POST_LIST_TEMPLATE,
-            {
-                "posts": posts,
-                "accepted": accepted,
-                "thread": thread,
-                "viewer_id": viewer_id,
-                "can_reply": can_reply,
-            },
-        )
-        cache.set(key, markup, CACHE_SECONDS)
-    # The template engine wrote it, escaping every value: it is markup, not text.
-    return Markup(markup)  # noqa: S704
+    return _cached(
+        key,
+        POST_LIST_TEMPLATE,
+        {
+            "posts": posts,
+            "accepted": accepted,
+            "thread": thread,
+            "viewer_id": viewer_id,
+            "can_reply": can_reply,
+        },
+    )
+
+
+def thread_rows(rows: list[ThreadRow], community_slug: str, *, show_tags: bool) -> Markup:
+    """The `<li>` rows of `rows` (the `thread_rows` macro), from the cache when a reader
+    with the same rows (unread markers included) has had them rendered."""
+    if not rows:
+        return Markup()
+    # A ThreadRow's repr names every field it holds, so every value a row shows.
+    key = _key("thread-rows", community_slug, show_tags, tuple(repr(row) for row in rows))
+    return _cached(
+        key,
+        THREAD_ROWS_TEMPLATE,
+        {"rows": rows, "community_slug": community_slug, "show_tags": show_tags},
+    )
+
+
+def _idea_values(idea: Idea) -> tuple:
+    """Every value of `idea` (an `idea_page` item) its row shows or decides by."""
+    topic = idea.thread
+    challenge = idea.shown_challenge
+    refusal = idea.viewer_vote_refusal
+    return (
+        idea.pk,
+        idea.community.slug,
+        idea.thread_id,
+        topic.title,
+        topic.post_count,
+        _person(topic.author) if topic.author_id else None,
+        idea.created_at,
+        idea.vote_count,
+        idea.status,
+        (challenge.pk, challenge.title) if challenge is not None else None,
+        tuple(idea.tag_names),
+        idea.viewer_voted,
+        idea.viewer_can_vote,
+        idea.viewer_can_withdraw,
+        str(refusal) if refusal is not None else None,
+    )
+
+
+def idea_rows(ideas: list[Idea], viewer: User, next_url: str) -> Markup:
+    """The `<li>` rows of a page of ideas (the `idea_rows` macro) for `viewer`, coming back
+    to `next_url` after a vote, from the cache when a reader who sees the same rows has
+    had them rendered."""
+    if not ideas:
+        return Markup()
+    key = _key(
+        "idea-rows",
+        viewer.is_authenticated,
+        next_url,
+        tuple(_idea_values(idea) for idea in ideas),
+    )
+    return _cached(
+        key, IDEA_ROWS_TEMPLATE, {"ideas": ideas, "viewer": viewer, "next_url": next_url}
+    )

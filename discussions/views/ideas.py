@@ -18,7 +18,7 @@ from communities.selectors import get_readable_community
 from core import params
 from core.forms import add_service_errors
 from core.ratelimit import rate_limit
-from discussions import permissions
+from discussions import fragments, permissions
 from discussions.idea_forms import GoalLinkForm, IdeaForm, MergeForm, StatusForm
 from discussions.models import Idea, IdeaStatus
 from discussions.selectors import ideas as selectors
@@ -60,6 +60,7 @@ def idea_list(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "community": community,
         "page": page,
+        "idea_rows_html": fragments.idea_rows(page.items, request.user, request.get_full_path()),
         "filters": filters,
         "sorts": [(key, label) for key, (_field, label) in selectors.SORTS.items()],
         "statuses": IdeaStatus.choices,

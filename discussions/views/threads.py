@@ -96,6 +96,7 @@ def thread_list(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "community": community,
             "page": page,
+            "rows_html": fragments.thread_rows(page.items, community.slug, show_tags=True),
             "form": form,
             "filters": filters,
             "can_post": permissions.can_post(request.user, community),

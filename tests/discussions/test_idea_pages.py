@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from communities.models import Community, Role
 from communities.selectors import get_community_for
+from discussions import fragments
 from discussions.models import Idea, IdeaStatus, Thread
 from discussions.selectors.ideas import idea_panel_context, purpose_ideas
 from discussions.services import ideas as services
@@ -108,14 +109,20 @@ def read_widget(widget: Element) -> dict:
     }
 
 
-def vote_form(widget: Element, scene: Scene, idea: Idea) -> dict:
-    """The widget's form: where it posts (with and without htmx) and what it sends."""
+def vote_form(widget: Element, scene: Scene, idea: Idea, document: Element | None = None) -> dict:
+    """The widget's form: where it posts (with and without htmx) and what it sends. Its
+    CSRF field is inside it (a vote's htmx answer) or, on the idea list, whose rows come
+    from the cache, linked to it by its id from elsewhere on the page (`document`)."""
     form = widget.one("form")
     assert form.get("method") == "post"
     assert form.get("action") == form.get("hx-post") == scene.vote_url(idea)
     assert form.get("hx-target") == f"#idea-vote-{idea.pk}"
     sent = form.fields()
-    assert sent.pop("csrfmiddlewaretoken")
+    linked = []
+    if document is not None and form.get("id"):
+        linked = document.all("input", name="csrfmiddlewaretoken", form=form.get("id"))
+    tokens = [sent.pop("csrfmiddlewaretoken", None)] + [field.get("value") for field in linked]
+    assert len([token for token in tokens if token]) == 1
     return sent
 
 
@@ -180,7 +187,7 @@ def test_a_member_sees_their_vote_and_may_vote_for_the_others(client, scene):
         # The htmx page of rows (filters, the next page) is the same rows alone.
         client.get(scene.list_url, HTTP_HX_REQUEST="true").text,
     ):
-        rows = rows_by_title(html)
+        rows, document = rows_by_title(html), parse(html)
         night = rows["Night buses"].one(cls="idea-vote")
         assert read_widget(night) == {
             "count": "1 vote",
@@ -190,7 +197,7 @@ def test_a_member_sees_their_vote_and_may_vote_for_the_others(client, scene):
             "refusal": [],
             "alert": [],
         }
-        assert vote_form(night, scene, scene.first) == {
+        assert vote_form(night, scene, scene.first, document) == {
             "action": "withdraw",
             "next": scene.list_url,
         }
@@ -198,7 +205,7 @@ def test_a_member_sees_their_vote_and_may_vote_for_the_others(client, scene):
         assert read_widget(hostile)["voted"] == []
         assert read_widget(hostile)["button"] == f"Vote for “{HOSTILE_TITLE}”"
         assert read_widget(hostile)["count"] == "0 votes"
-        assert vote_form(hostile, scene, scene.hostile) == {"next": scene.list_url}
+        assert vote_form(hostile, scene, scene.hostile, document) == {"next": scene.list_url}
     assert html.lstrip().startswith('<div id="idea-rows">')
 
 
@@ -566,7 +573,19 @@ def test_the_partials_render_from_what_the_selectors_prepared(scene, django_asse
         user=manager, purpose=community.purpose, goals=list(community.purpose.goals.all())
     )
     renders = [
-        ("discussions/ideas/_idea_rows.html", {"page": page, "filters": filters}),
+        # The rows (kept in the cache), and the list part around them.
+        (
+            "discussions/ideas/_idea_list_rows.html",
+            {"ideas": page.items, "viewer": manager, "next_url": scene.list_url},
+        ),
+        (
+            "discussions/ideas/_idea_rows.html",
+            {
+                "page": page,
+                "filters": filters,
+                "idea_rows_html": fragments.idea_rows(page.items, manager, scene.list_url),
+            },
+        ),
         ("discussions/ideas/_panel.html", idea_panel_context(user=manager, thread=thread)),
         ("discussions/ideas/_purpose_ideas.html", {"purpose_ideas": linked}),
     ]
