@@ -56,26 +56,44 @@ class PageQuery(serializers.Serializer):
     )
 
 
+@cache
+def _query_fields(serializer_class: type[serializers.Serializer]) -> dict[str, int | None]:
+    """The list's parameter names and their length limits, worked out once per list (a
+    serializer's fields are deep copies made at each instantiation)."""
+    return {
+        name: getattr(field, "max_length", None)
+        for name, field in serializer_class().fields.items()
+    }
+
+
+@cache
+def _defaults(serializer_class: type[serializers.Serializer]) -> dict:
+    """What validating no parameters at all gives (the defaults): the same every time."""
+    query = serializer_class(data={})
+    query.is_valid(raise_exception=True)
+    return dict(query.validated_data)
+
+
 def parse_query(request: Request, serializer_class: type[serializers.Serializer]) -> dict:
     """The list's query parameters, validated: 400 with the field errors otherwise. A
     parameter sent empty is refused rather than taken as absent, and so is one the list
     does not take (a misspelt filter would otherwise quietly filter nothing)."""
-    fields = serializer_class().fields
-    names = list(fields)
+    if not request.query_params:
+        return dict(_defaults(serializer_class))
+    limits = _query_fields(serializer_class)
     errors = {}
     for name in request.query_params:
-        field = fields.get(name)
-        limit = getattr(field, "max_length", None)
+        limit = limits.get(name)
         # The schema's maxLength is about what was sent: a value is not let through for
         # being short enough once the field trimmed its whitespace.
         if limit is not None and len(request.query_params.get(name)) > limit:
             errors[name] = [
                 _("Ensure this field has no more than %(limit)d characters.") % {"limit": limit}
             ]
-        elif name not in names:
+        elif name not in limits:
             errors[name] = [
                 _("This list takes no such parameter; it takes %(names)s.")
-                % {"names": ", ".join(names)}
+                % {"names": ", ".join(limits)}
             ]
         elif request.query_params.get(name) == "":
             errors[name] = [_("Leave this parameter out rather than sending it empty.")]
