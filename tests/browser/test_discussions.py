@@ -34,6 +34,16 @@ def post_by(page: Page, name: str):
     return page.locator("article.post").filter(has=page.locator(".post-by", has_text=name))
 
 
+def like_first_time(page: Page, name: str) -> None:
+    """Press Like under the post by `name`, which nobody liked yet: it shows pressed, 1."""
+    like = post_by(page, name).get_by_role("button", name=re.compile(r"^Like"))
+    expect(like).to_have_attribute("aria-pressed", "false")
+    like.click()
+    like = post_by(page, name).get_by_role("button", name=re.compile(r"^Like"))
+    expect(like).to_have_attribute("aria-pressed", "true")
+    expect(like.locator(".reaction-count")).to_have_text("1")
+
+
 # -- a discussion with a mention, a quote and a reaction --------------------------------------
 
 
@@ -103,12 +113,7 @@ def test_employee_mentions_a_colleague_who_quotes_and_reacts(visitor, new_visito
     )
     jo_tab.check()
 
-    like = post_by(jo_page, "Priya Shah").get_by_role("button", name=re.compile(r"^Like"))
-    expect(like).to_have_attribute("aria-pressed", "false")
-    like.click()
-    like = post_by(jo_page, "Priya Shah").get_by_role("button", name=re.compile(r"^Like"))
-    expect(like).to_have_attribute("aria-pressed", "true")
-    expect(like.locator(".reaction-count")).to_have_text("1")
+    like_first_time(jo_page, "Priya Shah")
     jo_tab.check()
 
     # The author sees the reply, the quote, the mention and the reaction.
@@ -149,12 +154,7 @@ def test_without_javascript_a_member_reacts_and_deletes_her_reply_with_a_reason(
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     page.goto(thread.get_absolute_url())
 
-    like = post_by(page, "Jo Baker").get_by_role("button", name=re.compile(r"^Like"))
-    expect(like).to_have_attribute("aria-pressed", "false")
-    like.click()
-    like = post_by(page, "Jo Baker").get_by_role("button", name=re.compile(r"^Like"))
-    expect(like).to_have_attribute("aria-pressed", "true")
-    expect(like.locator(".reaction-count")).to_have_text("1")
+    like_first_time(page, "Jo Baker")
 
     mine = post_by(page, "Priya Shah")
     mine.get_by_text("Delete", exact=True).click()
