@@ -6,12 +6,8 @@ A view parses the request with a serializer, fetches through a selector (which a
 403) and shapes the answer with a serializer. Errors take one shape (`api.problems`).
 """
 
-import hashlib
-
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
-from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -29,6 +25,7 @@ from communities import permissions as community_permissions
 from communities import selectors as community_selectors
 from core import ratelimit
 from core.params import positive_int
+from core.shown_cache import cached, shown_key
 from discussions import permissions as discussion_permissions
 from discussions.selectors import ideas as idea_selectors
 from discussions.selectors import threads as thread_selectors
@@ -53,8 +50,6 @@ ETAG_PARAMETER = OpenApiParameter(
     required=False,
     description="The ETag of a copy you hold: 304 without a body while it is current.",
 )
-# How long a list's serialised rows are kept: their key changes with any value they show.
-ROWS_CACHE_SECONDS = 10 * 60
 NOT_MODIFIED = {304: OpenApiResponse(description="Not modified: your copy is current.")}
 
 
@@ -92,24 +87,21 @@ def _context(request: Request, **more) -> dict:
 def _cached_thread_rows(request: Request, slug: str, items: list) -> list:
     """The thread rows' representation, from the cache when a reader who sees the same
     rows has had them serialised: a `ThreadRow`'s repr names every value a row shows (the
-    reader's unread markers included); the addresses depend on the host and the times on
-    the time zone."""
-    shown = (
+    reader's unread markers included); the addresses depend on the host."""
+    key = shown_key(
+        "api-thread-rows",
         request.build_absolute_uri("/"),
         slug,
-        translation.get_language(),
-        timezone.get_current_timezone_name(),
         tuple(repr(item) for item in items),
     )
-    key = f"api-thread-rows:{hashlib.blake2b(repr(shown).encode(), digest_size=20).hexdigest()}"
-    rows = cache.get(key)
-    if rows is None:
-        serialized = api_serializers.ThreadRowSerializer(
+
+    def serialise() -> list:
+        rows = api_serializers.ThreadRowSerializer(
             items, many=True, context=_context(request, slug=slug)
         )
-        rows = [dict(row) for row in serialized.data]
-        cache.set(key, rows, ROWS_CACHE_SECONDS)
-    return rows
+        return [dict(row) for row in rows.data]
+
+    return cached(key, serialise)
 
 
 # -- the person ------------------------------------------------------------------------------

@@ -19,13 +19,12 @@ linked to the forms by their ids.
 import hashlib
 from functools import lru_cache
 
-from django.core.cache import cache
 from django.template import engines
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
 from markupsafe import Markup
 
 from accounts.models import User
+from core.shown_cache import cached, shown_key
 from discussions.models import Idea, Post, Thread
 from discussions.selectors.threads import ThreadRow
 
@@ -42,7 +41,6 @@ _TEMPLATES = (
     "macros/people.html",
     "macros/time.html",
 )
-CACHE_SECONDS = 10 * 60
 
 
 @lru_cache(maxsize=1)
@@ -112,22 +110,12 @@ def post_list_key(
 
 
 def _key(kind: str, *values) -> str:
-    """`kind` and a digest of `values` with everything every entry depends on: the
-    templates, the language and the time zone."""
-    shown = (
-        _templates_digest(),
-        translation.get_language(),
-        timezone.get_current_timezone_name(),
-        values,
-    )
-    return f"{kind}:{hashlib.blake2b(repr(shown).encode(), digest_size=20).hexdigest()}"
+    """The entry's key: what it shows, and the templates that wrote it."""
+    return shown_key(kind, _templates_digest(), *values)
 
 
 def _cached(key: str, template: str, context: dict) -> Markup:
-    markup = cache.get(key)
-    if markup is None:
-        markup = render_to_string(template, context)
-        cache.set(key, markup, CACHE_SECONDS)
+    markup = cached(key, lambda: render_to_string(template, context))
     # The template engine wrote it, escaping every value: it is markup, not text.
     return Markup(markup)  # noqa: S704
 
@@ -141,7 +129,7 @@ def post_list(
     can_reply: bool,
 ) -> Markup:
     """The markup of `posts` (the `post_list` macro) for `viewer`, from the cache when a
-    reader who sees the same has had it rendered in the last `CACHE_SECONDS`."""
+    reader who sees the same has had it rendered (`core.shown_cache`)."""
     if not posts:
         return Markup()
     viewer_id = viewer.pk if viewer.is_authenticated else None
