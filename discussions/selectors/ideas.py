@@ -742,6 +742,22 @@ def _shown(thread_alias: str) -> str:
     )
 
 
+def _goals_of(thread_alias: str) -> str:
+    """SQL joining the links of an idea (by the column `<thread_alias>.thread_id`) to the
+    goals of the purpose given as its one parameter.
+
+    The shown ideas' goals are read again through the link table's index rather than
+    joined back to the `linked` rows: the planner cannot estimate a common table
+    expression's rows, and its nested loop compared every shown idea with every link."""
+    link = GoalLink
+    return (
+        f"INNER JOIN {table(link, 'gl')} ON {column(link, 'thread', 'gl')} = "
+        f"{thread_alias}.thread_id "
+        f"INNER JOIN {table(Goal, 'g')} ON {column(Goal, 'pk', 'g')} = "
+        f"{column(link, 'goal', 'gl')} AND {column(Goal, 'purpose', 'g')} = %s"
+    )
+
+
 def purpose_ideas(
     *, user: User, purpose: Purpose, goals: list[Goal], per_status: int | None = None
 ) -> PurposeIdeas:
@@ -771,18 +787,17 @@ def purpose_ideas(
         "(PARTITION BY status ORDER BY vote_count DESC, thread_id DESC) AS place, "
         "COUNT(*) OVER (PARTITION BY status) AS total FROM "
         "(SELECT DISTINCT thread_id, status, vote_count FROM linked) AS distinct_ideas) "
-        "SELECT * FROM (SELECT 0 AS part, ideas.thread_id, linked.goal_id, "
-        f"linked.goal_position, {column(Thread, 'title', 't')}, "
+        f"SELECT * FROM (SELECT 0 AS part, ideas.thread_id, {column(GoalLink, 'goal', 'gl')}, "
+        f"{column(Goal, 'position', 'g')}, {column(Thread, 'title', 't')}, "
         f"{column(Community, 'name', 'c')}, {column(Community, 'slug', 'c')}, "
         "ideas.status, ideas.vote_count, ideas.total, ideas.place FROM ideas "
-        "INNER JOIN linked ON linked.thread_id = ideas.thread_id "
-        f"{_shown('ideas')} WHERE ideas.place <= %s) AS shown "
+        f"{_goals_of('ideas')} {_shown('ideas')} WHERE ideas.place <= %s) AS shown "
         "UNION ALL SELECT 1, NULL, goal_id, NULL, NULL, NULL, NULL, NULL, "
         "COUNT(DISTINCT thread_id), NULL, NULL FROM linked WHERE status = %s GROUP BY goal_id "
         "ORDER BY 1, 11, 4, 3"
     )
     per_status = per_status or PURPOSE_IDEAS_PER_STATUS
-    values = (purpose.pk, *linked_params, per_status, IdeaStatus.IMPLEMENTED.value)
+    values = (purpose.pk, *linked_params, purpose.pk, per_status, IdeaStatus.IMPLEMENTED.value)
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         rows = cursor.fetchall()
@@ -845,14 +860,14 @@ def purpose_idea_page(
         "chosen AS (SELECT DISTINCT thread_id, vote_count FROM linked), "
         f"page AS (SELECT * FROM chosen{keyset} "
         "ORDER BY vote_count DESC, thread_id DESC LIMIT %s) "
-        f"SELECT page.thread_id, linked.goal_id, {column(Thread, 'title', 't')}, "
+        f"SELECT page.thread_id, {column(GoalLink, 'goal', 'gl')}, "
+        f"{column(Thread, 'title', 't')}, "
         f"{column(Community, 'name', 'c')}, {column(Community, 'slug', 'c')}, "
-        "page.vote_count FROM page INNER JOIN linked ON linked.thread_id = page.thread_id "
-        f"{_shown('page')} "
-        "ORDER BY page.vote_count DESC, page.thread_id DESC, linked.goal_position, "
-        "linked.goal_id"
+        f"page.vote_count FROM page {_goals_of('page')} {_shown('page')} "
+        f"ORDER BY page.vote_count DESC, page.thread_id DESC, {column(Goal, 'position', 'g')}, "
+        f"{column(GoalLink, 'goal', 'gl')}"
     )
-    values = (purpose.pk, *linked_params, *keyset_params, page_size + 1)
+    values = (purpose.pk, *linked_params, *keyset_params, page_size + 1, purpose.pk)
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         rows = cursor.fetchall()
