@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import CharField, QuerySet
+from django.db.models import CharField, Exists, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -21,11 +21,14 @@ from core import params
 from core.expressions import column, json_rows, load_json_rows, row_value, table
 from core.pagination import Page, keyset_page
 from purposes.models import Purpose
+from purposes.permissions import purposes_visible_to
 from purposes.selectors import purpose_shown_to
 
 DIRECTORY_PAGE_SIZE = 20
 MEMBERS_PAGE_SIZE = 30
 MAX_CATEGORIES = 200
+# The directory's purpose filter offers at most this many purposes, by title.
+MAX_PURPOSE_CHOICES = 200
 
 
 def community_directory(
@@ -52,6 +55,34 @@ def community_directory(
     page = keyset_page(communities, field="name", after=after, page_size=page_size)
     _mark_memberships(page.items, user)
     return page
+
+
+@dataclass
+class DirectoryPurposes:
+    choices: list[tuple[str, str]]
+    """(slug, title) of the purposes the directory's filter offers, by title."""
+    can_create: bool
+    """Whether the viewer may create a community under some purpose."""
+
+
+def directory_purposes(*, user: User) -> DirectoryPurposes:
+    """The directory's purpose filter and whether `user` may create a community, in one
+    query: the purposes are read as plain columns, and whether any purpose takes a new
+    community from `user` comes along as a subquery PostgreSQL runs once."""
+    purposes = purposes_visible_to(user).order_by("title", "id")
+    if not user.is_authenticated:
+        choices = purposes.values_list("slug", "title")[:MAX_PURPOSE_CHOICES]
+        return DirectoryPurposes(choices=list(choices), can_create=False)
+    may_create = Exists(permissions.purposes_for_new_community(user).order_by())
+    rows = list(
+        purposes.annotate(may_create=may_create).values_list("slug", "title", "may_create")[
+            :MAX_PURPOSE_CHOICES
+        ]
+    )
+    return DirectoryPurposes(
+        choices=[(slug, title) for slug, title, _may_create in rows],
+        can_create=bool(rows) and rows[0][2],
+    )
 
 
 def suggested_communities(*, user: User, limit: int = 4) -> list[Community]:

@@ -33,7 +33,6 @@ from moderation import limits
 from moderation import services as moderation_services
 from moderation.selectors import open_item_count
 from purposes.models import Purpose
-from purposes.permissions import purposes_visible_to
 from purposes.selectors import purpose_shown_to
 
 
@@ -52,18 +51,15 @@ def community_list(request: HttpRequest) -> HttpResponse:
     page = selectors.community_directory(
         user=request.user, after=request.GET.get("after"), **filters
     )
-    can_create = permissions.purposes_for_new_community(request.user).exists()
+    purposes = selectors.directory_purposes(user=request.user)
     return render(
         request,
         "communities/community_list.html",
         {
             "page": page,
             "filters": filters,
-            # The filter's options need no more than these two columns.
-            "purposes": list(
-                purposes_visible_to(request.user).order_by("title").only("slug", "title")[:200]
-            ),
-            "can_create": can_create,
+            "purposes": purposes.choices,
+            "can_create": purposes.can_create,
         },
     )
 
