@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import BooleanField, Prefetch, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -12,6 +12,7 @@ from core.expressions import (
     load_json_rows,
     model_fields,
     models_from_json,
+    row_value,
     table,
 )
 from core.pagination import Page, keyset_page
@@ -91,7 +92,8 @@ def get_purpose_page(*, user: User, slug: str) -> Purpose:
     """`get_purpose_for` with what its page shows of the purpose itself, read in the same
     query (each further query costs about a millisecond of Python on every view):
     `goal_list` (by position) with each goal's `measurement_list` (oldest first) and
-    `challenge_list` (the latest opening first)."""
+    `challenge_list` (the latest opening first), and `viewer_follows` (whether `user`
+    follows it)."""
     purpose_id = column(Purpose, "pk")
     goal_of = f"{column(Goal, 'pk', 'goal')} = {column(Measurement, 'goal', 'measured')}"
     purposes = purposes_visible_to(user).annotate(
@@ -112,7 +114,20 @@ def get_purpose_page(*, user: User, slug: str) -> Purpose:
             f"{column(Challenge, 'purpose', 'challenge')} = {purpose_id}",
         ),
     )
+    if user.is_authenticated:
+        follow = PurposeFollow
+        purposes = purposes.annotate(
+            viewer_follows=row_value(
+                "TRUE",
+                f"FROM {table(follow, 'follow')} "
+                f"WHERE {column(follow, 'purpose', 'follow')} = {purpose_id} "
+                f"AND {column(follow, 'user', 'follow')} = %s",
+                (user.pk,),
+                BooleanField(),
+            )
+        )
     purpose = get_purpose_for(user=user, slug=slug, purposes=purposes)
+    purpose.viewer_follows = bool(getattr(purpose, "viewer_follows", False))
     measurements: dict[int, list[Measurement]] = defaultdict(list)
     for measurement in sorted(
         models_from_json(Measurement, _MEASUREMENT_FIELDS, purpose.measurement_rows),

@@ -69,7 +69,7 @@ def purpose_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "purpose_ideas": ideas,
             "can_manage": permissions.can_manage_purpose(request.user, purpose),
             "can_follow": permissions.can_follow_purpose(request.user, purpose),
-            "following": selectors.follows_purpose(user=request.user, purpose=purpose),
+            "following": purpose.viewer_follows,
             "status_form": PurposeStatusForm(initial={"status": purpose.status}),
         },
     )

@@ -30,7 +30,7 @@ from tests.communities.factories import (
     fresh,
     owner_of,
 )
-from tests.core.reading import form_errors, links
+from tests.core.reading import elements, form_errors, links
 from tests.purposes.factories import AdministratorFactory, PurposeFactory
 
 pytestmark = pytest.mark.django_db
@@ -433,6 +433,31 @@ def test_directory_pages_show_every_community_exactly_once_and_keep_filters(clie
     assert pages == 3
     assert len(seen) == 43
     assert set(seen) == {f"circle-{index}" for index in range(43)}
+
+
+def test_the_directory_offers_new_communities_and_purposes_each_viewer_may_use(client):
+    owner = employee()
+    PurposeFactory(title="Cut delivery CO2", owners=[owner])
+    PurposeFactory(title="Draft <ideas> & plans", owners=[owner], status="draft")
+    PurposeFactory(title="Zero-waste depots")
+
+    def directory(user=None):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        html = client.get(reverse("community_list")).text
+        choices = [option.text for option in elements(html, "option")]
+        offers_new = any(link.text == "New community" for link in links(html))
+        return choices, offers_new
+
+    # A draft purpose is its owners' (and administrators') only, titles are escaped,
+    # and only those who may create a community under some purpose are offered to.
+    everyone = ["All purposes", "Cut delivery CO2", "Zero-waste depots"]
+    assert directory() == (everyone, False)
+    assert directory(employee()) == (everyone, False)
+    with_draft = ["All purposes", "Cut delivery CO2", "Draft <ideas> & plans", "Zero-waste depots"]
+    assert directory(owner) == (with_draft, True)
+    assert directory(AdministratorFactory()) == (with_draft, True)
 
 
 def test_a_moderator_bans_a_member_who_then_cannot_come_back(client):
