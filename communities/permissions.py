@@ -811,7 +811,9 @@ def with_viewer_flags(communities: QuerySet[Community], user: User) -> QuerySet[
     Written as SQL subqueries rather than ORM `Subquery`/`Exists`: every community page
     loads its community this way, and compiling three ORM subqueries cost more than
     running the whole query. `communities` must select from the community table itself
-    (not as a subquery of another query).
+    (not as a subquery of another query), or join it under its own name, as a query on
+    threads with `select_related("community")` does: the facts then land on each thread,
+    and `carry_viewer_flags` hands them to its community.
     """
     if not user.is_authenticated:
         return communities
@@ -844,6 +846,14 @@ def with_viewer_flags(communities: QuerySet[Community], user: User) -> QuerySet[
             output_field=BooleanField(),
         ),
     )
+
+
+def carry_viewer_flags(row, community: Community) -> None:
+    """Move the facts `with_viewer_flags` annotated on `row` (a thread, say, whose query
+    joined its community) to `community`, where the checks read them."""
+    for name in ("viewer_id", *VIEWER_FACTS):
+        if name in row.__dict__:
+            community.__dict__[name] = row.__dict__.pop(name)
 
 
 # -- webhooks ---------------------------------------------------------------------------

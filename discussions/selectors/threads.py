@@ -18,6 +18,7 @@ from django.utils.text import Truncator
 from accounts.models import PersonName, User
 from communities import permissions as community_permissions
 from communities.models import Category, Community
+from communities.selectors import get_community_for
 from core import params
 from core.expressions import column, json_rows, load_json_rows, row_value, table
 from core.pagination import Page, keyset_page
@@ -252,24 +253,15 @@ def get_category(community: Community, category_id: str | None) -> Category | No
 # -- one thread ---------------------------------------------------------------------------------
 
 
-def get_thread(*, user: User, community: Community, thread_id: int) -> Thread:
-    """The thread of `community` with id `thread_id`, or 404 when it is not there or
-    `user` may not read the community's content.
-
-    It carries its `tag_names` in order and, for signed-in people, `viewer_last_read`,
-    `viewer_following` and `viewer_muted` (None when they have no subscription row), all
-    loaded in the same query.
-    """
-    community_permissions.require_read_content(user, community)
+def _threads_with_viewer_rows(user: User, threads: QuerySet[Thread]) -> QuerySet[Thread]:
+    """`threads` with `tag_names` and, for signed-in people, `viewer_last_read`,
+    `viewer_following` and `viewer_muted` (None when they have no subscription row)."""
     # No ordering: one row by primary key (the model's default order only costs planning).
     # The thread's author is not shown on its page (its first post is). The accepted answer
     # and the community a thread was moved from are joined only when there is one (below):
     # most threads have neither, and each join costs every page view planning time.
     threads = (
-        Thread.objects.filter(
-            permissions.shown_q(user, community=community), community=community, pk=thread_id
-        )
-        .select_related("category")
+        threads.select_related("category")
         .annotate(tag_names=tag_names_of(column(Thread, "pk")))
         .order_by()
     )
@@ -295,9 +287,11 @@ def get_thread(*, user: User, community: Community, thread_id: int) -> Thread:
                 column(ThreadSubscription, "muted", "mine"), mine, (user.pk,), BooleanField()
             ),
         )
-    thread = next(iter(threads[:1]), None)
-    if thread is None:
-        raise Http404
+    return threads
+
+
+def _finish_thread(user: User, community: Community, thread: Thread) -> Thread:
+    """What a thread's page shows beyond its own row, read only when there is some."""
     thread.community = community
     thread.tag_names = sorted(load_json_rows(thread.tag_names))
     if not user.is_authenticated:
@@ -309,6 +303,55 @@ def get_thread(*, user: User, community: Community, thread_id: int) -> Thread:
     # `moved_from` is read (one query) only for a thread that was moved.
     thread.moved_from_name = readable_community_name(user, thread.moved_from)
     return thread
+
+
+def get_thread(*, user: User, community: Community, thread_id: int) -> Thread:
+    """The thread of `community` with id `thread_id`, or 404 when it is not there or
+    `user` may not read the community's content.
+
+    It carries its `tag_names` in order and, for signed-in people, `viewer_last_read`,
+    `viewer_following` and `viewer_muted` (None when they have no subscription row), all
+    loaded in the same query.
+    """
+    community_permissions.require_read_content(user, community)
+    threads = Thread.objects.filter(
+        permissions.shown_q(user, community=community), community=community, pk=thread_id
+    )
+    thread = next(iter(_threads_with_viewer_rows(user, threads)[:1]), None)
+    if thread is None:
+        raise Http404
+    return _finish_thread(user, community, thread)
+
+
+def get_thread_at(*, user: User, slug: str, thread_id: int) -> Thread:
+    """`get_thread` of the community at `slug` (`get_community_for`'s rules: 404 when
+    `user` may not see it), with the community read in the thread's own query: for the
+    thread page, the busiest of all. `thread.community` carries the viewer's facts
+    (`with_viewer_flags`) but not its purpose.
+
+    When no thread of that community has that id, the community is looked up on its own,
+    so the answer is exactly `get_community_for`'s and `get_thread`'s (the thread page
+    then looks for a thread moved elsewhere).
+    """
+    threads = community_permissions.with_viewer_flags(
+        Thread.objects.select_related("community").filter(pk=thread_id, community__slug=slug),
+        user,
+    )
+    thread = next(iter(_threads_with_viewer_rows(user, threads)[:1]), None)
+    if thread is None:
+        return get_thread(
+            user=user, community=get_community_for(user=user, slug=slug), thread_id=thread_id
+        )
+    community = thread.community
+    community_permissions.carry_viewer_flags(thread, community)
+    if not community_permissions.can_see(user, community):
+        raise Http404
+    community_permissions.require_read_content(user, community)
+    # `shown_q` for this one thread, now that its community (and the viewer's standing
+    # there) is known.
+    if not permissions.can_see_item(user, thread):
+        raise Http404
+    return _finish_thread(user, community, thread)
 
 
 def readable_community_name(user: User, community: Community | None) -> str | None:

@@ -225,14 +225,17 @@ def _thread_context(
 
 
 def thread_detail(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
-    community = get_community_for(user=request.user, slug=slug)
     try:
-        thread = selectors.get_thread(user=request.user, community=community, thread_id=thread_id)
+        thread = selectors.get_thread_at(user=request.user, slug=slug, thread_id=thread_id)
     except Http404:
+        # The community's own 404 (it cannot be seen) stands; a thread that is not there
+        # may have moved to another community the reader may read.
+        community = get_community_for(user=request.user, slug=slug)
         moved = selectors.find_moved_thread(user=request.user, thread_id=thread_id)
         if moved is None or moved.community_id == community.pk:
             raise
         return redirect(moved)
+    community = thread.community
     context = _thread_context(request, community, thread, None)
     items = context["post_page"].items
     if items:

@@ -6,10 +6,19 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from communities.models import Role, Visibility
-from discussions.models import Post, PostRevision, Reaction, Thread, ThreadKind, ThreadSubscription
+from communities.models import Community, Role, Visibility
+from discussions.models import (
+    Post,
+    PostRevision,
+    Reaction,
+    ReviewState,
+    Thread,
+    ThreadKind,
+    ThreadSubscription,
+)
 from discussions.selectors.threads import POSTS_PAGE_SIZE, THREADS_PAGE_SIZE
 from discussions.services import threads as services
+from moderation.services import ban_from_community
 from tests.accounts.factories import UserFactory
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import PostFactory, ThreadFactory, first_post, member_of
@@ -296,6 +305,41 @@ def test_hidden_threads_are_404_and_wrong_community_too(client, community):
     other = ThreadFactory(community=community)
     assert client.get(reverse("thread_detail", args=[community.slug, 999999])).status_code == 404
     assert client.get(other.get_absolute_url()).status_code == 200
+
+
+def test_a_thread_page_answers_each_viewer_by_the_community_and_thread_as_they_stand_now(client):
+    """The thread page reads the community with the thread: every rule of the two
+    separate reads still decides, as the community and the thread change."""
+    private = CommunityFactory(visibility=Visibility.PRIVATE)
+    author, reader = member_of(private), member_of(private)
+    moderator = member_of(private, role=Role.MODERATOR)
+    thread = ThreadFactory(community=private, author=author)
+    url = thread.get_absolute_url()
+
+    def status(person=None, address: str = url) -> int:
+        client.logout()
+        if person is not None:
+            client.force_login(person)
+        return client.get(address).status_code
+
+    assert [status(), status(UserFactory()), status(reader)] == [404, 404, 200]
+
+    services.set_review_state(post=first_post(thread), state=ReviewState.HIDDEN)
+    assert [status(reader), status(author), status(moderator)] == [404, 200, 200]
+
+    services.set_review_state(post=first_post(thread), state=ReviewState.PUBLISHED)
+    ban_from_community(by=moderator, community=private, user=reader, reason="Spam", ends_at=None)
+    assert status(reader) == 404
+
+    Community.objects.filter(pk=private.pk).update(visibility=Visibility.LISTED)
+    # Listed: people of its audience see its page but not its threads.
+    outsider = UserFactory(member_type=private.audience[0])
+    assert status(outsider, private.get_absolute_url()) == 200
+    assert [status(outsider), status(reader), status(author)] == [404, 404, 200]
+
+    Community.objects.filter(pk=private.pk).update(visibility=Visibility.PUBLIC)
+    assert [status(), status(reader)] == [200, 200]
+    assert reverse("thread_detail", args=[private.slug, thread.pk]) == url
 
 
 def test_a_moved_threads_old_address_redirects(client, community):
