@@ -259,44 +259,66 @@ def get_membership_of_person(*, community: Community, user_id: int) -> Membershi
     return membership
 
 
-def memberships_of(
-    *, user: User, limit: int = 12, communities: list[int] | None = None
-) -> list[Membership]:
-    """The person's communities, most recently joined first (suspended ones left out),
-    with what a list of them shows (the role, the community's name and address, its
-    purpose's title). `communities`: the ids of `permissions.communities_member_of(user)`
-    when the caller has them.
+@dataclass
+class MemberCommunities:
+    """The communities a person belongs to now (suspended memberships left out)."""
 
-    Each carries `shown_purpose`: the community's purpose when `user` may see it (a draft
-    is its owners' and administrators' only), else None.
-    """
-    member_of = (
-        permissions.communities_member_of(user).values("pk") if communities is None else communities
-    )
-    memberships = list(
-        Membership.objects.filter(user=user, community__in=member_of)
-        .select_related("community", "community__purpose")
-        .only(
+    community_ids: list[int]
+    """Every one of them, most recently joined first."""
+    purpose_statuses: dict[int, str]
+    """Their purposes, as {id: status}."""
+    memberships: list[Membership]
+    """The first `shown` of them, as a list shows them: the role, the community's name
+    and address, and `shown_purpose` (its purpose when the person may see it; a draft is
+    its owners' and administrators' only, else None)."""
+
+
+def member_communities(*, user: User, shown: int = 12) -> MemberCommunities:
+    """The person's `MemberCommunities`, in one query: every membership as plain columns
+    (a person may belong to many communities), only the first `shown` made into
+    memberships for a list."""
+    purpose = "community__purpose__"
+    rows = (
+        Membership.objects.filter(
+            user=user, community__in=permissions.communities_member_of(user).values("pk")
+        )
+        .order_by("-joined_at", "-id")
+        .values_list(
+            "pk",
             "role",
+            "community_id",
             "community__name",
             "community__slug",
-            "community__purpose__title",
-            "community__purpose__slug",
-            "community__purpose__status",
+            "community__purpose_id",
+            f"{purpose}title",
+            f"{purpose}slug",
+            f"{purpose}status",
         )
-        .order_by("-joined_at", "-id")[:limit]
     )
-    for membership in memberships:
-        membership.shown_purpose = purpose_shown_to(user=user, purpose=membership.community.purpose)
-    return memberships
+    communities = MemberCommunities(community_ids=[], purpose_statuses={}, memberships=[])
+    for pk, role, community_id, name, slug, purpose_id, title, purpose_slug, status in rows:
+        communities.community_ids.append(community_id)
+        if purpose_id is not None:
+            communities.purpose_statuses[purpose_id] = status
+        if len(communities.memberships) < shown:
+            purpose_row = (
+                Purpose(pk=purpose_id, title=title, slug=purpose_slug, status=status)
+                if purpose_id is not None
+                else None
+            )
+            community = Community(pk=community_id, name=name, slug=slug, purpose=purpose_row)
+            membership = Membership(pk=pk, role=role, community=community)
+            membership.shown_purpose = purpose_shown_to(user=user, purpose=purpose_row)
+            communities.memberships.append(membership)
+    return communities
 
 
 def membership_page(
     *, user: User, after: str | None = None, page_size: int = DIRECTORY_PAGE_SIZE
 ) -> Page:
     """The person's communities as memberships, most recently joined first, a page at a
-    time (keyset on joined_at and id); suspended ones left out, as in `memberships_of`.
-    Each carries its community (with `shown_purpose`, as `memberships_of` gives it)."""
+    time (keyset on joined_at and id); suspended ones left out, as in `member_communities`.
+    Each carries its community (with `shown_purpose`, as `member_communities` gives it)."""
     memberships = Membership.objects.filter(
         user=user, community__in=permissions.communities_member_of(user).values("pk")
     ).select_related("community", "community__purpose")

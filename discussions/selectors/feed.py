@@ -18,7 +18,7 @@ SQLite (development only) cannot order and limit inside a join: it runs that sim
 
 import datetime
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from accounts.models import PersonName, User
 from communities.models import Community
-from communities.permissions import communities_member_of
+from communities.selectors import member_communities
 from core import params
 from core.expressions import column, table
 from discussions.models import Activity, ActivityKind, Decision, IdeaStatus, Thread
@@ -220,22 +220,22 @@ def _person(pk: int | None, display_name: str | None, email: str | None, member_
 @dataclass(frozen=True)
 class FeedScope:
     """What a person's feed reads: the ids of their communities, and of those
-    communities' purposes the ones they may see."""
+    communities' purposes the ones they may see; with the memberships the home page
+    lists (`communities.selectors.member_communities`)."""
 
     communities: list[int]
     purposes: list[int]
+    memberships: list = field(default_factory=list)
 
 
 def feed_scope(user: User) -> FeedScope:
     """The person's `FeedScope`, kept within the access rules: one query (two when one of
     their communities' purposes is a draft)."""
-    rows = list(
-        communities_member_of(user).order_by().values_list("pk", "purpose_id", "purpose__status")
-    )
-    statuses = {purpose: status for _pk, purpose, status in rows if purpose is not None}
+    member_of = member_communities(user=user)
     return FeedScope(
-        communities=[pk for pk, _purpose, _status in rows],
-        purposes=sorted(purpose_ids_visible_to(user, statuses)),
+        communities=member_of.community_ids,
+        purposes=sorted(purpose_ids_visible_to(user, member_of.purpose_statuses)),
+        memberships=member_of.memberships,
     )
 
 

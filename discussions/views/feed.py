@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern
 
-from communities.selectors import memberships_of, suggested_communities
+from communities.selectors import suggested_communities
 from discussions.selectors import feed as selectors
 
 
@@ -25,7 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "feed": feed,
             "closing_soon": selectors.closing_soon(user=request.user, scope=scope),
-            "memberships": memberships_of(user=request.user, communities=scope.communities),
+            "memberships": scope.memberships,
             "suggestions": suggested_communities(user=request.user),
         },
     )

@@ -73,6 +73,40 @@ def test_member_home_lists_their_communities_and_communities_open_to_them(client
     assert "Customers only" not in text
 
 
+def test_your_communities_lists_the_latest_joined_with_role_and_the_purposes_they_may_see(
+    client,
+):
+    ana = UserFactory(member_type="employee")
+    draft = PurposeFactory(title="Secret <plan>", status="draft")
+    published = PurposeFactory(title="Cut delivery CO2")
+    joined = []
+    for index in range(14):
+        community = CommunityFactory(
+            name=f"Circle {index}", purpose=draft if index == 13 else published
+        )
+        MembershipFactory(
+            community=community, user=ana, role="moderator" if index == 12 else "member"
+        )
+        joined.append(community)
+    # Not a member of it any more: her type left its audience (a suspended membership).
+    narrowed = joined[11]
+    type(narrowed).objects.filter(pk=narrowed.pk).update(open_to_employees=False)
+    client.force_login(ana)
+
+    box = element(
+        client.get(reverse("home")).text, "section", **{"aria-labelledby": "my-communities"}
+    )
+
+    items = [item.text for item in elements(box.html, "li")]
+    latest = [community for community in reversed(joined) if community != narrowed][:12]
+    assert [link.text for link in links(box.html)] == [community.name for community in latest]
+    assert items[:3] == [
+        "Circle 13 · Member",
+        "Circle 12 · Cut delivery CO2 · Moderator",
+        "Circle 10 · Cut delivery CO2 · Member",
+    ]
+
+
 def test_a_newcomer_is_pointed_to_communities_open_to_them(client):
     client.force_login(UserFactory(member_type="customer"))
 
