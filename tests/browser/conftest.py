@@ -1,6 +1,7 @@
 """Browser journeys: Debian's Chromium, driven by Playwright, against the live server."""
 
 import os
+import threading
 import time
 
 # Playwright's sync API runs an event loop in the test thread; the test still talks to the
@@ -25,29 +26,66 @@ CHROMIUM_ARGS = [
 ]
 
 
+class RequestsInFlight:
+    """The live server's application, counting the requests it is answering: a request
+    the browser sent just before its page closed may still be running in Python, where
+    no database statistics show it."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.running = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            self.running += 1
+        try:
+            return self.app(environ, start_response)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def _counted(live_server) -> RequestsInFlight:
+    server = live_server.thread.httpd
+    app = server.get_app()
+    if not isinstance(app, RequestsInFlight):
+        app = RequestsInFlight(app)
+        server.set_app(app)
+    return app
+
+
+def _busy_connections() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND state NOT IN ('idle')"
+        )
+        return cursor.fetchone()[0]
+
+
 @pytest.fixture(autouse=True)
 def server_done_before_the_flush(request):
     """After a journey the browser may have left a request running in the live server (a
-    bell poll, say). The database is emptied right after this fixture ends, and a TRUNCATE
-    next to that request's open transaction can deadlock, so wait until no other
-    connection is busy. Being autouse, this ends after the page is closed and before the
-    database is flushed."""
-    yield
+    bell poll, a lazy image, say). The database is emptied right after this fixture ends,
+    and a TRUNCATE next to that request's reads can deadlock, so wait until the server
+    answers no request and no other connection is busy. Being autouse, this ends after
+    the page is closed and before the database is flushed."""
     if "live_server" not in request.fixturenames:
+        yield
         return
     from django.db import connection
 
+    in_flight = _counted(request.getfixturevalue("live_server"))
+    yield
     if connection.vendor != "postgresql":
         return
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND state NOT IN ('idle')"
-            )
-            if cursor.fetchone()[0] == 0:
-                return
+        if in_flight.running == 0 and _busy_connections() == 0:
+            return
         time.sleep(0.05)
 
 
