@@ -27,6 +27,19 @@ def member_of(community: Community, role: str = Role.MEMBER, **user_fields) -> U
     return user
 
 
+def regulars(community: Community, *, moderator: bool = False) -> dict[str, User]:
+    """The people most thread-page tests read as: members Ana Asker, Bo Builder and Cy
+    Curious (keys "ana", "bo", "cy") and, with `moderator`, Mo Derator ("moderator")."""
+    people = {
+        "ana": member_of(community, display_name="Ana Asker"),
+        "bo": member_of(community, display_name="Bo Builder"),
+        "cy": member_of(community, display_name="Cy Curious"),
+    }
+    if moderator:
+        people["moderator"] = member_of(community, role=Role.MODERATOR, display_name="Mo Derator")
+    return people
+
+
 class ThreadFactory(factory.Factory):
     """A thread started through `services.start_thread` (the author follows it).
 

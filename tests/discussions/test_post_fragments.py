@@ -9,13 +9,13 @@ import pytest
 from django.core.cache import cache
 from django.middleware.csrf import CSRF_SECRET_LENGTH, _unmask_cipher_token
 
-from communities.models import Role, Visibility
+from communities.models import Visibility
 from discussions import fragments
 from discussions.models import Post
 from discussions.services import threads as services
 from tests.communities.factories import CommunityFactory
 from tests.core.page_tree import Element, page
-from tests.discussions.factories import PostFactory, ThreadFactory, member_of
+from tests.discussions.factories import PostFactory, ThreadFactory, regulars
 
 pytestmark = pytest.mark.django_db
 
@@ -49,14 +49,11 @@ def secret_of(token: str) -> str:
 @pytest.fixture
 def scene():
     community = CommunityFactory(visibility=Visibility.PUBLIC, slug="fleet")
-    ana = member_of(community, display_name="Ana Asker")
-    bo = member_of(community, display_name="Bo Builder")
-    cy = member_of(community, display_name="Cy Curious")
-    moderator = member_of(community, role=Role.MODERATOR, display_name="Mo Derator")
-    thread = ThreadFactory(community=community, author=ana, title="Which route?")
-    answer = PostFactory(thread=thread, author=bo, body="Take the north road.")
+    people = regulars(community, moderator=True)
+    thread = ThreadFactory(community=community, author=people["ana"], title="Which route?")
+    answer = PostFactory(thread=thread, author=people["bo"], body="Take the north road.")
     Post.objects.filter(thread=thread).update(created_at=POSTED_AT)
-    return {"thread": thread, "answer": answer, "ana": ana, "bo": bo, "cy": cy, "mo": moderator}
+    return {"thread": thread, "answer": answer, **people}
 
 
 def view(client, scene, viewer: str | None) -> Element:
@@ -111,7 +108,7 @@ def test_an_edit_a_reaction_and_a_new_name_show_at_the_next_view(client, scene):
 
 def test_readers_with_other_rights_never_get_each_others_markup(client, scene):
     # The moderator's page first: a delete form under every post.
-    moderated = answer_of(view(client, scene, "mo"), scene)
+    moderated = answer_of(view(client, scene, "moderator"), scene)
     assert "Delete this post" in action_texts(moderated)
 
     # Cy may react and flag, not delete; a visitor may do nothing.

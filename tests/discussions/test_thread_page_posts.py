@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import User
-from communities.models import Role, Visibility
+from communities.models import Visibility
 from discussions.models import Post, Reaction, ReactionKind, ThreadKind
 from discussions.services import threads as services
 from tests.communities.factories import CommunityFactory
 from tests.core.page_tree import Element, page
-from tests.discussions.factories import PostFactory, ThreadFactory, first_post, member_of
+from tests.discussions.factories import PostFactory, ThreadFactory, first_post, member_of, regulars
 
 pytestmark = pytest.mark.django_db
 
@@ -27,10 +27,8 @@ POSTED_AT = datetime.datetime(2026, 3, 4, 9, 5, tzinfo=datetime.UTC)
 def scene():
     """A question by Ana, answered by Bo (edited once), with reactions from three people."""
     community = CommunityFactory(visibility=Visibility.PUBLIC, slug="fleet")
-    ana = member_of(community, display_name="Ana Asker")
-    bo = member_of(community, display_name="Bo Builder")
-    cy = member_of(community, display_name="Cy Curious")
-    moderator = member_of(community, role=Role.MODERATOR, display_name="Mo Derator")
+    people = regulars(community, moderator=True)
+    ana, bo, cy = people["ana"], people["bo"], people["cy"]
     thread = ThreadFactory(
         community=community, author=ana, kind=ThreadKind.QUESTION, title="Which route?"
     )
@@ -49,10 +47,7 @@ def scene():
         "community": community,
         "thread": thread,
         "answer": answer,
-        "ana": ana,
-        "bo": bo,
-        "cy": cy,
-        "moderator": moderator,
+        **people,
     }
 
 

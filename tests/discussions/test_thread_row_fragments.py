@@ -9,7 +9,7 @@ from discussions import fragments
 from discussions.services import threads as services
 from tests.communities.factories import CommunityFactory
 from tests.core.page_tree import Element, page
-from tests.discussions.factories import ThreadFactory, member_of
+from tests.discussions.factories import ThreadFactory, regulars
 
 pytestmark = pytest.mark.django_db
 
@@ -17,11 +17,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def scene():
     community = CommunityFactory(visibility=Visibility.PUBLIC, slug="depot")
-    ana = member_of(community, display_name="Ana Asker")
-    bo = member_of(community, display_name="Bo Builder")
-    cy = member_of(community, display_name="Cy Curious")
-    thread = ThreadFactory(community=community, author=ana, title="Night shift rota")
-    return {"community": community, "thread": thread, "ana": ana, "bo": bo, "cy": cy}
+    people = regulars(community)
+    thread = ThreadFactory(community=community, author=people["ana"], title="Night shift rota")
+    return {"community": community, "thread": thread, **people}
 
 
 def rows(client, scene, viewer: str | None = None) -> list[Element]:
