@@ -49,6 +49,33 @@ def test_translated_strings_escape_their_values_but_not_their_own_markup():
     )
 
 
+def test_translations_in_text_templates_keep_values_as_written():
+    # An email's text part turns escaping off: neither the label nor its values escaped.
+    source = (
+        "{% autoescape false %}"
+        '{{ _("Hi %(name)s", name=name) }}|{{ _("Sign in") }}|'
+        "{% trans count=n, name=name %}{{ name }} has {{ count }} idea"
+        "{% pluralize %}{{ name }} has {{ count }} ideas{% endtrans %}"
+        "{% endautoescape %}"
+    )
+
+    assert render(source, {"name": "Ana & <Bo>", "n": 2}) == (
+        "Hi Ana & <Bo>|Sign in|Ana & <Bo> has 2 ideas"
+    )
+
+
+def test_a_label_without_values_is_still_formatted_and_each_call_is_its_own():
+    source = '{{ _("100%% done") }}|{{ ngettext("vote", "votes", n) }}|{{ gettext("Yes") }}'
+
+    assert render(source, {"n": 1}) == "100% done|vote|Yes"
+    assert render(source, {"n": 5}) == "100% done|votes|Yes"
+    with translation.override("fr"):
+        assert render(source, {"n": 5}).endswith("|Oui")
+    # Escaped and unescaped renderings of the same label are kept apart.
+    assert render("{{ _('Yes') }}") == "Yes"
+    assert render("{% autoescape false %}{{ _('Yes') }}{% endautoescape %}") == "Yes"
+
+
 def test_url_and_static_globals():
     source = '{{ url("invitation_detail", token="a b") }}|{{ url("home") }}|{{ static("x.css") }}'
 
