@@ -14,7 +14,7 @@ from rest_framework.fields import SkipField
 from accounts.models import MemberType
 from api.pagination import PageQuery
 from communities.models import JoinPolicy, Visibility
-from core.jinja2 import keyword_url
+from core.addresses import keyword_url
 from core.params import MAX_BIGINT
 from discussions.models import IdeaStatus, ReactionKind, ThreadKind
 from discussions.selectors.ideas import DEFAULT_SORT, SORTS

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import MemberType, member_type_fields
+from core.addresses import url as address
 from purposes.models import Purpose
 
 
@@ -98,7 +99,7 @@ class Community(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("community_detail", kwargs={"slug": self.slug})
+        return address("community_detail", self.slug)
 
     @property
     def visibility_name(self) -> str:

@@ -60,7 +60,12 @@ from communities.models import (
 from core.expressions import column, table
 from core.formatting import moment
 from purposes.models import Purpose
-from purposes.permissions import can_manage_purpose, can_see_purpose, purposes_visible_to
+from purposes.permissions import (
+    can_manage_purpose,
+    can_see_purpose,
+    owned_purpose_ids,
+    purposes_visible_to,
+)
 
 # -- facts about the viewer -------------------------------------------------------------
 
@@ -522,7 +527,7 @@ def purposes_for_new_community(user: User) -> QuerySet[Purpose]:
         return purposes
     if not user.is_authenticated:
         return purposes.none()
-    return purposes.filter(pk__in=Purpose.objects.filter(owners=user).values("pk"))
+    return purposes.filter(pk__in=owned_purpose_ids(user))
 
 
 def can_set_invitation_member_type(user: User) -> bool:

@@ -1,11 +1,11 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Category, Community
+from core.addresses import url as address
 from purposes.models import Challenge, Goal
 
 # Trending: each tenfold of votes is worth this many seconds of newness, so an idea's
@@ -98,7 +98,7 @@ class Thread(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("thread_detail", kwargs={"slug": self.community.slug, "thread_id": self.pk})
+        return address("thread_detail", self.community.slug, self.pk)
 
 
 class Post(models.Model):

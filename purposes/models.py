@@ -3,9 +3,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.addresses import url as address
 
 
 class PurposeStatus(models.TextChoices):
@@ -57,7 +58,7 @@ class Purpose(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("purpose_detail", kwargs={"slug": self.slug})
+        return address("purpose_detail", self.slug)
 
 
 class PurposeStatusChange(models.Model):

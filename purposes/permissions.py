@@ -33,14 +33,19 @@ def can_see_purpose(user: User, purpose: Purpose) -> bool:
     )
 
 
+def owned_purpose_ids(user: User) -> QuerySet:
+    """The ids of the purposes `user` owns, as a subquery: read from the owners' table
+    alone (no join to the purposes), which the ORM builds and PostgreSQL plans faster."""
+    return Purpose.owners.through.objects.filter(user_id=user.pk).values("purpose_id")
+
+
 def purposes_visible_to(user: User) -> QuerySet[Purpose]:
     purposes = Purpose.objects.all()
     if is_administrator(user):
         return purposes
     published = Q(status__in=PUBLISHED_STATUSES)
     if user.is_authenticated:
-        owned = Purpose.objects.filter(owners=user).values("pk")
-        return purposes.filter(published | Q(pk__in=owned))
+        return purposes.filter(published | Q(pk__in=owned_purpose_ids(user)))
     return purposes.filter(published)
 
 

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from accounts.serializers import StrictBooleanField
 from api.serializers import RowSerializer, TextField
-from core.jinja2 import keyword_url
+from core.addresses import keyword_url
 from webhooks.models import DeliveryState, WebhookEvent
 
 # The form's limits (`webhooks.forms.EndpointForm`).

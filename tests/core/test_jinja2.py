@@ -107,7 +107,7 @@ def test_addresses_by_keywords_are_the_ones_django_reverses():
     digits and an address with two ids come out as Django reverses them."""
     from django.urls import reverse
 
-    from core.jinja2 import keyword_url
+    from core.addresses import keyword_url
 
     cases = [
         ("api:thread-detail", {"slug": "fleet-2030", "thread_id": 12}),
