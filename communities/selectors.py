@@ -279,9 +279,7 @@ def member_communities(*, user: User, shown: int = 12) -> MemberCommunities:
     memberships for a list."""
     purpose = "community__purpose__"
     rows = (
-        Membership.objects.filter(
-            user=user, community__in=permissions.communities_member_of(user).values("pk")
-        )
+        permissions.current_memberships(user)
         .order_by("-joined_at", "-id")
         .values_list(
             "pk",
@@ -319,9 +317,9 @@ def membership_page(
     """The person's communities as memberships, most recently joined first, a page at a
     time (keyset on joined_at and id); suspended ones left out, as in `member_communities`.
     Each carries its community (with `shown_purpose`, as `member_communities` gives it)."""
-    memberships = Membership.objects.filter(
-        user=user, community__in=permissions.communities_member_of(user).values("pk")
-    ).select_related("community", "community__purpose")
+    memberships = permissions.current_memberships(user).select_related(
+        "community", "community__purpose"
+    )
     page = keyset_page(
         memberships, field="joined_at", after=after, page_size=page_size, descending=True
     )
