@@ -50,9 +50,24 @@ class IdField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+def _site_root(request) -> str:
+    """The scheme and host of this request's addresses ("https://example.org"), worked out
+    once per request: `build_absolute_uri` checks the host against ALLOWED_HOSTS on every
+    call, twice per row of a list."""
+    root = getattr(request, "_site_root", None)
+    if root is None:
+        root = request._site_root = request.build_absolute_uri("/").removesuffix("/")
+    return root
+
+
+def _absolute(request, path: str) -> str:
+    """The absolute address of `path` (absolute itself, as `reverse` gives it)."""
+    return _site_root(request) + path
+
+
 def _url(name: str, request, **kwargs) -> str:
     """The absolute address of a resource: reversed once per view and slug, not per row."""
-    return request.build_absolute_uri(keyword_url(name, **kwargs))
+    return _absolute(request, keyword_url(name, **kwargs))
 
 
 class RowSerializer(serializers.Serializer):
@@ -148,7 +163,7 @@ class CommunitySerializer(RowSerializer):
         return _url("api:community-detail", self.context["request"], slug=community.slug)
 
     def get_html_url(self, community) -> str:
-        return self.context["request"].build_absolute_uri(community.get_absolute_url())
+        return _absolute(self.context["request"], community.get_absolute_url())
 
 
 class CommunityViewerSerializer(RowSerializer):
@@ -251,7 +266,7 @@ class ThreadSerializer(RowSerializer):
         )
 
     def get_html_url(self, thread) -> str:
-        return self.context["request"].build_absolute_uri(thread.get_absolute_url())
+        return _absolute(self.context["request"], thread.get_absolute_url())
 
 
 class ThreadQuery(PageQuery):
