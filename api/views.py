@@ -27,6 +27,7 @@ from core import ratelimit
 from core.params import positive_int
 from core.shown_cache import cached, shown_key
 from discussions import permissions as discussion_permissions
+from discussions.fragments import idea_values
 from discussions.selectors import ideas as idea_selectors
 from discussions.selectors import threads as thread_selectors
 from discussions.services import ideas as idea_services
@@ -82,6 +83,24 @@ def _trust_limits(request: Request, body: str, *, new_thread: bool, field: str =
 
 def _context(request: Request, **more) -> dict:
     return {"request": request, **more}
+
+
+def _cached_idea_rows(request: Request, items: list) -> list:
+    """The idea rows' representation, from the cache when a reader who sees the same rows
+    has had them serialised: every value an idea's row shows (the reader's vote state
+    included, as `discussions.fragments.idea_values` names them, and when its status last
+    changed); the addresses depend on the host."""
+    key = shown_key(
+        "api-idea-rows",
+        request.build_absolute_uri("/"),
+        tuple((idea_values(idea), idea.status_changed_at) for idea in items),
+    )
+
+    def serialise() -> list:
+        rows = api_serializers.IdeaSerializer(items, many=True, context=_context(request))
+        return [dict(row) for row in rows.data]
+
+    return cached(key, serialise)
 
 
 def _cached_thread_rows(request: Request, slug: str, items: list) -> list:
@@ -401,8 +420,7 @@ class IdeaListView(ApiView):
             after=query.get("cursor"),
             page_size=query.get("page_size", idea_selectors.IDEAS_PAGE_SIZE),
         )
-        rows = api_serializers.IdeaSerializer(page.items, many=True, context=_context(request))
-        return page_response(request, rows.data, page.next_cursor)
+        return page_response(request, _cached_idea_rows(request, page.items), page.next_cursor)
 
     @extend_schema(
         operation_id="ideas_create",

@@ -163,7 +163,7 @@ def thread_rows(rows: list[ThreadRow], community_slug: str, *, show_tags: bool) 
     )
 
 
-def _idea_values(idea: Idea) -> tuple:
+def idea_values(idea: Idea) -> tuple:
     """Every value of `idea` (an `idea_page` item) its row shows or decides by."""
     topic = idea.thread
     challenge = idea.shown_challenge
@@ -197,7 +197,7 @@ def idea_rows(ideas: list[Idea], viewer: User, next_url: str) -> Markup:
         "idea-rows",
         viewer.is_authenticated,
         next_url,
-        tuple(_idea_values(idea) for idea in ideas),
+        tuple(idea_values(idea) for idea in ideas),
     )
     return _cached(
         key, IDEA_ROWS_TEMPLATE, {"ideas": ideas, "viewer": viewer, "next_url": next_url}
