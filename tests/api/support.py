@@ -53,3 +53,10 @@ def ideas_url(community: Community) -> str:
 
 def thread_in(community: Community, **fields):
     return ThreadFactory(community=community, **fields)
+
+
+def results(client: Client, url: str, **headers) -> list[dict]:
+    """The rows of the first page of the list at `url`, which must answer 200."""
+    response = client.get(url, **headers)
+    assert response.status_code == 200
+    return response.json()["results"]

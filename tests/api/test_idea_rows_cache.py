@@ -5,16 +5,14 @@ reader's vote state or host never reaches another."""
 import pytest
 
 from discussions.services import ideas as idea_services
-from tests.api.support import api_client, ideas_url, place
+from tests.api.support import api_client, ideas_url, place, results
 from tests.discussions.factories import member_of
 
 pytestmark = pytest.mark.django_db
 
 
 def rows(client, community, **headers) -> list[dict]:
-    response = client.get(ideas_url(community), **headers)
-    assert response.status_code == 200
-    return response.json()["results"]
+    return results(client, ideas_url(community), **headers)
 
 
 def test_votes_a_status_a_new_title_and_a_new_name_show_at_the_next_request():

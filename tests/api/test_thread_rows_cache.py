@@ -6,16 +6,14 @@ import pytest
 from django.test import Client
 
 from discussions.services import threads as thread_services
-from tests.api.support import api_client, place, thread_in, threads_url
+from tests.api.support import api_client, place, results, thread_in, threads_url
 from tests.discussions.factories import member_of
 
 pytestmark = pytest.mark.django_db
 
 
 def rows(client, community, **headers) -> list[dict]:
-    response = client.get(threads_url(community), **headers)
-    assert response.status_code == 200
-    return response.json()["results"]
+    return results(client, threads_url(community), **headers)
 
 
 def test_a_reply_a_new_title_and_a_new_name_show_at_the_next_request():
