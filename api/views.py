@@ -85,45 +85,37 @@ def _context(request: Request, **more) -> dict:
     return {"request": request, **more}
 
 
+def _cached_rows(request: Request, kind: str, shown: tuple, serialise) -> list:
+    """A list's rows as `serialise()` gives them, from the cache when a reader who would
+    get the same rows has had them serialised: `shown` names every value the rows show
+    (the reader's own markers and vote states included); the addresses depend on the host."""
+    key = shown_key(kind, request.build_absolute_uri("/"), shown)
+    return cached(key, lambda: [dict(row) for row in serialise()])
+
+
 def _cached_idea_rows(request: Request, items: list) -> list:
-    """The idea rows' representation, from the cache when a reader who sees the same rows
-    has had them serialised: every value an idea's row shows (the reader's vote state
-    included, as `discussions.fragments.idea_values` names them, and when its status last
-    changed); the addresses depend on the host."""
-    key = shown_key(
+    """A page of ideas, each named by `discussions.fragments.idea_values` and when its
+    status last changed."""
+    return _cached_rows(
+        request,
         "api-idea-rows",
-        request.build_absolute_uri("/"),
         tuple((idea_values(idea), idea.status_changed_at) for idea in items),
+        lambda: api_serializers.IdeaSerializer(items, many=True, context=_context(request)).data,
     )
-
-    def serialise() -> list:
-        rows = api_serializers.IdeaSerializer(items, many=True, context=_context(request))
-        return [dict(row) for row in rows.data]
-
-    return cached(key, serialise)
 
 
 def _cached_thread_rows(request: Request, slug: str, items: list) -> list:
-    """The thread rows' representation, from the cache when a reader who sees the same
-    rows has had them serialised: a `ThreadRow`'s repr names every value a row shows (the
-    reader's unread markers included); the addresses depend on the host."""
-    key = shown_key(
+    """A page of thread rows: a `ThreadRow`'s repr names every value a row shows."""
+    return _cached_rows(
+        request,
         "api-thread-rows",
-        request.build_absolute_uri("/"),
-        slug,
-        tuple(repr(item) for item in items),
+        (slug, tuple(repr(item) for item in items)),
+        lambda: (
+            api_serializers.ThreadRowSerializer(
+                items, many=True, context=_context(request, slug=slug)
+            ).data
+        ),
     )
-
-    def serialise() -> list:
-        rows = api_serializers.ThreadRowSerializer(
-            items, many=True, context=_context(request, slug=slug)
-        )
-        return [dict(row) for row in rows.data]
-
-    return cached(key, serialise)
-
-
-# -- the person ------------------------------------------------------------------------------
 
 
 class MeView(ApiView):

@@ -102,6 +102,10 @@ def until(value: Any, now: Any = None) -> str:
     return timeuntil(value, now) if value else ""
 
 
+# Django's translations, kept per catalogue and message: a list page asks for the same few
+# labels row after row, and each lookup through Django's catalogues costs as much as the
+# rest of a short row. The key is the active language's catalogue itself, so catalogues
+# read again (new translations compiled) are looked up afresh.
 @lru_cache(maxsize=4096)
 def _translated(catalogue: Any, message: str) -> str:
     return translation.gettext(message)
@@ -110,18 +114,6 @@ def _translated(catalogue: Any, message: str) -> str:
 @lru_cache(maxsize=4096)
 def _translated_plural(catalogue: Any, singular: str, plural: str, number: int) -> str:
     return translation.ngettext(singular, plural, number)
-
-
-def gettext(message: str) -> str:
-    """Django's `gettext`, kept per catalogue and message: a list page asks for the same
-    few labels row after row, and each lookup through Django's catalogues costs as much
-    as the rest of a short row. The key is the active language's catalogue itself, so
-    catalogues read again (new translations compiled) are looked up afresh."""
-    return _translated(trans_real.catalog(), message)
-
-
-def ngettext(singular: str, plural: str, number: int) -> str:
-    return _translated_plural(trans_real.catalog(), singular, plural, number)
 
 
 @lru_cache(maxsize=4096)
@@ -166,7 +158,7 @@ def static(path: str) -> str:
 
 
 @receiver(setting_changed)
-def _forget_addresses(*, setting: str, **kwargs: Any) -> None:
+def _forget_static_addresses(*, setting: str, **kwargs: Any) -> None:
     if setting in {"STATIC_URL", "STORAGES"}:
         static.cache_clear()
 
@@ -185,13 +177,14 @@ def environment(**options: Any) -> Environment:
     env = Environment(autoescape=True, **options)
     env.policies["ext.i18n.trimmed"] = TRIMMED
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext,
-        ngettext,
+        translation.gettext,
+        translation.ngettext,
         newstyle=True,
         pgettext=translation.pgettext,
         npgettext=translation.npgettext,
     )
-    # After the extension's own: `_` was its alias calling `gettext` through the context.
+    # In place of the extension's own (Jinja's newstyle wrappers around Django's functions,
+    # and `_` an alias calling `gettext` through the context): the same behaviour, cached.
     env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
     env.globals.update(
         {
