@@ -194,7 +194,7 @@ REDIS_CACHE_URL = env("REDIS_CACHE_URL") or (next_redis_database(REDIS_URL) if R
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "commons"),
         }
