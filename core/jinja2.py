@@ -15,10 +15,13 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.template.backends.utils import csrf_input as csrf_input_of
 from django.template.defaultfilters import linebreaksbr
 from django.templatetags.static import static as static_address
 from django.utils import formats, timezone, translation
 from django.utils.functional import lazy
+from django.utils.safestring import SafeString
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import trans_real
 from jinja2 import Environment, pass_context
@@ -168,6 +171,49 @@ def user_display(user: Any) -> str:
     from allauth.account.utils import user_display as allauth_user_display
 
     return allauth_user_display(user)
+
+
+# Request attributes holding the response's masked CSRF token and its hidden field.
+_RESPONSE_TOKEN = "_commons_csrf_token"
+_RESPONSE_INPUT = "_commons_csrf_input"
+
+
+def _once_per_secret(request: HttpRequest, attribute: str, make):
+    """`make(request)`, kept on the request while its CSRF secret stays the same (a
+    sign-in in the same request rotates the secret, and a new token follows it)."""
+    kept = getattr(request, attribute, None)
+    secret = request.META.get("CSRF_COOKIE")
+    if kept is not None and secret is not None and kept[0] == secret:
+        return kept[1]
+    value = make(request)
+    setattr(request, attribute, (request.META.get("CSRF_COOKIE"), value))
+    return value
+
+
+def _response_token(request: HttpRequest) -> str:
+    return _once_per_secret(request, _RESPONSE_TOKEN, get_token)
+
+
+def _response_input(request: HttpRequest) -> SafeString:
+    # Django's own hidden field, with a token masked for it.
+    return _once_per_secret(request, _RESPONSE_INPUT, csrf_input_of)
+
+
+def csrf_context(request: HttpRequest) -> dict:
+    """`csrf_token` and `csrf_input` masked once per response, as in Django's own template
+    language, where a page's forms share one token: the Jinja2 backend's lazy values
+    masked the token again at every use (each masking draws 32 characters from the
+    system's random generator), six times on a thread page. The later templates of the
+    same response (partials, form fields) share them too.
+    """
+    return {
+        "csrf_token": _lazy_token(request),
+        "csrf_input": _lazy_input(request),
+    }
+
+
+_lazy_token = lazy(_response_token, str)
+_lazy_input = lazy(_response_input, SafeString, str)
 
 
 def environment(**options: Any) -> Environment:

@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User, member_type_fields
 from accounts.permissions import is_administrator
@@ -221,41 +222,60 @@ def _standing(user: User, post: Post, standing: Standing | None) -> Standing:
     return standing if standing is not None else standing_in(user, post.thread.community)
 
 
-def edit_refusal(user: User, post: Post, standing: Standing | None = None) -> str | None:
-    """Why `user` may not edit `post`, or None: moderators always, the author while the
-    thread is not locked, both only with the standing to act in the community now.
-    `standing` is `standing_in(user, post's community)` when the caller has it."""
+_DELETED = gettext_lazy("This post was deleted.")
+_NOT_YOURS_TO_EDIT = gettext_lazy("You cannot edit this post.")
+_LOCKED = gettext_lazy("This thread is locked: posts in it can no longer be edited.")
+_ALREADY_DELETED = gettext_lazy("This post was already deleted.")
+_NOT_YOURS_TO_DELETE = gettext_lazy("You cannot delete this post.")
+
+
+# The rules return their reasons untranslated: a page asks `can_edit_post` and
+# `can_delete_post` of every post it shows, and only a refusal that is shown is translated.
+def _edit_refusal(user: User, post: Post, standing: Standing | None) -> str | None:
     if post.is_deleted:
-        return _("This post was deleted.")
+        return _DELETED
     standing = _standing(user, post, standing)
     if standing.refusal:
         return standing.refusal
     if standing.moderator:
         return None
     if post.author_id != standing.user_id:
-        return _("You cannot edit this post.")
+        return _NOT_YOURS_TO_EDIT
     if post.thread.is_locked:
-        return _("This thread is locked: posts in it can no longer be edited.")
+        return _LOCKED
     return None
 
 
-def can_edit_post(user: User, post: Post, standing: Standing | None = None) -> bool:
-    return edit_refusal(user, post, standing) is None
-
-
-def delete_refusal(user: User, post: Post, standing: Standing | None = None) -> str | None:
+def _delete_refusal(user: User, post: Post, standing: Standing | None) -> str | None:
     if post.is_deleted:
-        return _("This post was already deleted.")
+        return _ALREADY_DELETED
     standing = _standing(user, post, standing)
     if standing.refusal:
         return standing.refusal
     if post.author_id != standing.user_id and not standing.moderator:
-        return _("You cannot delete this post.")
+        return _NOT_YOURS_TO_DELETE
     return None
 
 
+def edit_refusal(user: User, post: Post, standing: Standing | None = None) -> str | None:
+    """Why `user` may not edit `post`, or None: moderators always, the author while the
+    thread is not locked, both only with the standing to act in the community now.
+    `standing` is `standing_in(user, post's community)` when the caller has it."""
+    refusal = _edit_refusal(user, post, standing)
+    return None if refusal is None else str(refusal)
+
+
+def can_edit_post(user: User, post: Post, standing: Standing | None = None) -> bool:
+    return _edit_refusal(user, post, standing) is None
+
+
+def delete_refusal(user: User, post: Post, standing: Standing | None = None) -> str | None:
+    refusal = _delete_refusal(user, post, standing)
+    return None if refusal is None else str(refusal)
+
+
 def can_delete_post(user: User, post: Post, standing: Standing | None = None) -> bool:
-    return delete_refusal(user, post, standing) is None
+    return _delete_refusal(user, post, standing) is None
 
 
 def can_see_revisions(user: User, post: Post, standing: Standing | None = None) -> bool:

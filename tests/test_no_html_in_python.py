@@ -7,7 +7,8 @@ write markup by nature and are allowed: the Markdown renderer (its output is san
 nh3) and the server-side SVG charts (pygal). One more hands markup back without writing
 any: the fragment cache returns, as markup, what the Jinja2 templates rendered (it holds
 no tag of its own, which the second test still checks), and the templates' translation
-functions mark a translated label as markup, as Jinja's own i18n extension does.
+functions mark a translated label as markup, as Jinja's own i18n extension does (the same
+module hands templates Django's hidden CSRF field, once per response).
 """
 
 import ast
@@ -34,7 +35,10 @@ ALLOWED_MODULES = {
 # Modules that may mark strings as markup but write no tag.
 MARKS_RENDERED_MARKUP = {
     "discussions/fragments.py": "returns what the Jinja2 templates rendered, from the cache",
-    "core/jinja2.py": "marks translations as markup where a template escapes, as Jinja's i18n does",
+    "core/jinja2.py": (
+        "marks translations as markup where a template escapes, as Jinja's i18n does, "
+        "and hands templates Django's own CSRF field"
+    ),
 }
 
 MARKUP_CALLS = {"format_html", "format_html_join", "mark_safe", "Markup", "SafeString"}

@@ -114,6 +114,7 @@ TEMPLATES = [
             # caller passes: no `user` (auth's processor); templates read `viewer`.
             "context_processors": [
                 "core.context_processors.viewer",
+                "core.jinja2.csrf_context",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",

@@ -2,9 +2,11 @@
 needs (addresses, static files, the CSRF field, translation, dates in the reader's zone)."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.middleware.csrf import _unmask_cipher_token, rotate_token
 from django.template import engines
 from django.template.loader import get_template
 from django.test import RequestFactory
@@ -133,6 +135,31 @@ def test_csrf_field_request_and_request_context_come_with_a_request():
     field, path, authenticated, nonce = html.split("|")
     assert field.startswith('<input type="hidden" name="csrfmiddlewaretoken" value="')
     assert (path, authenticated, nonce) == ("/", "False", "n0nce")
+
+
+def test_the_forms_of_one_response_share_its_csrf_field_and_a_new_secret_gets_a_new_one():
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    source = "{{ csrf_input }}|{{ csrf_input }}|{{ csrf_token }}|{{ csrf_token }}"
+
+    first_input, second_input, first_token, second_token = render(source, request=request).split(
+        "|"
+    )
+    # A partial rendered later in the same response shows the same values.
+    later_input, _, later_token, _ = render(source, request=request).split("|")
+
+    assert first_input == second_input == later_input
+    assert first_token == second_token == later_token
+    assert f'value="{first_token}"' not in first_input  # each is masked on its own
+    secret = request.META["CSRF_COOKIE"]
+    assert _unmask_cipher_token(first_token) == secret
+    assert _unmask_cipher_token(re.search('value="([^"]+)"', first_input)[1]) == secret
+
+    rotate_token(request)  # as signing in does
+    rotated_input, _, rotated_token, _ = render(source, request=request).split("|")
+
+    assert rotated_token != first_token and rotated_input != first_input
+    assert _unmask_cipher_token(rotated_token) == request.META["CSRF_COOKIE"] != secret
 
 
 def test_gettext_and_plurals_follow_the_active_language():
