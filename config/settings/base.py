@@ -174,6 +174,10 @@ elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # estimated far above it (as if it read them all) while it runs in milliseconds;
     # compiling it took 50 to 100 ms on every request. Our queries are short; none gains.
     DATABASES["default"]["OPTIONS"] = without_jit(DATABASES["default"].get("OPTIONS", {}))
+    # Django's backend, with the reads a connection repeats prepared on the server
+    # (planned once, not on every request): see core/postgresql/base.py.
+    DATABASES["default"]["ENGINE"] = "core.postgresql"
+    DATABASES["default"]["OPTIONS"]["prepare_statements"] = env_bool("DB_PREPARE_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")

@@ -63,6 +63,7 @@ from django.db.models import (
 
 from accounts.models import User
 from core import params
+from core.postgresql import NOT_PREPARED
 from discussions.models import Post, ThreadKind
 from discussions.permissions import posts_visible_to
 
@@ -372,8 +373,10 @@ def _ranked_page(
             f" OR (search_rank = CAST(%s AS {cast}) AND id < %s)"
         )
         after_params = [cursor.rank, cursor.rank, cursor.post_id]
+    # Not prepared: whether the posts are best read newest first or through the
+    # full-text index depends on how common the words are, so each search is planned.
     sql = (
-        f"WITH search_candidate (id, basis) AS ({candidates_sql}), "  # noqa: S608 - compiled queryset and fixed SQL; values as parameters
+        f"{NOT_PREPARED} WITH search_candidate (id, basis) AS ({candidates_sql}), "  # noqa: S608 - compiled queryset and fixed SQL; values as parameters
         f"search_ranked AS (SELECT id, {rank_sql} AS search_rank FROM ("
         "SELECT id, basis FROM search_candidate ORDER BY id DESC LIMIT %s"
         ") AS search_recent) "

@@ -1,0 +1,138 @@
+"""Reads a connection repeats are prepared on PostgreSQL (planned once, not on every
+request), and nothing a caller sees changes: the same rows, the same captured SQL, no
+aborted transaction when PostgreSQL refuses to prepare a query.
+
+The suite runs on PostgreSQL in CI (`DATABASE_URL`) and on SQLite in a plain `make test`;
+on SQLite the backend is Django's own, and only what a caller sees is checked.
+"""
+
+import datetime
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from communities.models import Community
+from core.postgresql import NOT_PREPARED
+from core.postgresql.base import numbered
+from tests.communities.factories import CommunityFactory
+
+pytestmark = pytest.mark.django_db
+
+ON_POSTGRESQL = connection.vendor == "postgresql"
+
+
+def prepared_statements() -> dict[str, str]:
+    """This session's prepared statements: their names and text."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 WHERE FALSE")  # opens the connection when needed
+        if not ON_POSTGRESQL:
+            return {}
+        cursor.cursor.execute("SELECT name, statement FROM pg_prepared_statements")
+        return dict(cursor.cursor.fetchall())
+
+
+def names_by_slug(slug: str) -> list[str]:
+    return list(Community.objects.filter(slug=slug).values_list("name", flat=True))
+
+
+def test_placeholders_are_numbered_and_percent_signs_kept():
+    assert numbered("SELECT a FROM t WHERE b = %s AND c LIKE '5%%' AND d IN (%s, %s)") == (
+        "SELECT a FROM t WHERE b = $1 AND c LIKE '5%' AND d IN ($2, $3)"
+    )
+    assert numbered("SELECT %(name)s") is None
+
+
+def test_a_repeated_read_is_prepared_and_answers_as_before():
+    first = CommunityFactory(name="Cold chain")
+    second = CommunityFactory(name="Warehouse safety")
+
+    answers = [names_by_slug(first.slug), names_by_slug(first.slug), names_by_slug(second.slug)]
+    with CaptureQueriesContext(connection) as captured:
+        answers.append(names_by_slug(second.slug))
+
+    assert answers == [["Cold chain"], ["Cold chain"], ["Warehouse safety"], ["Warehouse safety"]]
+    # Captured (and logged) queries show the SQL with its values, never `EXECUTE name(...)`.
+    assert len(captured.captured_queries) == 1
+    assert second.slug in captured.captured_queries[0]["sql"]
+    assert "EXECUTE" not in captured.captured_queries[0]["sql"]
+    if ON_POSTGRESQL:
+        statements = prepared_statements().values()
+        assert any(
+            '"communities_community"."slug" = $1' in text and text.startswith("PREPARE")
+            for text in statements
+        )
+
+
+def test_a_prepared_value_keeps_the_type_it_had_written_into_the_query():
+    # Written in, a moment compared with a date compares as a moment (the date is
+    # midnight); a parameter typed by its neighbour would have cut it to the date.
+    noon = datetime.datetime(2030, 1, 1, 12, tzinfo=datetime.UTC)
+    new_year = "DATE '2030-01-01'" if ON_POSTGRESQL else "'2030-01-01'"
+    with connection.cursor() as cursor:
+        answers = []
+        for _ in range(3):
+            cursor.execute(f"SELECT {new_year} < %s, %s + 1", [noon, 2**40])
+            answers.append(cursor.fetchone())
+
+    assert answers == [(True, 2**40 + 1)] * 3
+    if ON_POSTGRESQL:
+        assert any(
+            "(timestamp with time zone, bigint)" in text for text in prepared_statements().values()
+        )
+
+
+def test_a_query_postgresql_refuses_to_prepare_runs_as_written_inside_a_transaction():
+    # `$1 IS NULL` gives PostgreSQL no type for the value: PREPARE fails where the
+    # query with its value written in (text) runs.
+    community = CommunityFactory(name="Fleet")
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for _ in range(3):
+                cursor.execute("SELECT 1 WHERE %s IS NULL", ["not null"])
+                assert cursor.fetchall() == []
+        # The transaction is still usable: the refusal rolled back only its savepoint.
+        assert names_by_slug(community.slug) == ["Fleet"]
+    if ON_POSTGRESQL:
+        assert not any("WHERE $1 IS NULL" in text for text in prepared_statements().values())
+        assert "SELECT 1 WHERE %s IS NULL" in connection.connection.refused
+
+
+def test_writes_reads_without_values_and_marked_queries_are_never_prepared():
+    community = CommunityFactory(name="Depot")
+    with connection.cursor() as cursor:
+        for _ in range(3):
+            cursor.execute(
+                "UPDATE communities_community SET name = %s WHERE id = %s", ["Depot", community.pk]
+            )
+            cursor.execute("SELECT COUNT(*) FROM communities_community")
+            cursor.execute(
+                f"{NOT_PREPARED} SELECT name FROM communities_community WHERE id = %s",
+                [community.pk],
+            )
+            assert cursor.fetchall() == [("Depot",)]
+
+    if ON_POSTGRESQL:
+        texts = prepared_statements().values()
+        assert not any("UPDATE communities_community SET name" in text for text in texts)
+        assert not any(
+            text.endswith("SELECT COUNT(*) FROM communities_community") for text in texts
+        )
+        assert not any("not prepared" in text for text in texts)
+
+
+def test_each_connection_keeps_only_the_most_recently_used_statements(monkeypatch):
+    monkeypatch.setattr("core.postgresql.base.MAX_PREPARED", 2)
+    communities = [CommunityFactory(name=f"Site {number}") for number in range(3)]
+
+    with connection.cursor() as cursor:
+        for community in communities:
+            query = f"SELECT name FROM communities_community WHERE id = %s AND {community.pk} > 0"
+            for _ in range(2):
+                cursor.execute(query, [community.pk])
+                assert cursor.fetchall() == [(community.name,)]
+
+    if ON_POSTGRESQL:
+        kept = [text for text in prepared_statements().values() if "AND" in text and "> 0" in text]
+        assert len(kept) == 2
+        assert not any(f"AND {communities[0].pk} > 0" in text for text in kept)
