@@ -16,7 +16,13 @@ word is). A query PostgreSQL refuses to prepare runs as before, and is not tried
 on that connection. Inside a transaction the `PREPARE` runs in a savepoint of its own,
 so a refusal never aborts the caller's transaction. Prepared statements outlive a
 rollback (they belong to the session), and each connection keeps at most
-`MAX_PREPARED` of them, forgetting the least recently used.
+`MAX_PREPARED` of them, forgetting the least recently used. When a migration changes the
+type of a column a statement returns, PostgreSQL refuses to run it ("cached plan must not
+change result type"): the connection then forgets its statements, and the query runs
+again as written (inside a transaction the error stands, as any failed query's would).
+
+Behind a pooler that hands a session's connection to others between transactions
+(PgBouncer in transaction mode), set `DB_PREPARE_STATEMENTS=false`.
 """
 
 import datetime
@@ -28,7 +34,7 @@ from decimal import Decimal
 
 from django.db.backends.postgresql import base as postgresql
 from django.db.backends.postgresql import operations
-from psycopg2 import DatabaseError, extensions
+from psycopg2 import DatabaseError, errors, extensions
 
 from core.postgresql import NOT_PREPARED
 
@@ -139,6 +145,15 @@ class PreparingConnection(extensions.connection):
             self.prepared.move_to_end(key)
         return f"EXECUTE {name}({', '.join(['%s'] * len(values))})"
 
+    def forget_statements(self, *, deallocate: bool = True) -> None:
+        """Prepare every query afresh; `deallocate` drops the old statements too (not
+        in a failed transaction: they then stay, unused, until the connection closes)."""
+        self.prepared.clear()
+        self.seen.clear()
+        if deallocate:
+            with extensions.cursor(self) as cursor:
+                cursor.execute("DEALLOCATE ALL")
+
     def _worth_preparing(self, key: tuple[str, tuple[str, ...]]) -> bool:
         if len(self.seen) >= MAX_SEEN:
             self.seen.clear()
@@ -187,7 +202,17 @@ class PreparingCursor(extensions.cursor):
             statement = self.connection.statement_for(query, vars)
             if statement is not None:
                 self.prepared_query = (query, vars)
-                return super().execute(statement, vars)
+                try:
+                    return super().execute(statement, vars)
+                except errors.FeatureNotSupported:
+                    # "cached plan must not change result type": a migration changed a
+                    # column's type under this connection's statements. They are all
+                    # dropped; outside a transaction the query runs again as written.
+                    if not self.connection.autocommit:
+                        self.connection.forget_statements(deallocate=False)
+                        raise
+                    self.connection.forget_statements()
+                    self.prepared_query = None
         return super().execute(query, vars)
 
 

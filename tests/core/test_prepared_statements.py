@@ -136,3 +136,26 @@ def test_each_connection_keeps_only_the_most_recently_used_statements(monkeypatc
         kept = [text for text in prepared_statements().values() if "AND" in text and "> 0" in text]
         assert len(kept) == 2
         assert not any(f"AND {communities[0].pk} > 0" in text for text in kept)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_column_changing_type_under_prepared_statements_is_read_again():
+    # A migration run while the site serves: the connection's statements were prepared
+    # for the old type, which PostgreSQL refuses to return in its place.
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE migrated (id integer, size integer)")
+        cursor.execute("INSERT INTO migrated VALUES (1, 7)")
+        try:
+            for _ in range(3):
+                cursor.execute("SELECT size FROM migrated WHERE id = %s", [1])
+                assert cursor.fetchall() == [(7,)]
+            cursor.execute("DROP TABLE migrated")
+            cursor.execute("CREATE TEMPORARY TABLE migrated (id integer, size text)")
+            cursor.execute("INSERT INTO migrated VALUES (1, '7')")
+
+            cursor.execute("SELECT size FROM migrated WHERE id = %s", [1])
+            assert cursor.fetchall() == [("7",)]
+            cursor.execute("SELECT size FROM migrated WHERE id = %s", [1])
+            assert cursor.fetchall() == [("7",)]
+        finally:
+            cursor.execute("DROP TABLE migrated")
