@@ -50,7 +50,7 @@ class IdField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-def _site_root(request) -> str:
+def site_root(request) -> str:
     """The scheme and host of this request's addresses ("https://example.org"), worked out
     once per request: `build_absolute_uri` checks the host against ALLOWED_HOSTS on every
     call, twice per row of a list."""
@@ -62,7 +62,7 @@ def _site_root(request) -> str:
 
 def _absolute(request, path: str) -> str:
     """The absolute address of `path` (absolute itself, as `reverse` gives it)."""
-    return _site_root(request) + path
+    return site_root(request) + path
 
 
 def _url(name: str, request, **kwargs) -> str:

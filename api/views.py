@@ -89,7 +89,7 @@ def _cached_rows(request: Request, kind: str, shown: tuple, serialise) -> list:
     """A list's rows as `serialise()` gives them, from the cache when a reader who would
     get the same rows has had them serialised: `shown` names every value the rows show
     (the reader's own markers and vote states included); the addresses depend on the host."""
-    key = shown_key(kind, request.build_absolute_uri("/"), shown)
+    key = shown_key(kind, api_serializers.site_root(request), shown)
     return cached(key, lambda: [dict(row) for row in serialise()])
 
 
