@@ -24,6 +24,12 @@ its thread's, compared with the readable communities as a filter on the row:
 `posts_visible_to(..., each_row=True)`), so no thread is read to check a match: probing
 each candidate's thread was most of a rare word's time. Only a kind joins the threads.
 
+The access rule chooses the ranked ids (the first query); the second query reads those
+posts by id, with their snippets, without applying the rule again: the ids were chosen a
+moment before in the same request, and compiling the rule a second time (its subqueries
+for a member's communities, moderated communities and hidden threads) cost a member's
+search more than running it.
+
 Results are keyset-paginated like every other list, ordered by (rank, id) descending:
 the cursor (`?after=`) is "rank|id|position|newest" of the last result shown, and the
 next page starts strictly after it, so a deep page costs what the first does. `newest`
@@ -295,12 +301,17 @@ def highlight(text: str, terms: list[str], *, window: bool) -> list[Piece]:
 
 
 def _base(user: User, kind: str) -> QuerySet[Post]:
-    posts = posts_visible_to(user, each_row=True).select_related(
-        "thread", "thread__community", "author"
-    )
+    """The posts `user` may find: the access rule, narrowed to threads of `kind`."""
+    posts = posts_visible_to(user, each_row=True)
     if kind:
         posts = posts.filter(thread__kind=kind)
     return posts
+
+
+def _chosen() -> QuerySet[Post]:
+    """Posts to show by id, with what a result shows of their thread, community and
+    author. The ids come from `_ranked_page`, which applied the access rule."""
+    return Post.objects.select_related("thread", "thread__community", "author")
 
 
 def _search_query(query: str) -> SearchQuery:
@@ -402,37 +413,39 @@ def _shown(posts: QuerySet[Post], ranked: list[Ranked]) -> list[Post]:
     shown = []
     for row in ranked:
         post = by_id.get(row.post_id)
-        if post is not None:  # Deleted or hidden between the two queries.
+        if post is not None:  # Erased between the two queries.
             post.rank = row.rank
             shown.append(post)
     return shown
 
 
-def _full_text_results(
-    posts: QuerySet[Post], query: str, ranked: list[Ranked]
-) -> list[SearchResult]:
+def _full_text_results(query: str, ranked: list[Ranked]) -> list[SearchResult]:
     search_query = _search_query(query)
-    annotated = posts.annotate(
-        snippet=SearchHeadline(
-            WithoutMarkers(F("body")),
-            search_query,
-            config=SEARCH_CONFIG,
-            start_sel=MARK_START,
-            stop_sel=MARK_STOP,
-            # One stretch around the best match, with the words before it for
-            # context (fragment mode would start every snippet at the match).
-            max_words=40,
-            min_words=15,
-        ),
-        title_marked=SearchHeadline(
-            WithoutMarkers(F("thread__title")),
-            search_query,
-            config=SEARCH_CONFIG,
-            start_sel=MARK_START,
-            stop_sel=MARK_STOP,
-            highlight_all=True,
-        ),
-    ).only(*RESULT_FIELDS)
+    annotated = (
+        _chosen()
+        .annotate(
+            snippet=SearchHeadline(
+                WithoutMarkers(F("body")),
+                search_query,
+                config=SEARCH_CONFIG,
+                start_sel=MARK_START,
+                stop_sel=MARK_STOP,
+                # One stretch around the best match, with the words before it for
+                # context (fragment mode would start every snippet at the match).
+                max_words=40,
+                min_words=15,
+            ),
+            title_marked=SearchHeadline(
+                WithoutMarkers(F("thread__title")),
+                search_query,
+                config=SEARCH_CONFIG,
+                start_sel=MARK_START,
+                stop_sel=MARK_STOP,
+                highlight_all=True,
+            ),
+        )
+        .only(*RESULT_FIELDS)
+    )
     return [
         SearchResult(
             post=post,
@@ -443,16 +456,14 @@ def _full_text_results(
     ]
 
 
-def _fallback_results(
-    posts: QuerySet[Post], wanted: list[str], ranked: list[Ranked]
-) -> list[SearchResult]:
+def _fallback_results(wanted: list[str], ranked: list[Ranked]) -> list[SearchResult]:
     return [
         SearchResult(
             post=post,
             title=highlight(post.thread.title, wanted, window=False),
             snippet=highlight(post.body, wanted, window=True),
         )
-        for post in _shown(posts.only(*RESULT_FIELDS, "body"), ranked)
+        for post in _shown(_chosen().only(*RESULT_FIELDS, "body"), ranked)
     ]
 
 
@@ -486,9 +497,9 @@ def search(*, user: User, query: str, after: str | None = None, kind: str = "") 
         return result
     result.limited = ranked[0].candidates > CANDIDATE_LIMIT
     if full_text:
-        results = _full_text_results(posts, query, ranked[:PAGE_SIZE])
+        results = _full_text_results(query, ranked[:PAGE_SIZE])
     else:
-        results = _fallback_results(posts, wanted, ranked[:PAGE_SIZE])
+        results = _fallback_results(wanted, ranked[:PAGE_SIZE])
     result.results = results
     if len(ranked) > PAGE_SIZE:
         last = ranked[PAGE_SIZE - 1]
