@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from communities import permissions, selectors, services
+from communities import fragments, permissions, selectors, services
 from communities.forms import (
     CommunityForm,
     DeclineForm,
@@ -57,6 +57,7 @@ def community_list(request: HttpRequest) -> HttpResponse:
         "communities/community_list.html",
         {
             "page": page,
+            "cards_html": fragments.community_cards(page.items),
             "filters": filters,
             "purposes": purposes.choices,
             "can_create": purposes.can_create,

@@ -3,15 +3,20 @@
 The key is a digest of every value the cached thing shows or decides by, with the
 language and the time zone every rendering depends on: any change to those values gives
 another key, so nothing is invalidated by hand and old entries expire. Used by the
-cached markup of the busiest lists (`discussions.fragments`) and by the API's rows.
+cached markup of the busiest lists (`discussions.fragments`, `communities.fragments`) and
+by the API's rows.
 """
 
 import hashlib
 from collections.abc import Callable
+from functools import lru_cache
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.template import engines
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from markupsafe import Markup
 
 # How long an entry is kept: its key changes with any value it shows.
 CACHE_SECONDS = 10 * 60
@@ -32,3 +37,22 @@ def cached(key: str, build: Callable[[], T]) -> T:
         value = build()
         cache.set(key, value, CACHE_SECONDS)
     return value
+
+
+@lru_cache(maxsize=32)
+def templates_digest(names: tuple[str, ...]) -> str:
+    """A digest of the Jinja2 templates `names`: markup kept under a key holding it is
+    not served again after an edit to any of them."""
+    environment = engines["jinja2"].env
+    digest = hashlib.blake2b(digest_size=8)
+    for name in names:
+        source, _filename, _uptodate = environment.loader.get_source(environment, name)
+        digest.update(source.encode())
+    return digest.hexdigest()
+
+
+def rendered(key: str, template: str, context: dict) -> Markup:
+    """`template` rendered with `context`, from the cache under `key` when it is there."""
+    markup = cached(key, lambda: render_to_string(template, context))
+    # The template engine wrote it, escaping every value: it is markup, not text.
+    return Markup(markup)  # noqa: S704

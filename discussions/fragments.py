@@ -16,15 +16,10 @@ fields are added by the page around it (`post_form_tokens`, `vote_form_tokens`) 
 linked to the forms by their ids.
 """
 
-import hashlib
-from functools import lru_cache
-
-from django.template import engines
-from django.template.loader import render_to_string
 from markupsafe import Markup
 
 from accounts.models import User
-from core.shown_cache import cached, shown_key
+from core.shown_cache import rendered, shown_key, templates_digest
 from discussions.models import Idea, Post, Thread
 from discussions.selectors.threads import ThreadRow
 
@@ -41,16 +36,6 @@ _TEMPLATES = (
     "macros/people.html",
     "macros/time.html",
 )
-
-
-@lru_cache(maxsize=1)
-def _templates_digest() -> str:
-    environment = engines["jinja2"].env
-    digest = hashlib.blake2b(digest_size=8)
-    for name in _TEMPLATES:
-        source, _filename, _uptodate = environment.loader.get_source(environment, name)
-        digest.update(source.encode())
-    return digest.hexdigest()
 
 
 def _person(person: User | None) -> tuple | None:
@@ -111,13 +96,7 @@ def post_list_key(
 
 def _key(kind: str, *values) -> str:
     """The entry's key: what it shows, and the templates that wrote it."""
-    return shown_key(kind, _templates_digest(), *values)
-
-
-def _cached(key: str, template: str, context: dict) -> Markup:
-    markup = cached(key, lambda: render_to_string(template, context))
-    # The template engine wrote it, escaping every value: it is markup, not text.
-    return Markup(markup)  # noqa: S704
+    return shown_key(kind, templates_digest(_TEMPLATES), *values)
 
 
 def post_list(
@@ -136,7 +115,7 @@ def post_list(
     key = post_list_key(
         thread=thread, posts=posts, accepted=accepted, viewer_id=viewer_id, can_reply=can_reply
     )
-    return _cached(
+    return rendered(
         key,
         POST_LIST_TEMPLATE,
         {
@@ -156,7 +135,7 @@ def thread_rows(rows: list[ThreadRow], community_slug: str, *, show_tags: bool) 
         return Markup()
     # A ThreadRow's repr names every field it holds, so every value a row shows.
     key = _key("thread-rows", community_slug, show_tags, tuple(repr(row) for row in rows))
-    return _cached(
+    return rendered(
         key,
         THREAD_ROWS_TEMPLATE,
         {"rows": rows, "community_slug": community_slug, "show_tags": show_tags},
@@ -199,6 +178,6 @@ def idea_rows(ideas: list[Idea], viewer: User, next_url: str) -> Markup:
         next_url,
         tuple(idea_values(idea) for idea in ideas),
     )
-    return _cached(
+    return rendered(
         key, IDEA_ROWS_TEMPLATE, {"ideas": ideas, "viewer": viewer, "next_url": next_url}
     )

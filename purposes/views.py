@@ -7,6 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from communities.fragments import community_cards
 from communities.selectors import communities_of_purpose
 from core.forms import add_service_errors
 from core.ratelimit import rate_limit
@@ -58,6 +59,7 @@ def purpose_detail(request: HttpRequest, slug: str) -> HttpResponse:
     purpose = selectors.get_purpose_page(user=request.user, slug=slug)
     goals = purpose.goal_list
     ideas = purpose_ideas(user=request.user, purpose=purpose, goals=goals)
+    communities = communities_of_purpose(user=request.user, purpose=purpose)
     return render(
         request,
         "purposes/purpose_detail.html",
@@ -65,7 +67,8 @@ def purpose_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "purpose": purpose,
             "goals": goals,
             "challenges": purpose.challenge_list,
-            "communities": communities_of_purpose(user=request.user, purpose=purpose),
+            "communities": communities,
+            "community_cards_html": community_cards(communities),
             "purpose_ideas": ideas,
             "can_manage": permissions.can_manage_purpose(request.user, purpose),
             "can_follow": permissions.can_follow_purpose(request.user, purpose),

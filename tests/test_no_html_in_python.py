@@ -34,7 +34,9 @@ ALLOWED_MODULES = {
 }
 # Modules that may mark strings as markup but write no tag.
 MARKS_RENDERED_MARKUP = {
-    "discussions/fragments.py": "returns what the Jinja2 templates rendered, from the cache",
+    "core/shown_cache.py": "returns what the Jinja2 templates rendered, from the cache",
+    "discussions/fragments.py": "returns no markup for an empty list",
+    "communities/fragments.py": "returns no markup for an empty list",
     "core/jinja2.py": (
         "marks translations as markup where a template escapes, as Jinja's i18n does, "
         "and hands templates Django's own CSRF field"

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.middleware.csrf import CSRF_SECRET_LENGTH, _unmask_cipher_token
 
 from communities.models import Visibility
+from core import shown_cache
 from discussions import fragments
 from discussions.models import Post
 from discussions.services import threads as services
@@ -79,7 +80,7 @@ def test_the_same_page_seen_twice_comes_from_the_cache_and_looks_the_same(
 ):
     first = answer_of(view(client, scene, "cy"), scene)
     rendered = []
-    monkeypatch.setattr(fragments, "render_to_string", lambda *args: rendered.append(args))
+    monkeypatch.setattr(shown_cache, "render_to_string", lambda *args: rendered.append(args))
 
     second = answer_of(view(client, scene, "cy"), scene)
 

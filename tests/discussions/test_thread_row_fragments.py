@@ -5,7 +5,7 @@ view, and one reader's unread markers never reach another reader."""
 import pytest
 
 from communities.models import Visibility
-from discussions import fragments
+from core import shown_cache
 from discussions.services import threads as services
 from tests.communities.factories import CommunityFactory
 from tests.core.page_tree import Element, page
@@ -34,7 +34,7 @@ def rows(client, scene, viewer: str | None = None) -> list[Element]:
 def test_the_same_list_seen_twice_is_rendered_once(client, scene, monkeypatch):
     first = rows(client, scene)
     rendered = []
-    monkeypatch.setattr(fragments, "render_to_string", lambda *args: rendered.append(args))
+    monkeypatch.setattr(shown_cache, "render_to_string", lambda *args: rendered.append(args))
 
     second = rows(client, scene)
 
