@@ -419,30 +419,28 @@ def _shown(posts: QuerySet[Post], ranked: list[Ranked]) -> list[Post]:
     return shown
 
 
+def _marked_headline(field: str, search_query: SearchQuery, **options) -> SearchHeadline:
+    """`ts_headline` of `field` (its own markers taken out), each match between the
+    markers."""
+    return SearchHeadline(
+        WithoutMarkers(F(field)),
+        search_query,
+        config=SEARCH_CONFIG,
+        start_sel=MARK_START,
+        stop_sel=MARK_STOP,
+        **options,
+    )
+
+
 def _full_text_results(query: str, ranked: list[Ranked]) -> list[SearchResult]:
     search_query = _search_query(query)
     annotated = (
         _chosen()
         .annotate(
-            snippet=SearchHeadline(
-                WithoutMarkers(F("body")),
-                search_query,
-                config=SEARCH_CONFIG,
-                start_sel=MARK_START,
-                stop_sel=MARK_STOP,
-                # One stretch around the best match, with the words before it for
-                # context (fragment mode would start every snippet at the match).
-                max_words=40,
-                min_words=15,
-            ),
-            title_marked=SearchHeadline(
-                WithoutMarkers(F("thread__title")),
-                search_query,
-                config=SEARCH_CONFIG,
-                start_sel=MARK_START,
-                stop_sel=MARK_STOP,
-                highlight_all=True,
-            ),
+            # One stretch around the best match, with the words before it for context
+            # (fragment mode would start every snippet at the match).
+            snippet=_marked_headline("body", search_query, max_words=40, min_words=15),
+            title_marked=_marked_headline("thread__title", search_query, highlight_all=True),
         )
         .only(*RESULT_FIELDS)
     )
