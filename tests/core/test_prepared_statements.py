@@ -41,6 +41,39 @@ def test_placeholders_are_numbered_and_percent_signs_kept():
         "SELECT a FROM t WHERE b = $1 AND c LIKE '5%' AND d IN ($2, $3)"
     )
     assert numbered("SELECT %(name)s") is None
+    # The empty strings at the positions given are written in; the rest keep their order.
+    assert numbered("SELECT a FROM t WHERE b = %s AND c = %s AND d = %s", frozenset({1})) == (
+        "SELECT a FROM t WHERE b = $1 AND c = '' AND d = $2"
+    )
+
+
+def test_an_empty_string_is_written_into_the_statement_and_answers_as_before():
+    CommunityFactory(name="Cold chain", description="")
+    CommunityFactory(name="Warehouse safety", description="Forklifts and racking.")
+
+    def names(description: str, name: str) -> list[str]:
+        return list(
+            Community.objects.filter(description=description, name=name).values_list(
+                "name", flat=True
+            )
+        )
+
+    answers = [names("", "Cold chain") for _ in range(3)]
+    answers += [names("Forklifts and racking.", "Warehouse safety") for _ in range(3)]
+    answers.append(names("", "Warehouse safety"))
+
+    assert answers == [["Cold chain"]] * 3 + [["Warehouse safety"]] * 3 + [[]]
+    if ON_POSTGRESQL:
+        statements = prepared_statements().values()
+        assert any(
+            '"communities_community"."description" = \'\' AND "communities_community"."name" = $1'
+            in text
+            for text in statements
+        ), statements
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW plan_cache_mode")
+            # Planned once for any value: PostgreSQL kept re-planning the busiest lists.
+            assert cursor.fetchone() == ("force_generic_plan",)
 
 
 def test_a_repeated_read_is_prepared_and_answers_as_before():
