@@ -10,6 +10,8 @@ from core import mail, outbox
     name="core.send_email",
     autoretry_for=(OSError,),
     retry_backoff=30,
+    # Each retry waits its full backoff: with jitter the first could come at once (0 s).
+    retry_jitter=False,
     retry_backoff_max=60 * 30,
     max_retries=8,
 )

@@ -19,6 +19,8 @@ def fan_out_event(event_id: int) -> int:
     acks_late=True,
     autoretry_for=(OSError,),
     retry_backoff=30,
+    # Each retry waits its full backoff: with jitter the first could come at once (0 s).
+    retry_jitter=False,
     max_retries=8,
 )
 def send_notification_emails(notification_ids: list[int]) -> int:
@@ -44,6 +46,8 @@ def enqueue_due_digests() -> int:
     acks_late=True,
     autoretry_for=(OSError,),
     retry_backoff=30,
+    # Each retry waits its full backoff: with jitter the first could come at once (0 s).
+    retry_jitter=False,
     max_retries=8,
 )
 def send_digests(user_ids: list[int], due_at: str) -> int:
