@@ -7,18 +7,16 @@ feed activity, 0.8 against 0.2 for a thread, 1.0 against 2.8 for a purpose's ide
 psycopg2 sends every query as text with its values written in, so each one is planned
 afresh. Here a read (`SELECT` or `WITH`, with values) seen `PREPARE_AFTER` times on a
 connection is prepared (`PREPARE`, its `%s` placeholders numbered `$1`, `$2`, ...) and
-from then on sent as `EXECUTE name(values)`, planned once for any values (a generic plan:
-`plan_cache_mode=force_generic_plan` on these connections).
+from then on sent as `EXECUTE name(values)`. PostgreSQL still plans the first five runs
+for their values, and keeps a generic plan only when it costs about as much as those.
 
-Left to choose (`auto`), PostgreSQL planned the busiest lists for their values on every
-run: it estimates a generic plan from average selectivities and judged it dearer, while
-the plan it made was the same. On the bench's database, a member's thread list query
-took 0.85 ms a run that way and 0.39 ms with its one plan, the idea list 0.99 against
-0.41, the home feed's activity 1.35 against 0.51, and no page's query was slower. An
-empty string is written into the statement rather than passed as a value (`''`): the
+An empty string is written into the statement (`''`) rather than passed as a value: the
 access rule's "published" test (`review_state = ''`) then matches the partial index on
-unpublished threads, which a plan made for any value cannot use (a purpose's ideas took
-10.7 ms a run with `review_state = $n`, 2.7 ms with the empty string written in).
+unpublished threads, which a generic plan for `review_state = $n` cannot use. With the
+value passed, PostgreSQL planned a purpose's ideas afresh on every run (3.8 ms a run);
+with it written in, it keeps one plan (2.7 ms). Forcing one plan for every statement
+(`plan_cache_mode=force_generic_plan`) was tried and dropped: it sped up the lists' first
+pages but a deep keyset page and the notification fan-out became several times slower.
 
 What is not prepared: writes, reads without values, server-side (named) cursors, and
 queries that carry `NOT_PREPARED` (a search, whose best plan depends on how common the
@@ -55,8 +53,6 @@ MAX_SEEN = 2000
 _PLACEHOLDER = re.compile(r"%%|%s|%\(")
 # In place of a declared type: the value is the empty string, written into the statement.
 WRITTEN_EMPTY = "''"
-# Each prepared statement is planned once, for any values (see the module's docstring).
-ONE_PLAN = "-c plan_cache_mode=force_generic_plan"
 _READ = re.compile(r"\s*(SELECT|WITH)\b", re.IGNORECASE)
 
 
@@ -149,9 +145,7 @@ class PreparingConnection(extensions.connection):
             return None
         if query in self.refused or NOT_PREPARED in query or not _READ.match(query):
             return None
-        types = tuple(
-            WRITTEN_EMPTY if value == "" else declared_type(value) for value in values
-        )
+        types = tuple(WRITTEN_EMPTY if value == "" else declared_type(value) for value in values)
         if None in types:
             return None
         key = (query, types)
@@ -259,5 +253,4 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
         if params.pop("prepare_statements", True):
             params["connection_factory"] = PreparingConnection
             params["cursor_factory"] = PreparingCursor
-            params["options"] = f"{params.get('options', '')} {ONE_PLAN}".strip()
         return params
