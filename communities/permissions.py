@@ -522,12 +522,13 @@ def can_create_community(user: User, purpose: Purpose | None = None) -> bool:
 def purposes_for_new_community(user: User) -> QuerySet[Purpose]:
     """The purposes `user` may create a community under, or move one to (same rule as
     `can_create_community`)."""
-    purposes = purposes_visible_to(user)
     if is_administrator(user):
-        return purposes
+        return purposes_visible_to(user)
     if not user.is_authenticated:
-        return purposes.none()
-    return purposes.filter(pk__in=owned_purpose_ids(user))
+        return Purpose.objects.none()
+    # Owners see their purposes whatever their status (`purposes_visible_to`): owning one
+    # is the whole rule, and reading the owners once keeps the query simple.
+    return Purpose.objects.filter(pk__in=owned_purpose_ids(user))
 
 
 def can_set_invitation_member_type(user: User) -> bool:
