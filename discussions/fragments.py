@@ -20,7 +20,8 @@ from markupsafe import Markup
 
 from accounts.models import User
 from core.shown_cache import rendered, shown_key, templates_digest
-from discussions.models import Idea, Post, Thread
+from discussions.models import Post, Thread
+from discussions.selectors.ideas import IdeaRow
 from discussions.selectors.threads import ThreadRow
 
 POST_LIST_TEMPLATE = "discussions/threads/_post_list.html"
@@ -142,8 +143,8 @@ def thread_rows(rows: list[ThreadRow], community_slug: str, *, show_tags: bool) 
     )
 
 
-def idea_values(idea: Idea) -> tuple:
-    """Every value of `idea` (an `idea_page` item) its row shows or decides by."""
+def idea_values(idea: IdeaRow) -> tuple:
+    """Every value of `idea` (an `idea_page` row) its row shows or decides by."""
     topic = idea.thread
     challenge = idea.shown_challenge
     refusal = idea.viewer_vote_refusal
@@ -153,7 +154,7 @@ def idea_values(idea: Idea) -> tuple:
         idea.thread_id,
         topic.title,
         topic.post_count,
-        _person(topic.author) if topic.author_id else None,
+        tuple(topic.author) if topic.author is not None else None,
         idea.created_at,
         idea.vote_count,
         idea.status,
@@ -166,7 +167,7 @@ def idea_values(idea: Idea) -> tuple:
     )
 
 
-def idea_rows(ideas: list[Idea], viewer: User, next_url: str) -> Markup:
+def idea_rows(ideas: list[IdeaRow], viewer: User, next_url: str) -> Markup:
     """The `<li>` rows of a page of ideas (the `idea_rows` macro) for `viewer`, coming back
     to `next_url` after a vote, from the cache when a reader who sees the same rows has
     had them rendered."""
