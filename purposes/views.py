@@ -15,6 +15,7 @@ from discussions.models import IdeaStatus
 from discussions.selectors.ideas import STATUS_ORDER, purpose_idea_page, purpose_ideas
 from purposes import charts, permissions, selectors, services
 from purposes.forms import ChallengeForm, GoalForm, MeasurementForm, PurposeForm, PurposeStatusForm
+from purposes.fragments import purpose_sections
 from purposes.models import PurposeStatus
 
 
@@ -60,17 +61,22 @@ def purpose_detail(request: HttpRequest, slug: str) -> HttpResponse:
     goals = purpose.goal_list
     ideas = purpose_ideas(user=request.user, purpose=purpose, goals=goals)
     communities = communities_of_purpose(user=request.user, purpose=purpose)
+    can_manage = permissions.can_manage_purpose(request.user, purpose)
     return render(
         request,
         "purposes/purpose_detail.html",
         {
             "purpose": purpose,
-            "goals": goals,
-            "challenges": purpose.challenge_list,
+            "sections_html": purpose_sections(
+                purpose_slug=purpose.slug,
+                goals=goals,
+                purpose_ideas=ideas,
+                challenges=purpose.challenge_list,
+                can_manage=can_manage,
+            ),
             "communities": communities,
             "community_cards_html": community_cards(communities),
-            "purpose_ideas": ideas,
-            "can_manage": permissions.can_manage_purpose(request.user, purpose),
+            "can_manage": can_manage,
             "can_follow": permissions.can_follow_purpose(request.user, purpose),
             "following": purpose.viewer_follows,
             "status_form": PurposeStatusForm(initial={"status": purpose.status}),
