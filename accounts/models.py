@@ -109,6 +109,14 @@ class PersonName(NamedTuple):
     name: str
     member_type: str
 
+    @classmethod
+    def of(
+        cls, pk: int | None, display_name: str | None, email: str | None, member_type: str
+    ) -> "PersonName | None":
+        """The person whose account columns these are, or None when there is none (a
+        former member's rows keep no author)."""
+        return cls(pk, User.name_of(display_name, email), member_type) if pk else None
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True

@@ -213,10 +213,6 @@ def _aware(value: datetime.datetime) -> datetime.datetime:
     return value if timezone.is_aware(value) else timezone.make_aware(value, datetime.UTC)
 
 
-def _person(pk: int | None, display_name: str | None, email: str | None, member_type: str):
-    return PersonName(pk, User.name_of(display_name, email), member_type) if pk else None
-
-
 @dataclass(frozen=True)
 class FeedScope:
     """What a person's feed reads: the ids of their communities, and of those
@@ -413,7 +409,7 @@ def _activities(
                     community_slug,
                     outcome_html or "",
                 ),
-                actor=_person(*actor),
+                actor=PersonName.of(*actor),
             )
         )
     return activities
@@ -491,7 +487,7 @@ def _measurements(
                 created_at=_aware(created_at),
                 goal_id=goal_id,
                 goal=FeedGoal(goal_id, metric, unit, title, slug),
-                recorded_by=_person(*recorder),
+                recorded_by=PersonName.of(*recorder),
             )
         )
     return measurements

@@ -278,11 +278,7 @@ def _idea_rows(ideas: QuerySet[Idea], community: Community, *, voted: bool) -> l
         (pk, thread_id, status, changed_at, votes, score, created_at, merged_into_id) = values[:8]
         (title, post_count, author_id, display_name, email, member_type) = values[8:14]
         challenge_id, challenge_title, tags = values[14:17]
-        author = (
-            PersonName(author_id, User.name_of(display_name, email), member_type)
-            if author_id
-            else None
-        )
+        author = PersonName.of(author_id, display_name, email, member_type)
         row = IdeaRow(
             pk=pk,
             thread_id=thread_id,

@@ -164,11 +164,7 @@ def _thread_rows(
                 reply_count=max(post_count - 1, 0),
                 last_activity_at=last_activity,
                 last_post_id=last_post_id,
-                author=(
-                    PersonName(author_id, User.name_of(display_name, email), member_type)
-                    if author_id
-                    else None
-                ),
+                author=PersonName.of(author_id, display_name, email, member_type),
                 category_name=category_name or "",
                 tag_names=sorted(load_json_rows(values[15])) if with_tags else [],
             )
