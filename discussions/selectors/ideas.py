@@ -169,7 +169,7 @@ class IdeaFilters:
         return bool(self.status or self.challenge or self.tag)
 
 
-def _set_vote_state(user: User, idea: Idea, voted: bool) -> None:
+def _set_vote_state(user: User, idea: "Idea | IdeaRow", voted: bool) -> None:
     """What the vote button shows: voted (may withdraw), may vote, or why not (for a
     voter who lost the standing to act, why they may not withdraw)."""
     idea.viewer_voted = voted
