@@ -3,8 +3,8 @@
 The key is a digest of every value the cached thing shows or decides by, with the
 language and the time zone every rendering depends on: any change to those values gives
 another key, so nothing is invalidated by hand and old entries expire. Used by the
-cached markup of the busiest lists (`discussions.fragments`, `communities.fragments`) and
-by the API's rows.
+cached markup of the busiest pages (`discussions.fragments`, `communities.fragments`,
+`purposes.fragments`) and by the API's rows.
 """
 
 import hashlib
