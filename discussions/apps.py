@@ -6,3 +6,9 @@ class DiscussionsConfig(AppConfig):
     name = "discussions"
     verbose_name = _("Discussions, ideas and decisions")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from core import events
+        from discussions.selectors import search
+
+        events.subscribe(search.forget_rankings)

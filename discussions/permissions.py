@@ -68,6 +68,21 @@ def can_see_item(user: User, item: Thread | Post) -> bool:
     return community_permissions.can_moderate(user, _community_of(item))
 
 
+def can_read_post(user: User, post: Post) -> bool:
+    """`posts_visible_to` for one post whose thread and its community are loaded (with
+    `communities.permissions.with_viewer_flags` for a member, or each community's check
+    costs a query): not deleted, in a community `user` may read, and neither it nor its
+    thread hidden from them."""
+    thread = post.thread
+    return (
+        not post.is_deleted
+        and post.community_id == thread.community_id
+        and can_read_thread(user, thread)
+        and can_see_item(user, thread)
+        and can_see_item(user, post)
+    )
+
+
 def _community_of(item: Thread | Post) -> Community:
     return item.community if isinstance(item, Thread) else item.thread.community
 

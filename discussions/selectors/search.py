@@ -24,22 +24,29 @@ its thread's, compared with the readable communities as a filter on the row:
 `posts_visible_to(..., each_row=True)`), so no thread is read to check a match: probing
 each candidate's thread was most of a rare word's time. Only a kind joins the threads.
 
-The access rule chooses the ranked ids (the first query); the second query reads those
-posts by id, with their snippets, without applying the rule again: the ids were chosen a
-moment before in the same request, and compiling the rule a second time (its subqueries
-for a member's communities, moderated communities and hidden threads) cost a member's
-search more than running it.
+The access rule chooses the ranked ids (the first query): the `CANDIDATE_LIMIT` most
+recent matches, all ranked, which are kept in the cache for `RANKING_SECONDS` under the
+reader, the words and the kind, so the pages after the first and the same search again
+are read from them without ranking again. The second query reads the page's posts by id,
+with their snippets, without the rule's subqueries (compiling them a second time cost a
+member's search more than running them). When the ranking was kept, each shown post is
+checked again with `discussions.permissions.can_read_post`, the same rule for one post,
+on the row read (its community's viewer facts annotated): a post hidden, deleted or
+moved out of the reader's reach since, or a reader banned or gone since, shows nothing.
+A post written (the first page's key holds the newest post's id) or edited, and every
+event (`core.events`: a post approved or moved, someone joining), starts the rankings
+again (`forget_rankings`).
 
 Results are keyset-paginated like every other list, ordered by (rank, id) descending:
 the cursor (`?after=`) is "rank|id|position|newest" of the last result shown, and the
-next page starts strictly after it, so a deep page costs what the first does. `newest`
+next page starts strictly after it in the ranking. `newest`
 is the id of the newest match the first page ranked: later pages choose their candidates
 among matches up to it, so a post written meanwhile does not push an unseen match out of
 the set. Two SQL queries per page (the ranked ids, then those posts with their
-snippets); no total is counted. On PostgreSQL the rank is `ts_rank`'s `real` (float4):
-the cursor's rank is compared as `real` in SQL, never as a double precision number,
-which would not equal the rank it was read from. An unreadable cursor starts from the
-first page.
+snippets; one when the ranking was kept); no total is counted. On PostgreSQL the rank
+is `ts_rank`'s `real` (float4), read as the Python float of that value: the cursor
+writes it with `repr`, which reads back as the same float. An unreadable cursor starts
+from the first page.
 
 Highlights are never HTML here: the database (or the fallback) wraps each match in two
 private-use characters, taken out of the text beforehand so no post can forge them, and
@@ -47,12 +54,16 @@ private-use characters, taken out of the text beforehand so no post can forge th
 putting the matches in <mark>.
 """
 
+import hashlib
 import math
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchVectorField
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Case,
@@ -60,6 +71,7 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
+    Max,
     Q,
     QuerySet,
     TextField,
@@ -68,14 +80,23 @@ from django.db.models import (
 )
 
 from accounts.models import User
+from communities import permissions as community_permissions
+from communities.models import AUDIENCE_FIELDS
 from core import params
 from core.postgresql import NOT_PREPARED
 from discussions.models import Post, ThreadKind
-from discussions.permissions import posts_visible_to
+from discussions.permissions import can_read_post, posts_visible_to
 
 PAGE_SIZE = 20
 # How many of the most recent matches are ranked, at most.
 CANDIDATE_LIMIT = 500
+# How long a ranking is kept for the same reader, words and kind. Posts written or edited
+# and every event start the rankings again at once (`forget_rankings`), and each shown
+# post is checked again; a match that became readable otherwise (a post a moderator shows
+# again, a community opened to the public, held posts to a new moderator) is found
+# within this time.
+RANKING_SECONDS = 60
+RANKINGS_GENERATION_KEY = "search-rankings-generation"
 MAX_CURSOR_LENGTH = 90
 # A result's number in the list, as far as anyone pages.
 MAX_POSITION = 999_999_999
@@ -83,8 +104,6 @@ MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
 SEARCH_CONFIG = "english"
 SEARCH_DOCUMENT_COLUMN = "search_document"
-# The SQL type the cursor's rank is read as on PostgreSQL: `ts_rank` returns `real`.
-RANK_TYPE = "real"
 SNIPPET_LENGTH = 240
 SNIPPET_LEAD = 80
 # Private-use characters, which no keyboard types and no search word contains, mark
@@ -107,12 +126,20 @@ RESULT_FIELDS = (
     "id",
     "is_first",
     "created_at",
+    # What `can_read_post` decides by, when a kept ranking's posts are checked again.
+    "community_id",
+    "deleted_at",
+    "review_state",
     "thread__id",
     "thread__title",
     "thread__kind",
+    "thread__review_state",
+    "thread__author_id",
     "thread__community__id",
     "thread__community__name",
     "thread__community__slug",
+    "thread__community__visibility",
+    *(f"thread__community__{field}" for field in AUDIENCE_FIELDS.values()),
     "author__id",
     "author__display_name",
     "author__email",
@@ -310,7 +337,7 @@ def _base(user: User, kind: str) -> QuerySet[Post]:
 
 def _chosen() -> QuerySet[Post]:
     """Posts to show by id, with what a result shows of their thread, community and
-    author. The ids come from `_ranked_page`, which applied the access rule."""
+    author. The ids come from a ranking, which applied the access rule."""
     return Post.objects.select_related("thread", "thread__community", "author")
 
 
@@ -350,72 +377,145 @@ def _fallback_candidates(posts: QuerySet[Post], wanted: list[str], unwanted: lis
 class Ranked(NamedTuple):
     post_id: int
     rank: float | int
+
+
+class Ranking(NamedTuple):
+    """A search's ranked matches, best first: the `CANDIDATE_LIMIT` most recent matches
+    up to `newest`, with how many there were (one more than the limit when matches were
+    left out)."""
+
+    ranked: list[Ranked]
     candidates: int
     newest: int
 
+    def after(self, cursor: Cursor | None) -> list[Ranked]:
+        """The matches ranked strictly after `cursor`'s, as the next page starts."""
+        if cursor is None:
+            return self.ranked
+        rank, post_id = _cursor_rank(cursor), cursor.post_id
+        return [
+            row
+            for row in self.ranked
+            if row.rank < rank or (row.rank == rank and row.post_id < post_id)
+        ]
 
-def _ranked_page(
-    candidates: QuerySet, cursor: Cursor | None, *, full_text: bool, query: str
-) -> list[Ranked]:
-    """The next `PAGE_SIZE + 1` results after `cursor`, ranked among the
-    `CANDIDATE_LIMIT` most recent of `candidates` ((id, basis) rows, where basis is the
-    document on PostgreSQL and the rank elsewhere), each with the number of candidates
-    (one more than the limit when matches were left out) and the newest candidate's id.
+
+def _cursor_rank(cursor: Cursor) -> float | int:
+    # Both read back exactly the rank they were written from (`_rank_text`).
+    return int(cursor.rank) if cursor.rank.isdigit() else float(cursor.rank)
+
+
+def _ranking(candidates: QuerySet, *, newest: int | None, full_text: bool, query: str) -> Ranking:
+    """The `CANDIDATE_LIMIT` most recent of `candidates` ((id, basis) rows, where basis
+    is the document on PostgreSQL and the rank elsewhere) up to the id `newest` (None:
+    up to the newest match), ranked.
 
     Written as SQL around the compiled queryset because the candidates are read once and
     used three times (ranked, counted, their newest id), which a CTE says and the ORM
     cannot.
     """
-    if cursor is not None:
-        candidates = candidates.filter(id__lte=cursor.newest)
+    if newest is not None:
+        candidates = candidates.filter(id__lte=newest)
     # One more than the limit, to tell whether matches were left out.
     newest_first = candidates.order_by("-id")[: CANDIDATE_LIMIT + 1]
     candidates_sql, candidates_params = newest_first.query.sql_with_params()
     if full_text:
         rank_sql = "ts_rank(basis, websearch_to_tsquery(%s::regconfig, %s))"
         rank_params = [SEARCH_CONFIG, query]
-        cast = RANK_TYPE
     else:
-        rank_sql, rank_params, cast = "basis", [], "integer"
-    after_sql, after_params = "", []
-    if cursor is not None:
-        after_sql = (
-            f" WHERE search_rank < CAST(%s AS {cast})"
-            f" OR (search_rank = CAST(%s AS {cast}) AND id < %s)"
-        )
-        after_params = [cursor.rank, cursor.rank, cursor.post_id]
+        rank_sql, rank_params = "basis", []
     # Not prepared: whether the posts are best read newest first or through the
     # full-text index depends on how common the words are, so each search is planned.
     sql = (
-        f"{NOT_PREPARED} WITH search_candidate (id, basis) AS ({candidates_sql}), "  # noqa: S608 - compiled queryset and fixed SQL; values as parameters
-        f"search_ranked AS (SELECT id, {rank_sql} AS search_rank FROM ("
+        f"{NOT_PREPARED} WITH search_candidate (id, basis) AS ({candidates_sql}) "  # noqa: S608 - compiled queryset and fixed SQL; values as parameters
+        f"SELECT id, {rank_sql} AS search_rank, (SELECT COUNT(*) FROM search_candidate), "
+        "(SELECT MAX(id) FROM search_candidate) FROM ("
         "SELECT id, basis FROM search_candidate ORDER BY id DESC LIMIT %s"
-        ") AS search_recent) "
-        "SELECT id, search_rank, (SELECT COUNT(*) FROM search_candidate), "
-        "(SELECT MAX(id) FROM search_candidate) "
-        f"FROM search_ranked{after_sql} ORDER BY search_rank DESC, id DESC LIMIT %s"
+        ") AS search_recent ORDER BY search_rank DESC, id DESC"
     )
-    values = [
-        *candidates_params,
-        *rank_params,
-        CANDIDATE_LIMIT,
-        *after_params,
-        PAGE_SIZE + 1,
-    ]
+    values = [*candidates_params, *rank_params, CANDIDATE_LIMIT]
     with connection.cursor() as db:
         db.execute(sql, values)
-        return [Ranked(*row) for row in db.fetchall()]
+        rows = db.fetchall()
+    if not rows:
+        return Ranking([], 0, newest or 0)
+    return Ranking([Ranked(row[0], row[1]) for row in rows], rows[0][2], rows[0][3])
 
 
-def _shown(posts: QuerySet[Post], ranked: list[Ranked]) -> list[Post]:
-    """The ranked posts, in their order, each with its `rank`."""
+def forget_rankings(_kind: str = "", _object_id: int = 0) -> None:
+    """Start every search's ranking again: what searches find may have changed. Called
+    by the post services when a post's text changes, and for every event (`core.events`:
+    a post written, approved or moved, someone joining a community).
+
+    Called as the change is written, inside its transaction, not after it commits: a
+    search ranking in the moment before the commit keeps the earlier answer, for at most
+    `RANKING_SECONDS`. That can only delay a newly readable match; what became unreadable
+    is checked again on every view.
+    """
+    cache.set(RANKINGS_GENERATION_KEY, time.time_ns(), None)
+
+
+def _kept_ranking(
+    user: User, query: str, kind: str, cursor: Cursor | None, rank: Callable[[], Ranking]
+) -> tuple[Ranking, bool]:
+    """The ranking for this reader, words and kind, and whether it was kept from an
+    earlier request.
+
+    The first page's is kept under the newest post's id (one look at the primary key's
+    end), so any post written, by whatever path, starts it again; the pages after ask
+    for the matches up to their cursor's `newest`, which posts written later do not
+    change. Each is kept with the generation it was made in (`forget_rankings`).
+    """
+    reader = user.pk if user.is_authenticated else "visitor"
+    words = hashlib.blake2b(query.encode(), digest_size=16).hexdigest()
+    prefix = f"search-ranking:{reader}:{kind}:{words}"
+    if cursor is None:
+        newest_post = Post.objects.aggregate(newest=Max("pk"))["newest"] or 0
+        key = f"{prefix}:latest:{newest_post}"
+    else:
+        key = f"{prefix}:{cursor.newest}"
+    kept = cache.get_many([RANKINGS_GENERATION_KEY, key])
+    generation = kept.get(RANKINGS_GENERATION_KEY, 0)
+    made_in, ranking = kept.get(key, (None, None))
+    if ranking is not None and made_in == generation:
+        return ranking, True
+    ranking = rank()
+    values = {key: (generation, ranking)}
+    if cursor is None:
+        # The pages after it ask for the matches up to its newest: the same ranking.
+        values[f"{prefix}:{ranking.newest}"] = (generation, ranking)
+    cache.set_many(values, RANKING_SECONDS)
+    return ranking, False
+
+
+class Reader(NamedTuple):
+    """Who reads a kept ranking's posts, and the kind they asked for: who may read a
+    match may have changed since it was ranked, so each shown post is checked again."""
+
+    user: User
+    kind: str
+
+
+def _shown(posts: QuerySet[Post], ranked: list[Ranked], reader: Reader | None) -> list[Post]:
+    """The ranked posts, in their order, each with its `rank`; with `reader`, only those
+    they may read now (`can_read_post`, on the rows read here: compiling the access rule
+    into this query cost a member's search more than the rest of the page)."""
+    if reader is not None:
+        posts = community_permissions.with_viewer_flags(posts, reader.user)
     by_id = {post.pk: post for post in posts.filter(pk__in=[row.post_id for row in ranked])}
     shown = []
     for row in ranked:
         post = by_id.get(row.post_id)
-        if post is not None:  # Erased between the two queries.
-            post.rank = row.rank
-            shown.append(post)
+        if post is None:  # Erased since it was ranked.
+            continue
+        if reader is not None:
+            community_permissions.carry_viewer_flags(post, post.thread.community)
+            if not can_read_post(reader.user, post):
+                continue
+            if reader.kind and post.thread.kind != reader.kind:
+                continue
+        post.rank = row.rank
+        shown.append(post)
     return shown
 
 
@@ -432,7 +532,9 @@ def _marked_headline(field: str, search_query: SearchQuery, **options) -> Search
     )
 
 
-def _full_text_results(query: str, ranked: list[Ranked]) -> list[SearchResult]:
+def _full_text_results(
+    query: str, ranked: list[Ranked], reader: Reader | None
+) -> list[SearchResult]:
     search_query = _search_query(query)
     annotated = (
         _chosen()
@@ -450,18 +552,20 @@ def _full_text_results(query: str, ranked: list[Ranked]) -> list[SearchResult]:
             title=marked_pieces(post.title_marked),
             snippet=marked_pieces(post.snippet),
         )
-        for post in _shown(annotated, ranked)
+        for post in _shown(annotated, ranked, reader)
     ]
 
 
-def _fallback_results(wanted: list[str], ranked: list[Ranked]) -> list[SearchResult]:
+def _fallback_results(
+    wanted: list[str], ranked: list[Ranked], reader: Reader | None
+) -> list[SearchResult]:
     return [
         SearchResult(
             post=post,
             title=highlight(post.thread.title, wanted, window=False),
             snippet=highlight(post.body, wanted, window=True),
         )
-        for post in _shown(_chosen().only(*RESULT_FIELDS, "body"), ranked)
+        for post in _shown(_chosen().only(*RESULT_FIELDS, "body"), ranked, reader)
     ]
 
 
@@ -478,29 +582,36 @@ def search(*, user: User, query: str, after: str | None = None, kind: str = "") 
     result = SearchPage(query=query, kind=kind, candidate_limit=CANDIDATE_LIMIT)
     if not query:
         return result
-    posts = _base(user, kind)
     full_text = uses_full_text()
     cursor = parse_cursor(after, full_text=full_text)
     if cursor is not None:
         result.first_number = cursor.position + 1
-    if full_text:
-        candidates = _full_text_candidates(posts, query)
-    else:
-        wanted, unwanted = parse_terms(query)
-        if not wanted:
-            return result
-        candidates = _fallback_candidates(posts, wanted, unwanted)
-    ranked = _ranked_page(candidates, cursor, full_text=full_text, query=query)
+    wanted, unwanted = parse_terms(query)
+    if not (full_text or wanted):
+        return result
+
+    def rank() -> Ranking:
+        posts = _base(user, kind)
+        if full_text:
+            candidates = _full_text_candidates(posts, query)
+        else:
+            candidates = _fallback_candidates(posts, wanted, unwanted)
+        newest = cursor.newest if cursor else None
+        return _ranking(candidates, newest=newest, full_text=full_text, query=query)
+
+    ranking, kept = _kept_ranking(user, query, kind, cursor, rank)
+    ranked = ranking.after(cursor)[: PAGE_SIZE + 1]
     if not ranked:
         return result
-    result.limited = ranked[0].candidates > CANDIDATE_LIMIT
+    result.limited = ranking.candidates > CANDIDATE_LIMIT
+    reader = Reader(user, kind) if kept else None
     if full_text:
-        results = _full_text_results(query, ranked[:PAGE_SIZE])
+        results = _full_text_results(query, ranked[:PAGE_SIZE], reader)
     else:
-        results = _fallback_results(wanted, ranked[:PAGE_SIZE])
+        results = _fallback_results(wanted, ranked[:PAGE_SIZE], reader)
     result.results = results
     if len(ranked) > PAGE_SIZE:
         last = ranked[PAGE_SIZE - 1]
         position = result.first_number + PAGE_SIZE - 1
-        result.next_cursor = f"{_rank_text(last.rank)}|{last.post_id}|{position}|{last.newest}"
+        result.next_cursor = f"{_rank_text(last.rank)}|{last.post_id}|{position}|{ranking.newest}"
     return result

@@ -42,6 +42,7 @@ from discussions.models import (
     ThreadKind,
     ThreadSubscription,
 )
+from discussions.selectors import search
 
 TITLE_MAX_LENGTH = 200
 TAG_MAX_LENGTH = 40
@@ -472,6 +473,7 @@ def edit_post(*, by: User, post: Post, body: str, title: str | None = None) -> P
         revision_count=F("revision_count") + 1,
     )
     _save_mentions(post, mentioned, replace=True)
+    search.forget_rankings()
     if current.review_state == ReviewState.HIDDEN:
         # Back to the moderators, who may show it again.
         events.publish("hidden_post_edited", post.pk)

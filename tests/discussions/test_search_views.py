@@ -197,7 +197,7 @@ def test_search_runs_a_constant_number_of_queries(client, viewer):
 
 
 @pytest.mark.parametrize("viewer", ["visitor", "member"])
-def test_a_deep_page_runs_the_queries_of_the_first(
+def test_a_deep_page_runs_no_more_queries_than_the_first(
     client, viewer, monkeypatch, django_assert_max_num_queries
 ):
     monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
@@ -217,7 +217,8 @@ def test_a_deep_page_runs_the_queries_of_the_first(
         url = next_link(response.text)
 
     assert len(counts) == 8
-    assert set(counts[1:]) == {counts[0]}
+    # The first page alone looks up the newest post's id, to know its ranking is current.
+    assert max(counts[1:]) <= counts[0]
 
 
 def test_a_visitor_search_writes_nothing(client):
