@@ -10,12 +10,14 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from communities.models import Membership
 from core import shown_cache
 from discussions.models import Idea
 from discussions.services import ideas as idea_services
 from purposes import models as purpose_models
 from purposes import services
-from tests.communities.factories import CommunityFactory, owner_of
+from tests.accounts.factories import UserFactory
+from tests.communities.factories import CommunityFactory, MembershipFactory, owner_of
 from tests.core.reading import element, elements, links, visible_text
 from tests.discussions.factories import member_of
 from tests.discussions.test_ideas_factories import idea_in, open_community
@@ -154,3 +156,25 @@ def test_one_readers_ideas_and_links_are_not_shown_to_another(client, scene):
     insider = purpose_page(client, scene, member_of(scene["private"]))
     assert "Secret depot" in linked_ideas(insider)
     assert "Record a measurement" not in [link.text for link in links(insider)]
+
+
+def test_the_linked_ideas_follow_each_readers_memberships_and_type_as_they_change(client, scene):
+    """The reading rule's SQL for the linked ideas is compiled once per reader (their id,
+    member type and whether they administer the site), in each process: who belongs
+    where is read when the query runs, so a membership, a departure and a change of
+    member type show at the next view of the same reader."""
+    reader = UserFactory(member_type="employee")
+    assert "Secret depot" not in purpose_page(client, scene, reader)
+    membership = MembershipFactory(community=scene["private"], user=reader)
+    assert "Secret depot" in purpose_page(client, scene, reader)
+    # Another reader who is no member is not given the first reader's rule.
+    assert "Secret depot" not in purpose_page(client, scene, UserFactory(member_type="employee"))
+    # Out of the private community's audience: the membership is suspended.
+    reader.member_type = "vendor"
+    reader.save(update_fields=["member_type"])
+    assert "Secret depot" not in purpose_page(client, scene, reader)
+    reader.member_type = "employee"
+    reader.save(update_fields=["member_type"])
+    assert "Secret depot" in purpose_page(client, scene, reader)
+    Membership.objects.filter(pk=membership.pk).delete()
+    assert "Secret depot" not in purpose_page(client, scene, reader)
