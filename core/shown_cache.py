@@ -51,8 +51,12 @@ def templates_digest(names: tuple[str, ...]) -> str:
     return digest.hexdigest()
 
 
-def rendered(key: str, template: str, context: dict) -> Markup:
-    """`template` rendered with `context`, from the cache under `key` when it is there."""
-    markup = cached(key, lambda: render_to_string(template, context))
+def rendered(key: str | None, template: str, context: dict) -> Markup:
+    """`template` rendered with `context`, from the cache under `key` when it is there;
+    with no key, rendered and not kept (what one reader alone will see)."""
+    if key is None:
+        markup = render_to_string(template, context)
+    else:
+        markup = cached(key, lambda: render_to_string(template, context))
     # The template engine wrote it, escaping every value: it is markup, not text.
     return Markup(markup)  # noqa: S704

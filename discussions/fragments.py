@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from accounts.models import User
 from core.shown_cache import rendered, shown_key, templates_digest
+from discussions.forms import ReplyForm
 from discussions.models import Post, Thread
 from discussions.selectors.ideas import IdeaRow
 from discussions.selectors.threads import ThreadRow
@@ -27,6 +28,7 @@ from discussions.selectors.threads import ThreadRow
 POST_LIST_TEMPLATE = "discussions/threads/_post_list.html"
 THREAD_ROWS_TEMPLATE = "discussions/threads/_thread_rows.html"
 IDEA_ROWS_TEMPLATE = "discussions/ideas/_idea_list_rows.html"
+REPLY_FIELDS_TEMPLATE = "discussions/threads/_reply_fields.html"
 # The templates whose markup the entries hold: an edit to any of them starts new keys.
 _TEMPLATES = (
     POST_LIST_TEMPLATE,
@@ -36,6 +38,8 @@ _TEMPLATES = (
     "discussions/macros/ideas.html",
     "macros/people.html",
     "macros/time.html",
+    REPLY_FIELDS_TEMPLATE,
+    "macros/forms.html",
 )
 
 
@@ -127,6 +131,16 @@ def post_list(
             "can_reply": can_reply,
         },
     )
+
+
+def reply_fields(form: ReplyForm) -> Markup:
+    """The fields of a thread page's reply form (the `form_fields` macro). An empty form
+    is the same for every reader but for the post it quotes: it is rendered once per
+    quoted post (and language), since Django's field templates cost a member's thread
+    page more than its posts' markup from the cache. A submitted form, with the reader's
+    text and errors, is rendered for them alone."""
+    key = None if form.is_bound else _key("reply-fields", form.initial.get("quoted_post"))
+    return rendered(key, REPLY_FIELDS_TEMPLATE, {"form": form})
 
 
 def thread_rows(rows: list[ThreadRow], community_slug: str, *, show_tags: bool) -> Markup:

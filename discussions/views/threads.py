@@ -210,6 +210,7 @@ def _thread_context(
             else ""
         ),
         "accepted": accepted,
+        "reply_fields": fragments.reply_fields,
         "post_list_html": fragments.post_list(
             thread=thread,
             posts=post_page.items,
