@@ -8,7 +8,8 @@ class DiscussionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from core import events
+        from core import audit, events
         from discussions.selectors import search
 
         events.subscribe(search.forget_rankings)
+        audit.register(search.forget_rankings_after_action)

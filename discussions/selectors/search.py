@@ -33,9 +33,10 @@ member's search more than running them). When the ranking was kept, each shown p
 checked again with `discussions.permissions.can_read_post`, the same rule for one post,
 on the row read (its community's viewer facts annotated): a post hidden, deleted or
 moved out of the reader's reach since, or a reader banned or gone since, shows nothing.
-A post written (the first page's key holds the newest post's id) or edited, and every
-event (`core.events`: a post approved or moved, someone joining), starts the rankings
-again (`forget_rankings`).
+A post written (the first page's key holds the newest post's id), edited, hidden or shown
+again, every event (`core.events`: a post approved or moved, someone joining) and every
+audited action (`core.audit`: a community's settings, a role, a member type) start the
+rankings again (`forget_rankings`).
 
 Results are keyset-paginated like every other list, ordered by (rank, id) descending:
 the cursor (`?after=`) is "rank|id|position|newest" of the last result shown, and the
@@ -90,11 +91,11 @@ from discussions.permissions import can_read_post, posts_visible_to
 PAGE_SIZE = 20
 # How many of the most recent matches are ranked, at most.
 CANDIDATE_LIMIT = 500
-# How long a ranking is kept for the same reader, words and kind. Posts written or edited
-# and every event start the rankings again at once (`forget_rankings`), and each shown
-# post is checked again; a match that became readable otherwise (a post a moderator shows
-# again, a community opened to the public, held posts to a new moderator) is found
-# within this time.
+# How long a ranking is kept for the same reader, words and kind. Posts written, edited,
+# hidden or shown again, every event and every audited action (a community's settings, a
+# role, a member type) start the rankings again at once (`forget_rankings`), and each
+# shown post is checked again; a match that became readable by any other path (a direct
+# change in the admin, say) is found within this time.
 RANKING_SECONDS = 60
 RANKINGS_GENERATION_KEY = "search-rankings-generation"
 MAX_CURSOR_LENGTH = 90
@@ -444,8 +445,9 @@ def _ranking(candidates: QuerySet, *, newest: int | None, full_text: bool, query
 
 def forget_rankings(_kind: str = "", _object_id: int = 0) -> None:
     """Start every search's ranking again: what searches find may have changed. Called
-    by the post services when a post's text changes, and for every event (`core.events`:
-    a post written, approved or moved, someone joining a community).
+    by the post services when a post's text or review state changes, for every event
+    (`core.events`: a post written, approved or moved, someone joining a community) and
+    for every audited action (`forget_rankings_after_action`).
 
     Called as the change is written, inside its transaction, not after it commits: a
     search ranking in the moment before the commit keeps the earlier answer, for at most
@@ -453,6 +455,13 @@ def forget_rankings(_kind: str = "", _object_id: int = 0) -> None:
     is checked again on every view.
     """
     cache.set(RANKINGS_GENERATION_KEY, time.time_ns(), None)
+
+
+def forget_rankings_after_action(**_entry) -> None:
+    """`forget_rankings` for every audited action (`core.audit`): a community's settings
+    (its visibility, its audience), a role, a member type, a merge or a lifted sanction
+    may make more readable."""
+    forget_rankings()
 
 
 def _kept_ranking(

@@ -664,6 +664,8 @@ def set_review_state(*, post: Post, state: str, note: str = "") -> None:
     if post.is_first:
         Thread.objects.filter(pk=post.thread_id).update(review_state=state)
     post.review_state, post.review_note = state, note[:500]
+    # A post shown again is found again at once.
+    search.forget_rankings()
 
 
 def publish_post(*, post: Post) -> None:
