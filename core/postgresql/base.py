@@ -18,6 +18,15 @@ with it written in, it keeps one plan (2.7 ms). Forcing one plan for every state
 (`plan_cache_mode=force_generic_plan`) was tried and dropped: it sped up the lists' first
 pages but a deep keyset page and the notification fan-out became several times slower.
 
+PostgreSQL's choice between planning each run and keeping one plan goes by its cost
+estimates, and for some reads it plans every run although one plan serves every value
+equally well: a thread list's page planned for 0.8 ms and ran for 0.6, a member's idea
+list 1.3 and 0.5 (the bench's database). A read run inside `one_plan()` (see the
+package) is sent as `SET LOCAL plan_cache_mode = force_generic_plan; EXECUTE ...` in
+one message: PostgreSQL runs the two as one implicit transaction, so the setting holds
+for that statement alone. Inside a transaction (where `SET LOCAL` would last until its
+end) such a read is executed as any other.
+
 What is not prepared: writes, reads without values, server-side (named) cursors, and
 queries that carry `NOT_PREPARED` (a search, whose best plan depends on how common the
 word is). A query PostgreSQL refuses to prepare runs as before, and is not tried again
@@ -44,7 +53,7 @@ from django.db.backends.postgresql import base as postgresql
 from django.db.backends.postgresql import operations
 from psycopg2 import DatabaseError, errors, extensions
 
-from core.postgresql import NOT_PREPARED
+from core.postgresql import NOT_PREPARED, one_plan_wanted
 
 PREPARE_AFTER = 2
 MAX_PREPARED = 300
@@ -54,6 +63,7 @@ _PLACEHOLDER = re.compile(r"%%|%s|%\(")
 # In place of a declared type: the value is the empty string, written into the statement.
 WRITTEN_EMPTY = "''"
 _READ = re.compile(r"\s*(SELECT|WITH)\b", re.IGNORECASE)
+ONE_PLAN = "SET LOCAL plan_cache_mode = force_generic_plan; "
 
 
 def numbered(query: str, written: frozenset[int] = frozenset()) -> str | None:
@@ -159,7 +169,10 @@ class PreparingConnection(extensions.connection):
         else:
             self.prepared.move_to_end(key)
         sent = len(types) - types.count(WRITTEN_EMPTY)
-        return f"EXECUTE {name}({', '.join(['%s'] * sent)})" if sent else f"EXECUTE {name}"
+        execute = f"EXECUTE {name}({', '.join(['%s'] * sent)})" if sent else f"EXECUTE {name}"
+        if self.autocommit and one_plan_wanted.get():
+            return ONE_PLAN + execute
+        return execute
 
     def forget_statements(self, *, deallocate: bool = True) -> None:
         """Prepare every query afresh; `deallocate` drops the old statements too (not

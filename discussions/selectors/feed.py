@@ -18,6 +18,7 @@ SQLite (development only) cannot order and limit inside a join: it runs that sim
 
 import datetime
 import json
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -30,6 +31,7 @@ from communities.models import Community
 from communities.selectors import member_communities
 from core import params
 from core.expressions import column, table
+from core.postgresql import one_plan
 from discussions.models import Activity, ActivityKind, Decision, IdeaStatus, Thread
 from purposes.models import Goal, Measurement, Purpose
 from purposes.permissions import purpose_ids_visible_to
@@ -251,12 +253,17 @@ def activity_feed(
     if scope is None:
         scope = feed_scope(user)
     cursor = parse_cursor(after)
+    # The first page's reads keep one plan (their per-community reads do not depend on
+    # the values): PostgreSQL planned them on every view, for longer than they ran.
+    with one_plan() if cursor is None else nullcontext():
+        activities = _activities(scope.communities, cursor, page_size + 1)
+        measurements = _measurements(scope.purposes, cursor, page_size + 1)
     items = [
         FeedItem(ACTIVITY, activity.created_at, activity.pk, activity=activity)
-        for activity in _activities(scope.communities, cursor, page_size + 1)
+        for activity in activities
     ] + [
         FeedItem(MEASUREMENT, measurement.created_at, measurement.pk, measurement=measurement)
-        for measurement in _measurements(scope.purposes, cursor, page_size + 1)
+        for measurement in measurements
     ]
     items.sort(key=lambda item: item.sort_key, reverse=True)
     next_cursor = None

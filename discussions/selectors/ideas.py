@@ -9,6 +9,7 @@ import datetime
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache, reduce
 from operator import or_
@@ -37,6 +38,7 @@ from communities.models import Community
 from core import params
 from core.expressions import column, in_subquery, load_json_rows, row_value, table
 from core.pagination import Page, keyset_page
+from core.postgresql import one_plan
 from discussions import permissions
 from discussions.models import GoalLink, Idea, IdeaStatus, IdeaStatusChange, IdeaVote, Tag, Thread
 from discussions.selectors.threads import tag_names_of
@@ -336,13 +338,17 @@ def idea_page(
         ideas = ideas.annotate(
             viewer_vote=row_value("1", mine, (user.pk,), IntegerField()),
         )
-    page = _descending_page(
-        ideas,
-        field=SORTS[filters.sort][0],
-        after=after,
-        page_size=page_size,
-        rows=lambda chosen: _idea_rows(chosen, community, voted=voted),
-    )
+    # The unfiltered first page keeps one plan (the community's ideas on the index of the
+    # sort): PostgreSQL planned it on every view, for longer than it ran. A cursor or a
+    # filter is planned for its values: one plan for every cursor read far too many rows.
+    with one_plan() if not after and not filters.is_filtered else nullcontext():
+        page = _descending_page(
+            ideas,
+            field=SORTS[filters.sort][0],
+            after=after,
+            page_size=page_size,
+            rows=lambda chosen: _idea_rows(chosen, community, voted=voted),
+        )
     challenges_shown = shows_challenges(user, community)
     for idea in page.items:
         idea.shown_challenge = idea.challenge if challenges_shown else None

@@ -22,6 +22,7 @@ from communities.selectors import get_community_for
 from core import params
 from core.expressions import column, json_rows, load_json_rows, row_value, table
 from core.pagination import Page, keyset_page
+from core.postgresql import one_plan
 from discussions import permissions
 from discussions.models import (
     REACTION_SYMBOLS,
@@ -333,7 +334,10 @@ def get_thread_at(*, user: User, slug: str, thread_id: int) -> Thread:
         Thread.objects.select_related("community").filter(pk=thread_id, community__slug=slug),
         user,
     )
-    thread = next(iter(_threads_with_viewer_rows(user, threads)[:1]), None)
+    # One row by its id: one plan serves every thread (planned on every view, it took
+    # longer to plan than to run).
+    with one_plan():
+        thread = next(iter(_threads_with_viewer_rows(user, threads)[:1]), None)
     if thread is None:
         return get_thread(
             user=user, community=get_community_for(user=user, slug=slug), thread_id=thread_id
@@ -570,13 +574,16 @@ def thread_posts(
         .only(*_PAGE_POST_FIELDS)
     )
     posts = _with_reactions(posts, user)
-    if before:
-        items = list(posts.filter(pk__lt=before).order_by("-pk")[:page_size])
-        items.reverse()
-    else:
-        if after:
-            posts = posts.filter(pk__gt=after)
-        items = list(posts.order_by("pk")[:page_size])
+    # One plan serves every thread and place in it (the thread's posts by id, read on
+    # the (thread, id) index): PostgreSQL planned it on every view, for longer than it ran.
+    with one_plan():
+        if before:
+            items = list(posts.filter(pk__lt=before).order_by("-pk")[:page_size])
+            items.reverse()
+        else:
+            if after:
+                posts = posts.filter(pk__gt=after)
+            items = list(posts.order_by("pk")[:page_size])
     _attach_quotes_and_deleters(items)
     _decorate(user, thread, items)
     page = PostPage(items=items)

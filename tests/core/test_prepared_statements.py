@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from communities.models import Community
-from core.postgresql import NOT_PREPARED
+from core.postgresql import NOT_PREPARED, one_plan
 from core.postgresql.base import numbered
 from tests.communities.factories import CommunityFactory
 
@@ -188,3 +188,70 @@ def test_a_column_changing_type_under_prepared_statements_is_read_again():
             assert cursor.fetchall() == [("7",)]
         finally:
             cursor.execute("DROP TABLE migrated")
+
+
+def plan_counts(*fragments: str) -> tuple[int, int]:
+    """(generic plans, custom plans) PostgreSQL used for this session's one statement
+    whose text holds every fragment."""
+    with connection.cursor() as cursor:
+        cursor.cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            f"WHERE {' AND '.join(['statement LIKE %s'] * len(fragments))}",
+            [f"%{fragment}%" for fragment in fragments],
+        )
+        rows = cursor.cursor.fetchall()
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def plan_cache_mode() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reads_in_one_plan_keep_one_plan_and_answer_as_before():
+    first = CommunityFactory(name="Cold chain")
+    second = CommunityFactory(name="Warehouse safety")
+    kept = "SELECT name FROM communities_community WHERE id = %s AND 1 = 1"
+    planned = "SELECT name FROM communities_community WHERE id = %s AND 2 = 2"
+
+    with connection.cursor() as cursor:
+        answers = []
+        for community in (first, second, first, second):
+            with one_plan():
+                cursor.execute(kept, [community.pk])
+                answers.append(cursor.fetchall())
+            cursor.execute(planned, [community.pk])
+            answers.append(cursor.fetchall())
+
+    cold, warehouse = [("Cold chain",)], [("Warehouse safety",)]
+    assert answers == [cold, cold, warehouse, warehouse] * 2
+    if ON_POSTGRESQL:
+        # Prepared at its second run: the three runs from then on used the one plan,
+        # where the same read outside `one_plan` was planned for its values each time.
+        assert plan_counts("AND 1 = 1") == (3, 0)
+        assert plan_counts("AND 2 = 2") == (0, 3)
+        # The setting held for those statements alone.
+        assert plan_cache_mode() == "auto"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_plan_changes_nothing_inside_a_transaction():
+    community = CommunityFactory(name="Depot")
+    query = "SELECT name FROM communities_community WHERE id = %s AND 3 = 3"
+
+    with transaction.atomic():
+        with connection.cursor() as cursor, one_plan():
+            answers = []
+            for _ in range(3):
+                cursor.execute(query, [community.pk])
+                answers.append(cursor.fetchall())
+        # `SET LOCAL` would have lasted to the end of the transaction.
+        mode = plan_cache_mode() if ON_POSTGRESQL else "auto"
+
+    assert answers == [[("Depot",)]] * 3
+    assert mode == "auto"
+    if ON_POSTGRESQL:
+        assert plan_counts("AND 3 = 3") == (0, 2)
