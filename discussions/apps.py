@@ -9,7 +9,9 @@ class DiscussionsConfig(AppConfig):
 
     def ready(self) -> None:
         from core import audit, events
-        from discussions.selectors import search
+        from discussions.selectors import ideas, search
 
         events.subscribe(search.forget_rankings)
         audit.register(search.forget_rankings_after_action)
+        events.subscribe(ideas.forget_purpose_links)
+        audit.register(ideas.forget_purpose_links_after_action)

@@ -7,6 +7,7 @@ are one query, and support by member type is counted by the database.
 
 import datetime
 import re
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache, reduce
 from operator import or_
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Count,
@@ -875,77 +877,190 @@ def _goals_of(thread_alias: str) -> str:
     )
 
 
+# How long the links of a purpose's goals (`_purpose_links`) are kept at most: what is
+# written behind the services (the admin, a shell) shows within this time.
+PURPOSE_LINKS_SECONDS = 60
+PURPOSE_LINKS_GENERATION_KEY = "purpose-links-generation"
+# The events after which the kept links may be out of date (`forget_purpose_links`).
+PURPOSE_LINK_EVENTS = frozenset({"idea_created", "idea_status_changed", "thread_moved"})
+
+
+def forget_purpose_links(kind: str = "", _object_id: int = 0) -> None:
+    """Read every purpose's links again (`_purpose_links`): an idea's votes, status,
+    title, community or goals changed. Called by the idea and thread services as they
+    write (inside their transaction: a page read before the commit keeps the earlier
+    links, for at most `PURPOSE_LINKS_SECONDS`), for the events that change ideas
+    (`PURPOSE_LINK_EVENTS`; any other `kind` is ignored) and for every audited action (a
+    community renamed, a merge)."""
+    if kind and kind not in PURPOSE_LINK_EVENTS:
+        return
+    cache.set(PURPOSE_LINKS_GENERATION_KEY, time.time_ns(), None)
+
+
+def forget_purpose_links_after_action(**_entry) -> None:
+    forget_purpose_links()
+
+
+@dataclass(frozen=True)
+class _PurposeLinks:
+    """The links of a purpose's goals to its ideas (duplicates left out), the same for
+    every reader: `ideas` by thread id, each (status, votes, community id, title,
+    community name, community slug); `links` as (thread id, goal id), in the goals'
+    order."""
+
+    ideas: dict[int, tuple]
+    links: tuple[tuple[int, int], ...]
+
+
+def _read_purpose_links(purpose_id: int) -> _PurposeLinks:
+    rows = (
+        GoalLink.objects.filter(goal__purpose_id=purpose_id)
+        .exclude(thread__idea__status=IdeaStatus.DUPLICATE)
+        .order_by("goal__position", "goal_id", "thread_id")
+        .values_list(
+            "thread_id",
+            "goal_id",
+            "thread__idea__status",
+            "thread__idea__vote_count",
+            "thread__idea__community_id",
+            "thread__title",
+            "thread__idea__community__name",
+            "thread__idea__community__slug",
+        )
+    )
+    ideas: dict[int, tuple] = {}
+    links = []
+    for thread_id, goal_id, status, *idea in rows:
+        if status is None:
+            continue  # a decision linked to the goal, not an idea
+        ideas[thread_id] = (status, *idea)
+        links.append((thread_id, goal_id))
+    return _PurposeLinks(ideas, tuple(links))
+
+
+def _purpose_links(purpose_id: int) -> _PurposeLinks:
+    """Every link of the purpose's goals to an idea, whoever reads, kept in the cache:
+    reading them joined 800 links at a million posts to their ideas on every view, the
+    most expensive query of the purpose page. Each reader's page then keeps the links
+    they may read (`_readable_links`), checked on every view."""
+    key = f"purpose-links:{purpose_id}"
+    kept = cache.get_many([PURPOSE_LINKS_GENERATION_KEY, key])
+    generation = kept.get(PURPOSE_LINKS_GENERATION_KEY, 0)
+    made_in, links = kept.get(key, (None, None))
+    if links is not None and made_in == generation:
+        return links
+    links = _read_purpose_links(purpose_id)
+    cache.set(key, (generation, links), PURPOSE_LINKS_SECONDS)
+    return links
+
+
+def _readable_links(user: User, purpose_id: int, links: _PurposeLinks) -> _PurposeLinks:
+    """`links` without those of ideas `user` may not read, by the reading rule itself (one
+    query): ideas of communities they may not read, and ideas hidden by a moderator or
+    held for approval unless they may see them."""
+    community_ids = sorted({idea[2] for idea in links.ideas.values()})
+    if not community_ids:
+        return links
+    sql, rule_params = _readable_links_sql_of(_Reader.of(user), len(community_ids))
+    readable_params, hidden_params = rule_params
+    values = [*community_ids, *readable_params]
+    if hidden_params is not None:
+        values += [purpose_id, *hidden_params]
+    found: tuple[set, set] = (set(), set())
+    # A few rows by index: one plan serves every purpose and reader.
+    with one_plan(), connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        for part, pk in cursor.fetchall():
+            found[part].add(pk)
+    readable_communities, hidden_threads = found
+    ideas = {
+        thread_id: idea
+        for thread_id, idea in links.ideas.items()
+        if idea[2] in readable_communities and thread_id not in hidden_threads
+    }
+    return _PurposeLinks(ideas, tuple(link for link in links.links if link[0] in ideas))
+
+
+@lru_cache(maxsize=4096)
+def _readable_links_sql_of(reader: _Reader, community_count: int) -> tuple[str, tuple]:
+    """SQL for `_readable_links`, compiled once per reader and number of communities in
+    each process (as `_linked_sql_of`): (0, id) rows for the communities of the ids given
+    first that the reader may read, then, unless they administer the site, (1, thread id)
+    rows for the linked threads of the purpose given next that are hidden from them.
+    Returns the SQL and the rule's parameters (the readable communities', and the hidden
+    threads' or None)."""
+    user = reader.user
+    readable_sql, readable_params = (
+        community_permissions.communities_readable_by(user).values("pk").order_by().query
+    ).sql_with_params()
+    community_id = column(Community, "pk", "c")
+    sql = (
+        f"SELECT 0, {community_id} FROM {table(Community, 'c')} "  # noqa: S608 - names from the models, values as parameters
+        f"WHERE {community_id} IN ({', '.join(['%s'] * community_count)}) "
+        f"AND {in_subquery(community_id, readable_sql)}"
+    )
+    if is_administrator(user):
+        return sql, (tuple(readable_params), None)
+    hidden_sql, hidden_params = (
+        permissions.threads_not_shown_to(user).order_by().query.sql_with_params()
+    )
+    thread_id = column(GoalLink, "thread", "gl")
+    sql += (
+        f" UNION ALL SELECT 1, {thread_id} FROM {table(GoalLink, 'gl')} "  # noqa: S608 - names from the models, values as parameters
+        f"INNER JOIN {table(Goal, 'g')} ON {column(Goal, 'pk', 'g')} = "
+        f"{column(GoalLink, 'goal', 'gl')} "
+        f"WHERE {column(Goal, 'purpose', 'g')} = %s AND {in_subquery(thread_id, hidden_sql)}"
+    )
+    return sql, (tuple(readable_params), tuple(hidden_params))
+
+
 def purpose_ideas(
     *, user: User, purpose: Purpose, goals: list[Goal], per_status: int | None = None
 ) -> PurposeIdeas:
     """Ideas linked to the purpose's goals that `user` may read, grouped by status: the
     `per_status` (`PURPOSE_IDEAS_PER_STATUS`) most supported of each and how many there
-    are in all, and the number of
-    implemented ideas per goal (counting only ideas `user` may read).
+    are in all, and the number of implemented ideas per goal (counting only ideas `user`
+    may read).
 
     `goals` are the purpose's goals; each gets `implemented_idea_count`, and the entries
-    refer to them.
+    refer to them (each entry's goals in the goals' order).
 
-    One query whatever the number of ideas and goals (none when the purpose has no goals):
-    the readable links are selected by the ORM's access rule, then a common table
-    expression ranks each status's ideas and counts the implemented ones per goal from
-    the same joined rows.
+    One query whatever the number of ideas and goals (none when the purpose has no
+    goals), and a second when the purpose's links are not kept (`_purpose_links`).
     """
     if not goals:
         return PurposeIdeas(purpose.slug, by_status=[], implemented_per_goal={})
-    linked_sql, linked_params = _linked_sql(user, status=None)
-    # Rows: (0, link...) for the links of the ideas shown, by status and place, then (1,
-    # None, goal id, ..., implemented ideas) per goal. Column positions, not names, in
-    # ORDER BY: they are what a compound SELECT may be ordered by on every database.
-    sql = (
-        "WITH linked (thread_id, goal_id, goal_position, status, vote_count) AS "  # noqa: S608 - names from the models, values as parameters
-        f"({linked_sql}), "
-        "ideas AS (SELECT thread_id, status, vote_count, ROW_NUMBER() OVER "
-        "(PARTITION BY status ORDER BY vote_count DESC, thread_id DESC) AS place, "
-        "COUNT(*) OVER (PARTITION BY status) AS total FROM "
-        "(SELECT DISTINCT thread_id, status, vote_count FROM linked) AS distinct_ideas) "
-        f"SELECT * FROM (SELECT 0 AS part, ideas.thread_id, {column(GoalLink, 'goal', 'gl')}, "
-        f"{column(Goal, 'position', 'g')}, {column(Thread, 'title', 't')}, "
-        f"{column(Community, 'name', 'c')}, {column(Community, 'slug', 'c')}, "
-        "ideas.status, ideas.vote_count, ideas.total, ideas.place FROM ideas "
-        f"{_goals_of('ideas')} {_shown('ideas')} WHERE ideas.place <= %s) AS shown "
-        "UNION ALL SELECT 1, NULL, goal_id, NULL, NULL, NULL, NULL, NULL, "
-        "COUNT(DISTINCT thread_id), NULL, NULL FROM linked WHERE status = %s GROUP BY goal_id "
-        "ORDER BY 1, 11, 4, 3"
-    )
+    links = _readable_links(user, purpose.pk, _purpose_links(purpose.pk))
     per_status = per_status or PURPOSE_IDEAS_PER_STATUS
-    values = (purpose.pk, *linked_params, purpose.pk, per_status, IdeaStatus.IMPLEMENTED.value)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        rows = cursor.fetchall()
+    by_status: dict[str, list[int]] = defaultdict(list)
+    for thread_id, idea in links.ideas.items():
+        by_status[idea[0]].append(thread_id)
+    shown: dict[int, LinkedIdea] = {}
+    groups = []
+    for status in STATUS_ORDER:
+        chosen = by_status.get(status)
+        if not chosen:
+            continue
+        chosen.sort(key=lambda thread_id: (links.ideas[thread_id][1], thread_id), reverse=True)
+        entries = []
+        for thread_id in chosen[:per_status]:
+            _status, votes, _community, title, name, slug = links.ideas[thread_id]
+            entry = shown[thread_id] = LinkedIdea(thread_id, title, name, slug, status, votes)
+            entries.append(entry)
+        groups.append(LinkedIdeaGroup(status, IdeaStatus(status).label, entries, len(chosen)))
     goal_by_id = {goal.pk: goal for goal in goals}
     implemented: dict[int, int] = {}
-    linked_ideas: dict[int, LinkedIdea] = {}
-    totals: dict[str, int] = {}
-    for row in rows:
-        part, thread_id, goal_id, _position, title, name, slug, status, votes, total = row[:10]
-        if part:
-            implemented[goal_id] = votes
+    for thread_id, goal_id in links.links:
+        goal = goal_by_id.get(goal_id)
+        if goal is None:
             continue
-        totals[status] = total
-        entry = linked_ideas.get(thread_id)
-        if entry is None:
-            entry = linked_ideas[thread_id] = LinkedIdea(
-                thread_id, title, name, slug, status, votes
-            )
-        if goal_id in goal_by_id:
-            entry.goals.append(goal_by_id[goal_id])
-    grouped: dict[str, list[LinkedIdea]] = defaultdict(list)
-    for entry in linked_ideas.values():
-        grouped[entry.status].append(entry)
-    by_status = [
-        LinkedIdeaGroup(status, IdeaStatus(status).label, grouped[status], totals[status])
-        for status in STATUS_ORDER
-        if grouped[status]
-    ]
+        if thread_id in shown:
+            shown[thread_id].goals.append(goal)
+        if links.ideas[thread_id][0] == IdeaStatus.IMPLEMENTED:
+            implemented[goal_id] = implemented.get(goal_id, 0) + 1
     for goal in goals:
         goal.implemented_idea_count = implemented.get(goal.pk, 0)
-    return PurposeIdeas(purpose.slug, by_status=by_status, implemented_per_goal=implemented)
+    return PurposeIdeas(purpose.slug, by_status=groups, implemented_per_goal=implemented)
 
 
 def purpose_idea_page(

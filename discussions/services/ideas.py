@@ -35,6 +35,7 @@ from discussions.models import (
     Thread,
     ThreadKind,
 )
+from discussions.selectors.ideas import forget_purpose_links
 from discussions.services.threads import record_activity, start_thread
 from purposes.models import Challenge, ChallengeState, Goal
 
@@ -176,6 +177,7 @@ def vote(*, user: User, idea: Idea) -> None:
             if not changed:
                 raise ValidationError(_("This idea was merged into another; vote there."))
             IdeaVote.objects.create(idea_id=idea.pk, user=user)
+            forget_purpose_links()
     except IntegrityError as error:
         raise ValidationError(_("You have already voted for this idea.")) from error
 
@@ -198,6 +200,7 @@ def withdraw_vote(*, user: User, idea: Idea) -> None:
         vote_count=F("vote_count") - 1,
         trending_score=_trending_expression(idea.created_at, F("vote_count") - 1),
     )
+    forget_purpose_links()
 
 
 def _recount(idea: Idea) -> None:
@@ -215,6 +218,7 @@ def _recount(idea: Idea) -> None:
     Idea.objects.filter(pk=idea.pk).update(
         vote_count=counted, trending_score=_trending_expression(idea.created_at, counted)
     )
+    forget_purpose_links()
 
 
 # -- status workflow ------------------------------------------------------------------------
@@ -400,6 +404,7 @@ def link_goal(*, thread: Thread, goal: Goal, by: User, expected_impact: str = ""
         defaults={"expected_impact": expected_impact},
         create_defaults={"expected_impact": expected_impact, "linked_by": by},
     )
+    forget_purpose_links()
     return link
 
 
@@ -409,3 +414,4 @@ def unlink_goal(*, thread: Thread, goal: Goal, by: User) -> None:
     deleted, _details = GoalLink.objects.filter(thread=thread, goal=goal).delete()
     if not deleted:
         raise ValidationError(_("This goal is not linked."))
+    forget_purpose_links()

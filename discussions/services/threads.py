@@ -42,7 +42,7 @@ from discussions.models import (
     ThreadKind,
     ThreadSubscription,
 )
-from discussions.selectors import search
+from discussions.selectors import ideas, search
 
 TITLE_MAX_LENGTH = 200
 TAG_MAX_LENGTH = 40
@@ -463,6 +463,7 @@ def edit_post(*, by: User, post: Post, body: str, title: str | None = None) -> P
     if new_title is not None and new_title != thread.title:
         Thread.objects.filter(pk=thread.pk).update(title=new_title)
         thread.title = new_title
+        ideas.forget_purpose_links()
     body_html, mentioned = render_post(body, community)
     now = timezone.now()
     Post.objects.filter(pk=post.pk).update(

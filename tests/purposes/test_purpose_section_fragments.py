@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from communities.models import Membership
 from core import shown_cache
-from discussions.models import Idea
 from discussions.services import ideas as idea_services
 from purposes import models as purpose_models
 from purposes import services
@@ -115,7 +114,8 @@ def test_a_measurement_a_vote_and_an_edited_challenge_show_at_the_next_view(clie
         measured_on=datetime.date(2026, 11, 2),
         note="First count",
     )
-    Idea.objects.filter(pk=scene["shown"].pk).update(vote_count=3)
+    for _ in range(3):
+        idea_services.vote(user=member_of(scene["community"]), idea=scene["shown"])
     scene["challenge"].__class__.objects.filter(pk=scene["challenge"].pk).update(
         title="Snow routes"
     )
