@@ -7,8 +7,10 @@ carry their rendered HTML; nothing here renders Markdown or counts posts.
 
 import datetime
 import html
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import BigIntegerField, BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
@@ -59,12 +61,17 @@ def _after_thread(after: str | None) -> Q | None:
     if moment is None or pk is None:
         return None
     pinned = parts[0] == "1"
-    # `last_activity_at <= moment` next to an equality on `is_pinned` lets the index seek
-    # to the cursor. A bound on `is_pinned` alone (`<= false`) is no bound at all, since
-    # nearly every thread is unpinned: page 100 then read the 2,475 rows before it.
-    later = Q(is_pinned=pinned, last_activity_at__lte=moment) & (
-        Q(last_activity_at__lt=moment) | Q(last_activity_at=moment, pk__lt=pk)
+    # One row comparison next to an equality on `is_pinned`: the index seeks to the
+    # cursor whatever its values, so one plan serves every page (`one_plan`). Written as
+    # `last_activity_at < moment OR (= moment AND id < pk)`, the cursor's values decided
+    # the plan, and PostgreSQL planned every deep page afresh.
+    moment = Thread._meta.get_field("last_activity_at").get_db_prep_value(moment, connection)
+    earlier = RawSQL(  # noqa: S611 - names from the models, values as parameters
+        f"({column(Thread, 'last_activity_at')}, {column(Thread, 'pk')}) < (%s, %s)",
+        (moment, pk),
+        output_field=BooleanField(),
     )
+    later = Q(earlier, is_pinned=pinned)
     # After a pinned thread come the rest of the pinned ones, then every unpinned one.
     return later | Q(is_pinned=False) if pinned else later
 
@@ -224,7 +231,11 @@ def thread_page(
     cursor = _after_thread(after)
     if cursor is not None:
         threads = threads.filter(cursor)
-    items = _thread_rows(threads, page_size + 1, with_tags=True, reader=user)
+    # The community's own list, first page or any other, reads the same index whatever
+    # the values: one plan serves them all (PostgreSQL planned each page for longer than
+    # it ran). A filtered list is planned for its values.
+    with one_plan() if not filters.active else nullcontext():
+        items = _thread_rows(threads, page_size + 1, with_tags=True, reader=user)
     next_cursor = None
     if len(items) > page_size:
         items = items[:page_size]

@@ -4,11 +4,16 @@ still shows exactly what its reader may see, and PostgreSQL no longer plans the 
 every view. Pages are loaded outside a test transaction (`transaction=True`), since
 inside one the reads are planned as before."""
 
+from urllib.parse import urlencode
+
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.urls import reverse
 
 from communities.models import Visibility
 from discussions.models import Post, ReviewState
+from discussions.selectors.threads import thread_page
 from tests.communities.factories import CommunityFactory
 from tests.core.elements import parse
 from tests.core.test_prepared_statements import ON_POSTGRESQL, plan_counts
@@ -16,6 +21,14 @@ from tests.discussions.factories import PostFactory, ThreadFactory, member_of
 from tests.discussions.test_ideas_factories import idea_in, open_community
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def new_session():
+    """A database session of its own: prepared statements belong to the session, and an
+    earlier test's would be counted with this one's."""
+    if ON_POSTGRESQL:
+        connection.close()
 
 
 def texts(client, url: str) -> str:
@@ -64,3 +77,27 @@ def test_the_idea_list_first_page_keeps_one_plan_and_a_filtered_one_does_not(cli
         # page was planned for its status each time.
         assert plan_counts(rows, 'NOT ("discussions_idea"."status"') == (2, 0)
         assert plan_counts(rows, 'AND "discussions_idea"."status" = $') == (0, 2)
+
+
+def test_the_thread_list_keeps_one_plan_on_its_first_and_later_pages(client):
+    community = CommunityFactory(visibility=Visibility.PUBLIC, slug="depot")
+    author = member_of(community)
+    for number in range(3):
+        ThreadFactory(community=community, author=author, title=f"Route {number}")
+    url = reverse("thread_list", args=[community.slug])
+    cursor = thread_page(user=AnonymousUser(), community=community, page_size=1).next_cursor
+
+    first = [texts(client, url) for _ in range(3)]
+    later = [texts(client, f"{url}?{urlencode({'after': cursor})}") for _ in range(3)]
+
+    assert all(f"Route {number}" in text for text in first for number in range(3))
+    assert all("Route 2" not in text and "Route 1" in text for text in later)
+    if ON_POSTGRESQL:
+        with connection.cursor() as cursor:
+            cursor.cursor.execute(
+                "SELECT statement LIKE %s, generic_plans, custom_plans "
+                "FROM pg_prepared_statements WHERE statement LIKE %s ORDER BY 1",
+                ['%"discussions_thread"."id") < (%', '%AS "tag_names" FROM "discussions_thread"%'],
+            )
+            # The first page's statement, then the later page's (with the cursor).
+            assert cursor.cursor.fetchall() == [(False, 2, 0), (True, 2, 0)]

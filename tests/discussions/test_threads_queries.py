@@ -338,8 +338,8 @@ def test_pages_walk_pinned_then_unpinned_threads_without_repeats_or_gaps(communi
 
 
 def test_a_deep_page_seeks_through_the_index_to_its_cursor(community):
-    """The cursor bounds `last_activity_at` in the index condition, so page 100 reads
-    its own rows, not every row before it (on PostgreSQL, its plan shows it)."""
+    """The cursor bounds (`last_activity_at`, id) in the index condition, so page 100
+    reads its own rows, not every row before it (on PostgreSQL, its plan shows it)."""
     author = ThreadFactory(community=community).author
     add_threads(community, 120, author=author)
     cursor = thread_page(user=AnonymousUser(), community=community, page_size=100).next_cursor
@@ -348,7 +348,9 @@ def test_a_deep_page_seeks_through_the_index_to_its_cursor(community):
         thread_page(user=AnonymousUser(), community=community, after=cursor)
     [listing] = [q["sql"] for q in queries.captured_queries if "last_activity_at" in q["sql"]]
     where = listing.partition(" WHERE ")[2]
-    assert re.search(r'"last_activity_at" <= ', where), where
+    assert re.search(
+        r'\("discussions_thread"."last_activity_at", "discussions_thread"."id"\) < ', where
+    ), where
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as db:
@@ -366,4 +368,34 @@ def test_a_deep_page_seeks_through_the_index_to_its_cursor(community):
         for node in nodes(plan["Plan"])
         if node.get("Relation Name") == "discussions_thread"
     ]
-    assert any("last_activity_at <=" in condition for condition in conditions), conditions
+    assert any("ROW(last_activity_at, id) <" in condition for condition in conditions), conditions
+
+
+def test_paging_through_ties_and_pinned_threads_shows_each_thread_once_in_order(community):
+    """Threads active at the same moment follow by id, pinned ones come first, and the
+    cursor after a pinned thread leads on to the rest of the pinned ones, then to every
+    unpinned one: walking the pages meets every thread once, in the list's order."""
+    author = ThreadFactory(community=community).author
+    threads = add_threads(community, 11, author=author)
+    moment = timezone.now() - datetime.timedelta(days=1)
+    tied = [thread.pk for thread in threads[:6]]
+    Thread.objects.filter(pk__in=tied).update(last_activity_at=moment)
+    Thread.objects.filter(pk__in=[threads[0].pk, threads[1].pk, threads[8].pk]).update(
+        is_pinned=True
+    )
+    expected = list(
+        Thread.objects.filter(community=community)
+        .order_by("-is_pinned", "-last_activity_at", "-id")
+        .values_list("pk", flat=True)
+    )
+
+    seen, cursor = [], None
+    for _ in range(10):
+        page = thread_page(user=AnonymousUser(), community=community, after=cursor, page_size=2)
+        seen += [row.pk for row in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+
+    assert seen == expected
+    assert len(seen) == 12
