@@ -6,8 +6,6 @@ change was written behind the services (asserted with the links kept: no links q
 ran); and what the services change (a vote, a status, a link, a title, a move, a merge)
 shows at the next view."""
 
-from decimal import Decimal
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -17,46 +15,20 @@ from discussions.models import Post, ReviewState, Thread
 from discussions.selectors.ideas import purpose_ideas
 from discussions.services import ideas as idea_services
 from discussions.services import threads as thread_services
-from purposes import services as purpose_services
 from tests.accounts.factories import UserFactory
-from tests.communities.factories import CommunityFactory, owner_of
 from tests.discussions.factories import member_of
-from tests.discussions.test_ideas_factories import idea_in, open_community, people_in, vote_by
-from tests.purposes.factories import AdministratorFactory
+from tests.discussions.test_ideas_factories import idea_in, people_in, vote_by
+from tests.purposes.test_purpose_section_fragments import purpose_scene
 
 pytestmark = pytest.mark.django_db
-
-LINKS_QUERY = 'SELECT "discussions_goallink"."thread_id" AS "thread_id"'
 
 
 @pytest.fixture
 def scene():
-    admin = AdministratorFactory()
-    community = open_community(name="Depot crew", slug="depot-crew")
-    purpose = community.purpose
-    manager = owner_of(community)
-    private = CommunityFactory(visibility="private", purpose=purpose, owner=manager, slug="inner")
-    goal = purpose_services.add_goal(
-        purpose=purpose,
-        by=admin,
-        metric="Parcels by bike",
-        unit="%",
-        baseline=Decimal("0"),
-        target=Decimal("50"),
-    )
-    shown = idea_in(community, title="Bike couriers")
-    secret = idea_in(private, title="Secret depot")
-    for idea in (shown, secret):
-        idea_services.link_goal(thread=idea.thread, goal=goal, by=manager)
-    return {
-        "purpose": purpose,
-        "goal": goal,
-        "community": community,
-        "private": private,
-        "manager": manager,
-        "shown": shown,
-        "secret": secret,
-    }
+    return purpose_scene()
+
+
+LINKS_QUERY = 'SELECT "discussions_goallink"."thread_id" AS "thread_id"'
 
 
 def overview(scene, user) -> tuple[dict[str, list[tuple[str, int]]], bool]:

@@ -25,8 +25,9 @@ from tests.purposes.factories import AdministratorFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def scene():
+def purpose_scene() -> dict:
+    """A purpose with a goal, an idea of its public community and one of its private
+    community, both linked to the goal, and a challenge opening in an hour."""
     admin = AdministratorFactory()
     community = open_community(name="Depot crew", slug="depot-crew")
     purpose = community.purpose
@@ -62,8 +63,14 @@ def scene():
         "private": private,
         "manager": manager,
         "shown": shown,
+        "secret": secret,
         "challenge": challenge,
     }
+
+
+@pytest.fixture
+def scene():
+    return purpose_scene()
 
 
 def purpose_page(client, scene, viewer=None) -> str:
