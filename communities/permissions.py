@@ -835,32 +835,40 @@ def with_viewer_flags(communities: QuerySet[Community], user: User) -> QuerySet[
     """
     if not user.is_authenticated:
         return communities
+    return with_viewer_flags_of(communities, user.pk, timezone.now())
+
+
+def with_viewer_flags_of(
+    communities: QuerySet[Community], user_id: int, moment: datetime.datetime
+) -> QuerySet[Community]:
+    """`with_viewer_flags` for the signed-in person `user_id`, with bans and silences in
+    force at `moment`: the values a read compiled once takes again on every run
+    (`core.compiled_reads`)."""
     status = column(JoinRequest, "status", "fact")
     role = column(Membership, "role", "fact")
     # Ban and Silence both name their end `ends_at`.
     ends = column(Ban, "ends_at", "fact")
     in_force = f" AND ({ends} IS NULL OR {ends} > %s)"
-    moment_now = timezone.now()
     return communities.annotate(
-        viewer_id=Value(user.pk, output_field=IntegerField()),
+        viewer_id=Value(user_id, output_field=IntegerField()),
         viewer_role=RawSQL(  # noqa: S611 - names from the models, values as parameters
             _viewer_fact_sql(Membership, f"SELECT {role} {{rows}}"),
-            (user.pk,),
+            (user_id,),
             output_field=CharField(),
         ),
         viewer_banned=RawSQL(  # noqa: S611 - names from the models, values as parameters
             _viewer_fact_sql(Ban, "EXISTS(SELECT 1 {rows})", in_force),
-            (user.pk, moment_now),
+            (user_id, moment),
             output_field=BooleanField(),
         ),
         viewer_silenced=RawSQL(  # noqa: S611 - names from the models, values as parameters
             _viewer_fact_sql(Silence, "EXISTS(SELECT 1 {rows})", in_force),
-            (user.pk, moment_now),
+            (user_id, moment),
             output_field=BooleanField(),
         ),
         viewer_has_pending_request=RawSQL(  # noqa: S611 - names from the models, values as parameters
             _viewer_fact_sql(JoinRequest, "EXISTS(SELECT 1 {rows})", f" AND {status} = %s"),
-            (user.pk, JoinRequestStatus.PENDING.value),
+            (user_id, JoinRequestStatus.PENDING.value),
             output_field=BooleanField(),
         ),
     )

@@ -40,16 +40,44 @@ def shown_q(user: User, *, prefix: str = "", community: Community | None = None)
     posts), whether `user` moderates it is decided once, from the viewer's role loaded
     with the community, instead of by a subquery of their moderated communities in the
     SQL: the busiest pages then build and plan a simpler query."""
+    if community is not None:
+        return shown_q_by_rule(shown_rule(user, community), user.pk, prefix=prefix)
     if is_administrator(user):
         return Q()
     shown = Q(**{f"{prefix}review_state": ReviewState.PUBLISHED})
     if user.is_authenticated:
-        if community is not None:
-            if community_permissions.can_moderate(user, community):
-                return Q()
-            return shown | Q(**{f"{prefix}author": user.pk})
         moderated = community_permissions.communities_moderated_by(user).values("pk")
         shown |= Q(**{f"{prefix}author": user.pk}) | Q(**{f"{prefix}community__in": moderated})
+    return shown
+
+
+# Which part of the reading rule `shown_q` applies to a reader in one community.
+SHOWN_ALL = "all"
+SHOWN_PUBLISHED_OR_OWN = "published-or-own"
+SHOWN_PUBLISHED = "published"
+
+
+def shown_rule(user: User, community: Community) -> str:
+    """`shown_q`'s part for `user` in `community`: everything (administrators and the
+    community's moderators), published items and their own (other signed-in readers),
+    or published items only (visitors). A read compiled once per reader's position
+    (`core.compiled_reads`) names it in its shape."""
+    if is_administrator(user) or (
+        user.is_authenticated and community_permissions.can_moderate(user, community)
+    ):
+        return SHOWN_ALL
+    if user.is_authenticated:
+        return SHOWN_PUBLISHED_OR_OWN
+    return SHOWN_PUBLISHED
+
+
+def shown_q_by_rule(rule: str, user_id: int | None, *, prefix: str = "") -> Q:
+    """The filter of `shown_rule`'s answer `rule` for the reader with id `user_id`."""
+    if rule == SHOWN_ALL:
+        return Q()
+    shown = Q(**{f"{prefix}review_state": ReviewState.PUBLISHED})
+    if rule == SHOWN_PUBLISHED_OR_OWN:
+        return shown | Q(**{f"{prefix}author": user_id})
     return shown
 
 

@@ -7,13 +7,15 @@ carry their rendered HTML; nothing here renders Markdown or counts posts.
 
 import datetime
 import html
-from contextlib import nullcontext
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db import connection
 from django.db.models import BigIntegerField, BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
+from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
@@ -22,6 +24,7 @@ from communities import permissions as community_permissions
 from communities.models import Category, Community
 from communities.selectors import get_community_for
 from core import params
+from core.compiled_reads import models_of, rows_of
 from core.expressions import column, json_rows, load_json_rows, row_value, table
 from core.pagination import Page, keyset_page
 from core.postgresql import one_plan
@@ -50,8 +53,9 @@ THREAD_ORDER = ("-is_pinned", "-last_activity_at", "-id")
 # -- thread lists -------------------------------------------------------------------------------
 
 
-def _after_thread(after: str | None) -> Q | None:
-    """Threads strictly after the cursor in (pinned, last activity, id) descending order."""
+def _thread_cursor_values(after: str | None) -> tuple[bool, object, int] | None:
+    """A thread list's cursor (`_thread_cursor`) as (pinned, the moment as the database
+    takes it, id); None when there is none or it cannot be read."""
     if not after:
         return None
     parts = after.split("|")
@@ -60,12 +64,17 @@ def _after_thread(after: str | None) -> Q | None:
     moment, pk = params.aware_datetime(parts[1]), params.positive_int(parts[2])
     if moment is None or pk is None:
         return None
-    pinned = parts[0] == "1"
+    moment = Thread._meta.get_field("last_activity_at").get_db_prep_value(moment, connection)
+    return parts[0] == "1", moment, pk
+
+
+def _after_thread(pinned: bool, moment: object, pk: int) -> Q:
+    """Threads strictly after the cursor (`_thread_cursor_values`) in (pinned, last
+    activity, id) descending order."""
     # One row comparison next to an equality on `is_pinned`: the index seeks to the
     # cursor whatever its values, so one plan serves every page (`one_plan`). Written as
     # `last_activity_at < moment OR (= moment AND id < pk)`, the cursor's values decided
     # the plan, and PostgreSQL planned every deep page afresh.
-    moment = Thread._meta.get_field("last_activity_at").get_db_prep_value(moment, connection)
     earlier = RawSQL(  # noqa: S611 - names from the models, values as parameters
         f"({column(Thread, 'last_activity_at')}, {column(Thread, 'pk')}) < (%s, %s)",
         (moment, pk),
@@ -131,21 +140,15 @@ def tag_names_of(thread_id: str) -> RawSQL:
     return json_rows([column(Tag, "name", "json_tag")], tags)
 
 
-def _thread_rows(
-    threads: QuerySet[Thread], limit: int, *, with_tags: bool, reader: User | None = None
-) -> list[ThreadRow]:
-    """`ThreadRow`s of the first `limit` threads, in one query.
-
-    With `with_tags`, their tag names; with a signed-in `reader`, unread markers: `is_new`
-    when they never opened the thread, `has_new_posts` when posts came after their last
-    read (their subscription row, read by a correlated subquery on its unique index).
-    """
+def _row_values(
+    threads: QuerySet[Thread], limit: int, *, with_tags: bool, reader_id: int | None
+) -> QuerySet:
+    """The columns of `_thread_rows` for the first `limit` of `threads`."""
     columns = _ROW_COLUMNS
     if with_tags:
         threads = threads.annotate(tag_names=tag_names_of(column(Thread, "pk")))
         columns = (*columns, "tag_names")
-    marked = reader is not None and reader.is_authenticated
-    if marked:
+    if reader_id is not None:
         mine = (
             f"FROM {table(ThreadSubscription, 'mine')} "
             f"WHERE {column(ThreadSubscription, 'thread', 'mine')} = {column(Thread, 'pk')} "
@@ -153,11 +156,16 @@ def _thread_rows(
         )
         last_read = column(ThreadSubscription, "last_read_post_id", "mine")
         threads = threads.annotate(
-            reader_last_read=row_value(last_read, mine, (reader.pk,), BigIntegerField())
+            reader_last_read=row_value(last_read, mine, (reader_id,), BigIntegerField())
         )
         columns = (*columns, "reader_last_read")
+    return threads.values_list(*columns)[:limit]
+
+
+def _rows_from(found: Iterable[tuple], *, with_tags: bool, marked: bool) -> list[ThreadRow]:
+    """`ThreadRow`s of the columns `_row_values` reads."""
     rows = []
-    for values in threads.values_list(*columns)[:limit]:
+    for values in found:
         (pk, title, kind, pinned, locked, closed, answer_id, post_count, last_activity) = values[:9]
         (last_post_id, author_id, display_name, email, member_type, category_name) = values[9:15]
         rows.append(
@@ -183,6 +191,35 @@ def _thread_rows(
             row.is_new = last_read is None
             row.has_new_posts = last_read is not None and row.last_post_id > last_read
     return rows
+
+
+def _thread_rows(
+    threads: QuerySet[Thread], limit: int, *, with_tags: bool, reader: User | None = None
+) -> list[ThreadRow]:
+    """`ThreadRow`s of the first `limit` threads, in one query.
+
+    With `with_tags`, their tag names; with a signed-in `reader`, unread markers: `is_new`
+    when they never opened the thread, `has_new_posts` when posts came after their last
+    read (their subscription row, read by a correlated subquery on its unique index).
+    """
+    reader_id = _viewer_id(reader) if reader is not None else None
+    found = _row_values(threads, limit, with_tags=with_tags, reader_id=reader_id)
+    return _rows_from(found, with_tags=with_tags, marked=reader_id is not None)
+
+
+def _list_page(
+    rule: str, signed_in: bool, pinned: bool | None, limit: int, community_id: int, *values
+) -> QuerySet:
+    """The columns of a page of a community's unfiltered thread list (`thread_page`): the
+    reader's id follows `community_id` when they are signed in, then, past the first page
+    (`pinned` not None), the cursor's moment and id."""
+    user_id = values[0] if signed_in else None
+    threads = Thread.objects.filter(
+        permissions.shown_q_by_rule(rule, user_id), community_id=community_id
+    ).order_by(*THREAD_ORDER)
+    if pinned is not None:
+        threads = threads.filter(_after_thread(pinned, *values[-2:]))
+    return _row_values(threads, limit, with_tags=True, reader_id=user_id)
 
 
 def _community_threads(community: Community, user: User) -> QuerySet[Thread]:
@@ -221,20 +258,38 @@ def thread_page(
     """
     community_permissions.require_read_content(user, community)
     filters = filters or ThreadFilters()
-    threads = _community_threads(community, user)
-    if filters.kind:
-        threads = threads.filter(kind=filters.kind)
-    if filters.category is not None:
-        threads = threads.filter(category=filters.category)
-    if filters.tag:
-        threads = threads.filter(tags__name=filters.tag.lower())
-    cursor = _after_thread(after)
-    if cursor is not None:
-        threads = threads.filter(cursor)
-    # The community's own list, first page or any other, reads the same index whatever
-    # the values: one plan serves them all (PostgreSQL planned each page for longer than
-    # it ran). A filtered list is planned for its values.
-    with one_plan() if not filters.active else nullcontext():
+    cursor = _thread_cursor_values(after)
+    if not filters.active:
+        # The community's own list, first page or any other, reads the same index whatever
+        # the values: one plan serves them all (PostgreSQL planned each page for longer
+        # than it ran), and one compiled SQL every community and reader in the same place.
+        rule = permissions.shown_rule(user, community)
+        user_id = _viewer_id(user)
+        values = (community.pk,)
+        if user_id is not None:
+            values += (user_id,)
+        if cursor is not None:
+            values += cursor[1:]
+        pinned = cursor[0] if cursor is not None else None
+        shape = ("thread-list", rule, user_id is not None, pinned, page_size + 1)
+        with one_plan():
+            found = rows_of(
+                shape,
+                partial(_list_page, rule, user_id is not None, pinned, page_size + 1),
+                values,
+            )
+        items = _rows_from(found, with_tags=True, marked=user_id is not None)
+    else:
+        # A filtered list is planned and compiled for its values.
+        threads = _community_threads(community, user)
+        if filters.kind:
+            threads = threads.filter(kind=filters.kind)
+        if filters.category is not None:
+            threads = threads.filter(category=filters.category)
+        if filters.tag:
+            threads = threads.filter(tags__name=filters.tag.lower())
+        if cursor is not None:
+            threads = threads.filter(_after_thread(*cursor))
         items = _thread_rows(threads, page_size + 1, with_tags=True, reader=user)
     next_cursor = None
     if len(items) > page_size:
@@ -261,9 +316,10 @@ def get_category(community: Community, category_id: str | None) -> Category | No
 # -- one thread ---------------------------------------------------------------------------------
 
 
-def _threads_with_viewer_rows(user: User, threads: QuerySet[Thread]) -> QuerySet[Thread]:
-    """`threads` with `tag_names` and, for signed-in people, `viewer_last_read`,
-    `viewer_following` and `viewer_muted` (None when they have no subscription row)."""
+def _threads_with_viewer_rows(user_id: int | None, threads: QuerySet[Thread]) -> QuerySet[Thread]:
+    """`threads` with `tag_names` and, for the signed-in person `user_id` (None for a
+    visitor), `viewer_last_read`, `viewer_following` and `viewer_muted` (None when they
+    have no subscription row)."""
     # No ordering: one row by primary key (the model's default order only costs planning).
     # The thread's author is not shown on its page (its first post is). The accepted answer
     # and the community a thread was moved from are joined only when there is one (below):
@@ -273,7 +329,7 @@ def _threads_with_viewer_rows(user: User, threads: QuerySet[Thread]) -> QuerySet
         .annotate(tag_names=tag_names_of(column(Thread, "pk")))
         .order_by()
     )
-    if user.is_authenticated:
+    if user_id is not None:
         # The subscription row on its unique (thread, user) index, as SQL: cheaper to build
         # than two ORM subqueries (see core.expressions).
         mine = (
@@ -285,14 +341,14 @@ def _threads_with_viewer_rows(user: User, threads: QuerySet[Thread]) -> QuerySet
             viewer_last_read=row_value(
                 column(ThreadSubscription, "last_read_post_id", "mine"),
                 mine,
-                (user.pk,),
+                (user_id,),
                 BigIntegerField(),
             ),
             viewer_following=row_value(
-                column(ThreadSubscription, "following", "mine"), mine, (user.pk,), BooleanField()
+                column(ThreadSubscription, "following", "mine"), mine, (user_id,), BooleanField()
             ),
             viewer_muted=row_value(
-                column(ThreadSubscription, "muted", "mine"), mine, (user.pk,), BooleanField()
+                column(ThreadSubscription, "muted", "mine"), mine, (user_id,), BooleanField()
             ),
         )
     return threads
@@ -325,10 +381,31 @@ def get_thread(*, user: User, community: Community, thread_id: int) -> Thread:
     threads = Thread.objects.filter(
         permissions.shown_q(user, community=community), community=community, pk=thread_id
     )
-    thread = next(iter(_threads_with_viewer_rows(user, threads)[:1]), None)
+    thread = next(iter(_threads_with_viewer_rows(_viewer_id(user), threads)[:1]), None)
     if thread is None:
         raise Http404
     return _finish_thread(user, community, thread)
+
+
+def _viewer_id(user: User) -> int | None:
+    return user.pk if user.is_authenticated else None
+
+
+def _thread_at(thread_id: int, slug: str) -> QuerySet[Thread]:
+    return Thread.objects.select_related("community").filter(pk=thread_id, community__slug=slug)
+
+
+def _visitor_thread_at(thread_id: int, slug: str) -> QuerySet[Thread]:
+    return _threads_with_viewer_rows(None, _thread_at(thread_id, slug))[:1]
+
+
+def _member_thread_at(
+    thread_id: int, slug: str, user_id: int, moment: datetime.datetime
+) -> QuerySet[Thread]:
+    threads = community_permissions.with_viewer_flags_of(
+        _thread_at(thread_id, slug), user_id, moment
+    )
+    return _threads_with_viewer_rows(user_id, threads)[:1]
 
 
 def get_thread_at(*, user: User, slug: str, thread_id: int) -> Thread:
@@ -341,14 +418,21 @@ def get_thread_at(*, user: User, slug: str, thread_id: int) -> Thread:
     so the answer is exactly `get_community_for`'s and `get_thread`'s (the thread page
     then looks for a thread moved elsewhere).
     """
-    threads = community_permissions.with_viewer_flags(
-        Thread.objects.select_related("community").filter(pk=thread_id, community__slug=slug),
-        user,
-    )
     # One row by its id: one plan serves every thread (planned on every view, it took
-    # longer to plan than to run).
+    # longer to plan than to run), and one compiled SQL every thread and reader.
     with one_plan():
-        thread = next(iter(_threads_with_viewer_rows(user, threads)[:1]), None)
+        if params.positive_int(thread_id) is None:
+            # Past any id (the address converter takes any digits): no thread, as below.
+            found = []
+        elif user.is_authenticated:
+            found = models_of(
+                ("thread-at", "member"),
+                _member_thread_at,
+                (thread_id, slug, user.pk, timezone.now()),
+            )
+        else:
+            found = models_of(("thread-at", "visitor"), _visitor_thread_at, (thread_id, slug))
+    thread = found[0] if found else None
     if thread is None:
         return get_thread(
             user=user, community=get_community_for(user=user, slug=slug), thread_id=thread_id
@@ -420,9 +504,9 @@ def quote_excerpt(post: Post | None) -> str:
     return Truncator(" ".join(text.split())).chars(QUOTE_EXCERPT_CHARS)
 
 
-def _with_reactions(posts: QuerySet[Post], user: User) -> QuerySet[Post]:
-    """Each post with `reaction_counts`: JSON rows [kind, how many reacted, whether `user`
-    did (1 or 0)], one per kind someone used.
+def _with_reactions(posts: QuerySet[Post], user_id: int | None) -> QuerySet[Post]:
+    """Each post with `reaction_counts`: JSON rows [kind, how many reacted, whether the
+    person `user_id` did (1 or 0; None: a visitor)], one per kind someone used.
 
     One correlated subquery per post, grouped by kind on the (post, user, kind) unique
     index, in the posts' own query: a page of posts and all its reaction counts cost one
@@ -430,13 +514,13 @@ def _with_reactions(posts: QuerySet[Post], user: User) -> QuerySet[Post]:
     "is it mine" per kind) cost more to build than the whole query takes to run.
     """
     kind = column(Reaction, "kind", "rx")
-    if user.is_authenticated:
-        mine, params = (
+    if user_id is not None:
+        mine, values = (
             f"MAX(CASE WHEN {column(Reaction, 'user', 'rx')} = %s THEN 1 ELSE 0 END)",
-            (user.pk,),
+            (user_id,),
         )
     else:
-        mine, params = "0", ()
+        mine, values = "0", ()
     # Table and column names only: the viewer's id travels as a parameter.
     counted = (
         f"SELECT {kind} AS kind, COUNT(*) AS reacted, {mine} AS mine "  # noqa: S608
@@ -444,7 +528,7 @@ def _with_reactions(posts: QuerySet[Post], user: User) -> QuerySet[Post]:
         f"WHERE {column(Reaction, 'post', 'rx')} = {column(Post, 'pk')} GROUP BY {kind}"
     )
     rows = json_rows(
-        ["counted.kind", "counted.reacted", "counted.mine"], f"FROM ({counted}) AS counted", params
+        ["counted.kind", "counted.reacted", "counted.mine"], f"FROM ({counted}) AS counted", values
     )
     return posts.annotate(reaction_counts=rows)
 
@@ -566,6 +650,25 @@ class PostPage:
     later_cursor: int | None = None
 
 
+def _page_posts(
+    rule: str, signed_in: bool, direction: str, page_size: int, thread_id: int, *values: int
+) -> QuerySet[Post]:
+    """A page of a thread's posts (`thread_posts`): the reader's id follows `thread_id`
+    when they are signed in, then the cursor when there is one."""
+    user_id = values[0] if signed_in else None
+    posts = (
+        Post.objects.filter(permissions.shown_q_by_rule(rule, user_id), thread_id=thread_id)
+        .select_related("author")
+        .only(*_PAGE_POST_FIELDS)
+    )
+    posts = _with_reactions(posts, user_id)
+    if direction == "before":
+        return posts.filter(pk__lt=values[-1]).order_by("-pk")[:page_size]
+    if direction == "after":
+        posts = posts.filter(pk__gt=values[-1])
+    return posts.order_by("pk")[:page_size]
+
+
 def thread_posts(
     *,
     user: User,
@@ -579,22 +682,26 @@ def thread_posts(
     costs the same. The page knows whether earlier or later posts exist without counting:
     the first post is flagged, and the thread remembers its last post id.
     """
-    posts = (
-        Post.objects.filter(permissions.shown_q(user, community=thread.community), thread=thread)
-        .select_related("author")
-        .only(*_PAGE_POST_FIELDS)
-    )
-    posts = _with_reactions(posts, user)
+    rule = permissions.shown_rule(user, thread.community)
+    user_id = _viewer_id(user)
+    cursor = before or after
+    direction = "before" if before else "after" if after else "start"
+    values = (thread.pk,)
+    if user_id is not None:
+        values += (user_id,)
+    if cursor:
+        values += (cursor,)
     # One plan serves every thread and place in it (the thread's posts by id, read on
     # the (thread, id) index): PostgreSQL planned it on every view, for longer than it ran.
+    # One compiled SQL serves every thread and reader in the same position.
     with one_plan():
-        if before:
-            items = list(posts.filter(pk__lt=before).order_by("-pk")[:page_size])
-            items.reverse()
-        else:
-            if after:
-                posts = posts.filter(pk__gt=after)
-            items = list(posts.order_by("pk")[:page_size])
+        items = models_of(
+            ("thread-posts", rule, user_id is not None, direction, page_size),
+            partial(_page_posts, rule, user_id is not None, direction, page_size),
+            values,
+        )
+    if before:
+        items.reverse()
     _attach_quotes_and_deleters(items)
     _decorate(user, thread, items)
     page = PostPage(items=items)
@@ -611,7 +718,7 @@ def thread_posts(
 
 def reactions_of(*, user: User, post: Post) -> list[ReactionCount]:
     """The reaction counts of one post, for the htmx update after a reaction."""
-    counts = _with_reactions(Post.objects.filter(pk=post.pk), user).values_list(
+    counts = _with_reactions(Post.objects.filter(pk=post.pk), _viewer_id(user)).values_list(
         "reaction_counts", flat=True
     )
     return _reaction_list(counts.get(), _reaction_kinds())
