@@ -2,6 +2,7 @@
 
 import datetime
 from dataclasses import dataclass
+from functools import partial
 
 from django.db.models import CharField, Exists, QuerySet
 from django.http import Http404
@@ -18,6 +19,7 @@ from communities.models import (
     Membership,
 )
 from core import params
+from core.compiled_reads import models_of
 from core.expressions import column, json_rows, load_json_rows, row_value, table
 from core.pagination import Page, keyset_page
 from purposes.models import Purpose
@@ -101,6 +103,32 @@ def _mark_memberships(communities: list[Community], user: User) -> None:
         community.viewer_is_member = permissions.is_member(user, community)
 
 
+def _community_at(
+    with_purpose: bool, with_categories: bool, with_membership: bool, signed_in: bool, slug, *viewer
+) -> QuerySet[Community]:
+    """`get_community_for`'s read; `viewer` is the signed-in reader's id and the moment
+    their bans and silences are judged at (nothing for a visitor)."""
+    communities = Community.objects.select_related("purpose") if with_purpose else Community.objects
+    communities = communities.all()
+    if signed_in:
+        communities = permissions.with_viewer_flags_of(communities, *viewer)
+    if with_categories:
+        cells = [column(Category, name, "c") for name in ("pk", "name", "position")]
+        rows = f"FROM {table(Category, 'c')} WHERE {column(Category, 'community', 'c')} = "
+        communities = communities.annotate(
+            category_rows=json_rows(cells, rows + column(Community, "pk"))
+        )
+    if with_membership and signed_in:
+        member = f"FROM {table(Membership, 'm')} WHERE {column(Membership, 'community', 'm')} = "
+        member += f"{column(Community, 'pk')} AND {column(Membership, 'user', 'm')} = %s"
+        communities = communities.annotate(
+            viewer_notification_level=row_value(
+                column(Membership, "notification_level", "m"), member, (viewer[0],), CharField()
+            )
+        )
+    return communities.filter(slug=slug).order_by()[:1]
+
+
 def get_community_for(
     *,
     user: User,
@@ -117,23 +145,17 @@ def get_community_for(
     a query). With `with_membership`, what `membership_shown` tells of the viewer's
     membership comes in the same query too.
     """
-    communities = Community.objects.select_related("purpose") if with_purpose else Community.objects
-    communities = permissions.with_viewer_flags(communities.all(), user)
-    if with_categories:
-        cells = [column(Category, name, "c") for name in ("pk", "name", "position")]
-        rows = f"FROM {table(Category, 'c')} WHERE {column(Category, 'community', 'c')} = "
-        communities = communities.annotate(
-            category_rows=json_rows(cells, rows + column(Community, "pk"))
-        )
-    if with_membership and user.is_authenticated:
-        member = f"FROM {table(Membership, 'm')} WHERE {column(Membership, 'community', 'm')} = "
-        member += f"{column(Community, 'pk')} AND {column(Membership, 'user', 'm')} = %s"
-        communities = communities.annotate(
-            viewer_notification_level=row_value(
-                column(Membership, "notification_level", "m"), member, (user.pk,), CharField()
-            )
-        )
-    community = next(iter(communities.filter(slug=slug).order_by()[:1]), None)
+    signed_in = user.is_authenticated
+    values = (slug, user.pk, timezone.now()) if signed_in else (slug,)
+    # Every community page starts here: its SQL is compiled once per kind of page and
+    # reader (signed in or not), and run again with the slug and the reader's values.
+    shape = ("community-at", with_purpose, with_categories, with_membership, signed_in)
+    found = models_of(
+        shape,
+        partial(_community_at, with_purpose, with_categories, with_membership, signed_in),
+        values,
+    )
+    community = found[0] if found else None
     if community is None or not permissions.can_see(user, community):
         raise Http404
     return community
