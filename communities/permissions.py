@@ -665,7 +665,7 @@ def _member_q(user: User, roles: Iterable[str] | None = None) -> Q:
     `roles`, when given)."""
     if not user.is_authenticated:
         return Q(pk__in=[])
-    memberships = Membership.objects.filter(user=user)
+    memberships = Membership.objects.filter(user_id=user.pk)
     if roles is not None:
         memberships = memberships.filter(role__in=roles)
     return Q(pk__in=memberships.values("community_id")) & audience_q(user)

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.permissions import PositionedReader, reader_position
 from communities import permissions
 from communities.models import (
     Category,
@@ -214,11 +215,26 @@ def community_categories(community: Community) -> list[Category]:
     return categories[:MAX_CATEGORIES]
 
 
+def _purpose_communities(
+    position: tuple, limit: int, purpose_id: int, *viewer
+) -> QuerySet[Community]:
+    """`communities_of_purpose`'s read for a reader in `position`; `viewer` is a
+    signed-in reader's id and the moment their bans are judged at."""
+    reader = PositionedReader(position, *viewer[:1])
+    communities = permissions.communities_listed_for(reader).filter(purpose_id=purpose_id)
+    if viewer:
+        communities = permissions.with_viewer_flags_of(communities, *viewer)
+    return communities.order_by("name", "id")[:limit]
+
+
 def communities_of_purpose(*, user: User, purpose: Purpose, limit: int = 50) -> list[Community]:
-    communities = permissions.with_viewer_flags(
-        permissions.communities_listed_for(user).filter(purpose=purpose), user
-    ).order_by("name", "id")
-    communities = list(communities[:limit])
+    position = reader_position(user)
+    values = (purpose.pk, user.pk, timezone.now()) if user.is_authenticated else (purpose.pk,)
+    communities = models_of(
+        ("purpose-communities", position, limit),
+        partial(_purpose_communities, position, limit),
+        values,
+    )
     _mark_memberships(communities, user)
     return communities
 

@@ -1,11 +1,14 @@
 """Reads about purposes shared by pages, later the API, feeds and digests."""
 
 from collections import defaultdict
+from functools import partial
 
 from django.db.models import BooleanField, Prefetch, QuerySet
 from django.http import Http404
 
 from accounts.models import User
+from accounts.permissions import PositionedReader, reader_position
+from core.compiled_reads import models_of
 from core.expressions import (
     column,
     json_rows,
@@ -65,6 +68,11 @@ def get_purpose_for(*, user: User, slug: str, purposes: QuerySet[Purpose] | None
     purpose = next(iter(purposes[:1]), None)
     if purpose is None:
         raise Http404
+    return _with_owner_list(purpose)
+
+
+def _with_owner_list(purpose: Purpose) -> Purpose:
+    """`purpose` with `owner_list` (by id) and `owner_ids`, from its `owner_rows`."""
     purpose.owner_list = sorted(
         (User.from_db("default", _OWNER_FIELDS, row) for row in load_json_rows(purpose.owner_rows)),
         key=lambda owner: owner.pk,
@@ -88,15 +96,13 @@ def _rows_of(model, fields: tuple[str, ...], alias: str, condition: str, joined:
     return json_rows(cells, f"FROM {table(model, alias)}{joined} WHERE {condition}")
 
 
-def get_purpose_page(*, user: User, slug: str) -> Purpose:
-    """`get_purpose_for` with what its page shows of the purpose itself, read in the same
-    query (each further query costs about a millisecond of Python on every view):
-    `goal_list` (by position) with each goal's `measurement_list` (oldest first) and
-    `challenge_list` (the latest opening first), and `viewer_follows` (whether `user`
-    follows it)."""
+def _purpose_page(position: tuple, slug: str, *viewer: int) -> QuerySet[Purpose]:
+    """`get_purpose_page`'s read for a reader in `position`; `viewer` is a signed-in
+    reader's id."""
+    reader = PositionedReader(position, *viewer)
     purpose_id = column(Purpose, "pk")
     goal_of = f"{column(Goal, 'pk', 'goal')} = {column(Measurement, 'goal', 'measured')}"
-    purposes = purposes_visible_to(user).annotate(
+    purposes = purposes_visible_to(reader).annotate(
         goal_rows=_rows_of(
             Goal, _GOAL_FIELDS, "goal", f"{column(Goal, 'purpose', 'goal')} = {purpose_id}"
         ),
@@ -114,7 +120,7 @@ def get_purpose_page(*, user: User, slug: str) -> Purpose:
             f"{column(Challenge, 'purpose', 'challenge')} = {purpose_id}",
         ),
     )
-    if user.is_authenticated:
+    if viewer:
         follow = PurposeFollow
         purposes = purposes.annotate(
             viewer_follows=row_value(
@@ -122,11 +128,27 @@ def get_purpose_page(*, user: User, slug: str) -> Purpose:
                 f"FROM {table(follow, 'follow')} "
                 f"WHERE {column(follow, 'purpose', 'follow')} = {purpose_id} "
                 f"AND {column(follow, 'user', 'follow')} = %s",
-                (user.pk,),
+                (viewer[0],),
                 BooleanField(),
             )
         )
-    purpose = get_purpose_for(user=user, slug=slug, purposes=purposes)
+    # The slug is unique: no ordering to plan.
+    return _with_owner_rows(purposes).filter(slug=slug).order_by()[:1]
+
+
+def get_purpose_page(*, user: User, slug: str) -> Purpose:
+    """`get_purpose_for` with what its page shows of the purpose itself, read in the same
+    query (each further query costs about a millisecond of Python on every view):
+    `goal_list` (by position) with each goal's `measurement_list` (oldest first) and
+    `challenge_list` (the latest opening first), and `viewer_follows` (whether `user`
+    follows it)."""
+    position = reader_position(user)
+    values = (slug, user.pk) if user.is_authenticated else (slug,)
+    # The busiest purpose read: compiled once per reader's position, run with the slug.
+    found = models_of(("purpose-page", position), partial(_purpose_page, position), values)
+    if not found:
+        raise Http404
+    purpose = _with_owner_list(found[0])
     purpose.viewer_follows = bool(getattr(purpose, "viewer_follows", False))
     measurements: dict[int, list[Measurement]] = defaultdict(list)
     for measurement in sorted(

@@ -6,6 +6,7 @@ import pytest
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 
+from accounts.permissions import PositionedReader
 from core.compiled_reads import ShapeError, forget_compiled, models_of, rows_of
 from discussions.models import Thread
 from tests.communities.factories import CommunityFactory
@@ -116,3 +117,18 @@ def test_a_values_list_is_not_read_as_models_nor_models_as_rows(threads):
         models_of("as models", lambda slug: Thread.objects.values_list("pk"), ("harbour",))
     with pytest.raises(ShapeError):
         rows_of("as rows", lambda slug: Thread.objects.filter(community__slug=slug), ("depot",))
+
+
+def test_a_positioned_reader_has_only_what_its_position_says():
+    reader = PositionedReader((True, False, "customer"), 7)
+    assert (reader.pk, reader.is_authenticated, reader.is_staff, reader.member_type) == (
+        7,
+        True,
+        False,
+        "customer",
+    )
+    visitor = PositionedReader((False, False, ""))
+    assert visitor.pk is None and visitor.is_anonymous
+    # A rule asking more of a person cannot be compiled for a whole position.
+    with pytest.raises(AttributeError):
+        reader.organisation_id  # noqa: B018
