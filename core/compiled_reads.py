@@ -15,11 +15,14 @@ in those places, and turns the rows into models as Django's own iteration does
 
 The caller owns one promise: everything that changes the SQL other than the values
 (whether the reader is signed in, which part of the reading rule applies to them, a
-page's size, which cursor) is part of `shape`. What can be checked is checked when a
+page's size, which cursor) is part of `shape`; `accounts.permissions.reader_position`
+names a reader's position for the rules that take a person, and `PositionedReader`
+stands in for them while the read is compiled. What can be checked is checked when a
 shape is compiled: each value must reach the SQL as a parameter (not written into its
 text), or the read is refused.
 """
 
+import copy
 import datetime
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -130,7 +133,10 @@ def _run(
     with connection.cursor() as cursor:
         cursor.execute(compiled.sql, parameters)
         rows = cursor.fetchall()
-    compiler = compiled.compiler
+    # The compiler only turns the rows into values here; a copy takes this thread's
+    # connection for the converters (the one it was compiled with may be another's).
+    compiler = copy.copy(compiled.compiler)
+    compiler.connection = connection
     if compiler.has_extra_select:
         rows = [row[: compiler.col_count] for row in rows]
     return compiled, compiler.results_iter([rows], tuple_expected=iterable is not ModelIterable)

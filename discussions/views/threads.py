@@ -78,7 +78,10 @@ def thread_list(request: HttpRequest, slug: str) -> HttpResponse:
         user=request.user, slug=slug, with_categories=True, with_purpose=False
     )
     categories = community_categories(community)
-    form = ThreadFilterForm(request.GET or None, categories=categories)
+    # Bound only when a filter is asked for: a later page of the whole list (`after`
+    # alone) shows the same empty form as the first, without validating one.
+    filtering = any(request.GET.get(name) for name in ThreadFilterForm.base_fields)
+    form = ThreadFilterForm(request.GET if filtering else None, categories=categories)
     filters = selectors.ThreadFilters()
     if form.is_bound and form.is_valid():
         by_id = {category.pk: category for category in categories}
