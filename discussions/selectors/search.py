@@ -55,12 +55,14 @@ private-use characters, taken out of the text beforehand so no post can forge th
 putting the matches in <mark>.
 """
 
+import datetime
 import hashlib
 import math
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import NamedTuple
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchVectorField
@@ -79,11 +81,13 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils import timezone
 
 from accounts.models import User
 from communities import permissions as community_permissions
 from communities.models import AUDIENCE_FIELDS
 from core import params
+from core.compiled_reads import models_of
 from core.postgresql import NOT_PREPARED
 from discussions.models import Post, ThreadKind
 from discussions.permissions import can_read_post, posts_visible_to
@@ -505,13 +509,46 @@ class Reader(NamedTuple):
     kind: str
 
 
-def _shown(posts: QuerySet[Post], ranked: list[Ranked], reader: Reader | None) -> list[Post]:
+def _chosen_posts(
+    full_text: bool, count: int, checking: bool, *values: int | str | datetime.datetime
+) -> QuerySet[Post]:
+    """The `count` posts to show by id (`_chosen`), with their marked title and snippet
+    for a full-text search. `values`: the query (full text only), the ids, then, when
+    `checking` a signed-in reader, their id and the moment their bans are judged at."""
+    posts = _chosen()
+    if full_text:
+        search_query = _search_query(values[0])
+        values = values[1:]
+        posts = posts.annotate(
+            # One stretch around the best match, with the words before it for context
+            # (fragment mode would start every snippet at the match).
+            snippet=_marked_headline("body", search_query, max_words=40, min_words=15),
+            title_marked=_marked_headline("thread__title", search_query, highlight_all=True),
+        ).only(*RESULT_FIELDS)
+    else:
+        posts = posts.only(*RESULT_FIELDS, "body")
+    posts = posts.filter(pk__in=values[:count])
+    if checking:
+        posts = community_permissions.with_viewer_flags_of(posts, *values[count:])
+    return posts
+
+
+def _shown(query: str, ranked: list[Ranked], reader: Reader | None, *, full_text: bool) -> list:
     """The ranked posts, in their order, each with its `rank`; with `reader`, only those
     they may read now (`can_read_post`, on the rows read here: compiling the access rule
-    into this query cost a member's search more than the rest of the page)."""
-    if reader is not None:
-        posts = community_permissions.with_viewer_flags(posts, reader.user)
-    by_id = {post.pk: post for post in posts.filter(pk__in=[row.post_id for row in ranked])}
+    into this query cost a member's search more than the rest of the page). The read is
+    compiled once per kind of search, number of posts and reader (`core.compiled_reads`)."""
+    ids = tuple(row.post_id for row in ranked)
+    checking = reader is not None and reader.user.is_authenticated
+    values = ((query,) if full_text else ()) + ids
+    if checking:
+        values += (reader.user.pk, timezone.now())
+    posts = models_of(
+        ("search-shown", full_text, len(ids), checking),
+        partial(_chosen_posts, full_text, len(ids), checking),
+        values,
+    )
+    by_id = {post.pk: post for post in posts}
     shown = []
     for row in ranked:
         post = by_id.get(row.post_id)
@@ -544,24 +581,13 @@ def _marked_headline(field: str, search_query: SearchQuery, **options) -> Search
 def _full_text_results(
     query: str, ranked: list[Ranked], reader: Reader | None
 ) -> list[SearchResult]:
-    search_query = _search_query(query)
-    annotated = (
-        _chosen()
-        .annotate(
-            # One stretch around the best match, with the words before it for context
-            # (fragment mode would start every snippet at the match).
-            snippet=_marked_headline("body", search_query, max_words=40, min_words=15),
-            title_marked=_marked_headline("thread__title", search_query, highlight_all=True),
-        )
-        .only(*RESULT_FIELDS)
-    )
     return [
         SearchResult(
             post=post,
             title=marked_pieces(post.title_marked),
             snippet=marked_pieces(post.snippet),
         )
-        for post in _shown(annotated, ranked, reader)
+        for post in _shown(query, ranked, reader, full_text=True)
     ]
 
 
@@ -574,7 +600,7 @@ def _fallback_results(
             title=highlight(post.thread.title, wanted, window=False),
             snippet=highlight(post.body, wanted, window=True),
         )
-        for post in _shown(_chosen().only(*RESULT_FIELDS, "body"), ranked, reader)
+        for post in _shown("", ranked, reader, full_text=False)
     ]
 
 
