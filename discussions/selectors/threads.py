@@ -214,18 +214,22 @@ def _list_page(
     reader's id follows `community_id` when they are signed in, then, past the first page
     (`pinned` not None), the cursor's moment and id."""
     user_id = values[0] if signed_in else None
-    threads = Thread.objects.filter(
-        permissions.shown_q_by_rule(rule, user_id), community_id=community_id
-    ).order_by(*THREAD_ORDER)
+    threads = _shown_threads(rule, user_id, community_id)
     if pinned is not None:
         threads = threads.filter(_after_thread(pinned, *values[-2:]))
     return _row_values(threads, limit, with_tags=True, reader_id=user_id)
 
 
-def _community_threads(community: Community, user: User) -> QuerySet[Thread]:
+def _shown_threads(rule: str, user_id: int | None, community_id: int) -> QuerySet[Thread]:
+    """The threads of a community its reader (`shown_rule`'s `rule`, their id) may see,
+    in the list's order."""
     return Thread.objects.filter(
-        permissions.shown_q(user, community=community), community=community
+        permissions.shown_q_by_rule(rule, user_id), community_id=community_id
     ).order_by(*THREAD_ORDER)
+
+
+def _community_threads(community: Community, user: User) -> QuerySet[Thread]:
+    return _shown_threads(permissions.shown_rule(user, community), _viewer_id(user), community.pk)
 
 
 def _thread_cursor(thread: ThreadRow) -> str:
