@@ -678,7 +678,7 @@ def current_memberships(user: User) -> QuerySet[Membership]:
     PostgreSQL took over a millisecond to plan for a person's two communities."""
     if not user.is_authenticated:
         return Membership.objects.none()
-    return Membership.objects.filter(audience_q(user, prefix="community__"), user=user)
+    return Membership.objects.filter(audience_q(user, prefix="community__"), user_id=user.pk)
 
 
 def communities_visible_to(user: User) -> QuerySet[Community]:
@@ -722,16 +722,20 @@ def communities_moderated_by(user: User) -> QuerySet[Community]:
     return Community.objects.filter(_member_q(user, roles=MODERATOR_ROLES))
 
 
-def communities_joinable_by(user: User) -> QuerySet[Community]:
-    """Communities `user` could join or ask to join now, among those listed for them: in
-    their audience, open or by request, not yet a member, not banned."""
+def communities_joinable_by(
+    user: User, moment: datetime.datetime | None = None
+) -> QuerySet[Community]:
+    """Communities `user` could join or ask to join at `moment` (now when not given),
+    among those listed for them: in their audience, open or by request, not yet a
+    member, not banned."""
     if not user.is_authenticated or not user.member_type:
         return Community.objects.none()
+    bans = Ban.objects.filter(in_force_q(moment), user_id=user.pk)
     return (
         communities_listed_for(user)
         .filter(audience_q(user), join_policy__in=[JoinPolicy.OPEN, JoinPolicy.REQUEST])
-        .exclude(pk__in=Membership.objects.filter(user=user).values("community_id"))
-        .exclude(pk__in=Ban.objects.filter(in_force_q(), user=user).values("community_id"))
+        .exclude(pk__in=Membership.objects.filter(user_id=user.pk).values("community_id"))
+        .exclude(pk__in=bans.values("community_id"))
     )
 
 

@@ -20,7 +20,7 @@ from communities.models import (
     Membership,
 )
 from core import params
-from core.compiled_reads import models_of
+from core.compiled_reads import models_of, rows_of
 from core.expressions import column, json_rows, load_json_rows, row_value, table
 from core.pagination import Page, keyset_page
 from purposes.models import Purpose
@@ -88,13 +88,25 @@ def directory_purposes(*, user: User) -> DirectoryPurposes:
     )
 
 
+def _joinable_communities(position: tuple, limit: int, *viewer) -> QuerySet[Community]:
+    """`suggested_communities`' read for a reader in `position`; `viewer` is a signed-in
+    reader's id and the moment their bans are judged at."""
+    reader = PositionedReader(position, *viewer[:1])
+    return (
+        permissions.communities_joinable_by(reader, *viewer[1:])
+        .order_by("name", "id")
+        .only("name", "slug")[:limit]
+    )
+
+
 def suggested_communities(*, user: User, limit: int = 4) -> list[Community]:
     """Communities `user` could join or ask to join now, by name: the first of the
     directory's "open to me" list, with only their names and addresses."""
-    return list(
-        permissions.communities_joinable_by(user)
-        .order_by("name", "id")
-        .only("name", "slug")[:limit]
+    position = reader_position(user)
+    return models_of(
+        ("suggested-communities", position, limit),
+        partial(_joinable_communities, position, limit),
+        (user.pk, timezone.now()) if user.is_authenticated else (),
     )
 
 
@@ -311,13 +323,12 @@ class MemberCommunities:
     its owners' and administrators' only, else None)."""
 
 
-def member_communities(*, user: User, shown: int = 12) -> MemberCommunities:
-    """The person's `MemberCommunities`, in one query: every membership as plain columns
-    (a person may belong to many communities), only the first `shown` made into
-    memberships for a list."""
+def _membership_rows(position: tuple, *viewer) -> QuerySet:
+    """`member_communities`' read for a reader in `position`; `viewer` is a signed-in
+    reader's id."""
     purpose = "community__purpose__"
-    rows = (
-        permissions.current_memberships(user)
+    return (
+        permissions.current_memberships(PositionedReader(position, *viewer))
         .order_by("-joined_at", "-id")
         .values_list(
             "pk",
@@ -330,6 +341,18 @@ def member_communities(*, user: User, shown: int = 12) -> MemberCommunities:
             f"{purpose}slug",
             f"{purpose}status",
         )
+    )
+
+
+def member_communities(*, user: User, shown: int = 12) -> MemberCommunities:
+    """The person's `MemberCommunities`, in one query: every membership as plain columns
+    (a person may belong to many communities), only the first `shown` made into
+    memberships for a list."""
+    position = reader_position(user)
+    rows = rows_of(
+        ("member-communities", position),
+        partial(_membership_rows, position),
+        (user.pk,) if user.is_authenticated else (),
     )
     communities = MemberCommunities(community_ids=[], purpose_statuses={}, memberships=[])
     for pk, role, community_id, name, slug, purpose_id, title, purpose_slug, status in rows:

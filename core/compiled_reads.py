@@ -19,7 +19,8 @@ page's size, which cursor) is part of `shape`; `accounts.permissions.reader_posi
 names a reader's position for the rules that take a person, and `PositionedReader`
 stands in for them while the read is compiled. What can be checked is checked when a
 shape is compiled: each value must reach the SQL as a parameter (not written into its
-text), or the read is refused.
+text), or the read is refused. A read the rules leave empty for a shape (a visitor's
+memberships) is known empty once compiled and runs no query.
 """
 
 import copy
@@ -59,6 +60,8 @@ class _Compiled:
     init_list: tuple[str, ...] = ()
     populators: tuple = ()
     annotations: tuple[tuple[str, int], ...] = ()
+    # The rules left the read empty for this shape (`QuerySet.none()`): no SQL to run.
+    empty: bool = False
 
 
 _compiled: dict[tuple, _Compiled] = {}
@@ -88,6 +91,8 @@ def _compile(build: Callable[..., QuerySet], values: Sequence, iterable: type) -
         raise ShapeError(f"the queryset gives {queryset._iterable_class.__name__} rows")
     if queryset._known_related_objects or queryset._prefetch_related_lookups:
         raise ShapeError("a related manager's or prefetching queryset cannot be compiled once")
+    if queryset.query.is_empty():
+        return _Compiled(sql="", slots=(), constants=(), compiler=None, empty=True)
     compiler = queryset.query.get_compiler(using=queryset.db)
     sql, parameters = compiler.as_sql()
     slots, constants, reached = [], [], set()
@@ -126,6 +131,8 @@ def _run(
         if len(_compiled) >= _MAX_SHAPES:
             _compiled.clear()
         compiled = _compiled[key] = _compile(build, values, iterable)
+    if compiled.empty:
+        return compiled, iter(())
     parameters = [
         constant if slot is None else values[slot]
         for slot, constant in zip(compiled.slots, compiled.constants, strict=True)

@@ -21,15 +21,19 @@ import json
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import PersonName, User
+from accounts.permissions import PositionedReader, reader_position
+from communities import permissions as community_permissions
 from communities.models import Community
 from communities.selectors import member_communities
 from core import params
+from core.compiled_reads import rows_of
 from core.expressions import column, table
 from core.postgresql import one_plan
 from discussions.models import Activity, ActivityKind, Decision, IdeaStatus, Thread
@@ -512,20 +516,14 @@ class ClosingDecision:
     community_slug: str
 
 
-def closing_soon(
-    *, user: User, limit: int = CLOSING_SOON_LIMIT, scope: FeedScope | None = None
-) -> list[ClosingDecision]:
-    """Open decisions of the person's communities (of `scope`, their `feed_scope`, read
-    here when not given) closing within 48 hours, soonest first."""
-    communities = (scope or feed_scope(user)).communities
-    if not communities:
-        return []
-    now = timezone.now()
-    rows = (
+def _closing_decisions(position: tuple, limit: int, user_id, now, until) -> QuerySet:
+    """`closing_soon`'s read for a signed-in reader in `position` with id `user_id`."""
+    memberships = community_permissions.current_memberships(PositionedReader(position, user_id))
+    return (
         Decision.objects.filter(
             Decision.voting_open_at(now),
-            thread__community_id__in=communities,
-            closes_at__lte=now + CLOSING_SOON,
+            thread__community_id__in=memberships.values("community_id"),
+            closes_at__lte=until,
         )
         .order_by("closes_at", "pk")
         .values_list(
@@ -536,5 +534,19 @@ def closing_soon(
             "thread__community__name",
             "thread__community__slug",
         )[:limit]
+    )
+
+
+def closing_soon(*, user: User, limit: int = CLOSING_SOON_LIMIT) -> list[ClosingDecision]:
+    """Open decisions of the person's communities (those of their `feed_scope`) closing
+    within 48 hours, soonest first."""
+    if not user.is_authenticated:
+        return []
+    position = reader_position(user)
+    now = timezone.now()
+    rows = rows_of(
+        ("closing-soon", position, limit),
+        partial(_closing_decisions, position, limit),
+        (user.pk, now, now + CLOSING_SOON),
     )
     return [ClosingDecision(*row) for row in rows]

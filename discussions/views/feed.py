@@ -24,7 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "discussions/feed/index.html",
         {
             "feed": feed,
-            "closing_soon": selectors.closing_soon(user=request.user, scope=scope),
+            "closing_soon": selectors.closing_soon(user=request.user),
             "memberships": scope.memberships,
             "suggestions": suggested_communities(user=request.user),
         },
