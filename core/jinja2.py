@@ -21,6 +21,7 @@ from django.template.defaultfilters import linebreaksbr
 from django.templatetags.static import static as static_address
 from django.utils import formats, timezone, translation
 from django.utils.functional import lazy
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import trans_real
@@ -47,13 +48,15 @@ EXTRACT_OPTIONS = {
 def page_url(request: HttpRequest, **changes: Any) -> str:
     """The current address's query with its filters kept and `changes` applied (a value of
     None drops the parameter): `page_url(request, after=cursor)`."""
-    params = request.GET.copy()
+    # A plain dict of the query's lists: `QueryDict.copy()` deep-copies every value, on
+    # every list page's pagination links.
+    params = dict(request.GET.lists())
     for name, value in changes.items():
         if value is None:
             params.pop(name, None)
         else:
-            params[name] = value
-    return "?" + params.urlencode()
+            params[name] = [value]
+    return "?" + urlencode(params, doseq=True)
 
 
 def filter_control(bound: forms.BoundField) -> str:

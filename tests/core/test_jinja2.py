@@ -219,3 +219,13 @@ def test_context_processors_leave_the_callers_values_alone():
 
     assert render("{{ user }}", context, request=request) == "Ana"
     assert context["user"] == "Ana"
+
+
+def test_page_links_keep_the_filters_and_change_only_the_cursor():
+    request = RequestFactory().get("/x/", {"kind": "idea", "tag": ["a b", "ç&d"], "after": "old"})
+    source = "{{ page_url(request, after=cursor) }}|{{ page_url(request, after=None) }}"
+    next_link, first_link = render(source, {"cursor": "2026|1"}, request=request).split("|", 1)
+    assert next_link == "?kind=idea&amp;tag=a+b&amp;tag=%C3%A7%26d&amp;after=2026%7C1"
+    assert first_link == "?kind=idea&amp;tag=a+b&amp;tag=%C3%A7%26d"
+    # The request's own query is left as it was.
+    assert request.GET.getlist("tag") == ["a b", "ç&d"] and request.GET["after"] == "old"
