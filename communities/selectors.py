@@ -22,7 +22,7 @@ from communities.models import (
 from core import params
 from core.compiled_reads import models_of, rows_of
 from core.expressions import column, json_rows, load_json_rows, row_value, table
-from core.pagination import Page, keyset_page
+from core.pagination import Page, after_q, cursor_values, keyset_page, page_of
 from purposes.models import Purpose
 from purposes.permissions import purposes_visible_to
 from purposes.selectors import purpose_shown_to
@@ -32,6 +32,23 @@ MEMBERS_PAGE_SIZE = 30
 MAX_CATEGORIES = 200
 # The directory's purpose filter offers at most this many purposes, by title.
 MAX_PURPOSE_CHOICES = 200
+
+
+def _directory_page(
+    position: tuple, after_cursor: bool, limit: int, *values
+) -> QuerySet[Community]:
+    """`community_directory`'s read of the whole directory for a reader in `position`:
+    `values` are a signed-in reader's id and the moment their bans are judged at, then,
+    past the first page, the cursor's name and id."""
+    viewer = values[:2] if position[0] else ()
+    communities = permissions.communities_listed_for(PositionedReader(position, *viewer[:1]))
+    communities = communities.select_related("purpose")
+    if viewer:
+        communities = permissions.with_viewer_flags_of(communities, *viewer)
+    communities = communities.order_by("name", "pk")
+    if after_cursor:
+        communities = communities.filter(after_q("name", *values[-2:]))
+    return communities[:limit]
 
 
 def community_directory(
@@ -44,6 +61,21 @@ def community_directory(
     page_size: int = DIRECTORY_PAGE_SIZE,
 ) -> Page:
     """Communities listed for `user`, by name, a page at a time (keyset on name and id)."""
+    if not (purpose_slug or query or open_to_me):
+        # The whole directory, first page or any other: compiled once per reader's
+        # position and kind of page (`core.compiled_reads`).
+        position = reader_position(user)
+        cursor = cursor_values(Community, "name", after)
+        values = (user.pk, timezone.now()) if user.is_authenticated else ()
+        limit = page_size + 1
+        items = models_of(
+            ("directory", position, cursor is not None, limit),
+            partial(_directory_page, position, cursor is not None, limit),
+            values + (cursor or ()),
+        )
+        page = page_of(items, field="name", page_size=page_size)
+        _mark_memberships(page.items, user)
+        return page
     communities = permissions.with_viewer_flags(
         permissions.communities_listed_for(user).select_related("purpose"), user
     )
@@ -68,23 +100,36 @@ class DirectoryPurposes:
     """Whether the viewer may create a community under some purpose."""
 
 
+def _directory_purposes(position: tuple, limit: int, *viewer) -> QuerySet:
+    """`directory_purposes`' read for a reader in `position`; `viewer` is the id of a
+    signed-in reader who is not an administrator."""
+    reader = PositionedReader(position, *viewer)
+    purposes = purposes_visible_to(reader).order_by("title", "id")
+    if not reader.is_authenticated:
+        return purposes.values_list("slug", "title")[:limit]
+    may_create = Exists(permissions.purposes_for_new_community(reader).order_by())
+    return purposes.annotate(may_create=may_create).values_list("slug", "title", "may_create")[
+        :limit
+    ]
+
+
 def directory_purposes(*, user: User) -> DirectoryPurposes:
     """The directory's purpose filter and whether `user` may create a community, in one
     query: the purposes are read as plain columns, and whether any purpose takes a new
-    community from `user` comes along as a subquery PostgreSQL runs once."""
-    purposes = purposes_visible_to(user).order_by("title", "id")
-    if not user.is_authenticated:
-        choices = purposes.values_list("slug", "title")[:MAX_PURPOSE_CHOICES]
-        return DirectoryPurposes(choices=list(choices), can_create=False)
-    may_create = Exists(permissions.purposes_for_new_community(user).order_by())
-    rows = list(
-        purposes.annotate(may_create=may_create).values_list("slug", "title", "may_create")[
-            :MAX_PURPOSE_CHOICES
-        ]
+    community from `user` comes along as a subquery PostgreSQL runs once. Compiled once
+    per reader's position (`core.compiled_reads`)."""
+    position = reader_position(user)
+    signed_in, administrator, _member_type = position
+    # Administrators see every purpose and may create under any: no id of theirs is read.
+    viewer = (user.pk,) if signed_in and not administrator else ()
+    rows = rows_of(
+        ("directory-purposes", position, MAX_PURPOSE_CHOICES),
+        partial(_directory_purposes, position, MAX_PURPOSE_CHOICES),
+        viewer,
     )
     return DirectoryPurposes(
-        choices=[(slug, title) for slug, title, _may_create in rows],
-        can_create=bool(rows) and rows[0][2],
+        choices=[(row[0], row[1]) for row in rows],
+        can_create=bool(rows) and len(rows[0]) > 2 and rows[0][2],
     )
 
 

@@ -17,16 +17,23 @@ class Page:
     next_cursor: str | None
 
 
-def _after_cursor(queryset: QuerySet, field: str, after: str | None, descending: bool) -> Q | None:
+def cursor_values(model, field: str, after: str | None) -> tuple[object, int] | None:
+    """The (value of `field`, pk) of cursor `after` ("value|pk") on `model`'s rows; None
+    when there is none or it cannot be read."""
     if not after:
         return None
     raw_value, _sep, raw_pk = after.rpartition("|")
     pk = params.positive_int(raw_pk)
     if pk is None:
         return None
-    value = params.field_value(queryset.model._meta.get_field(field), raw_value)
+    value = params.field_value(model._meta.get_field(field), raw_value)
     if value is None:
         return None
+    return value, pk
+
+
+def after_q(field: str, value: object, pk: int, *, descending: bool = False) -> Q:
+    """Rows strictly after (`value`, `pk`) in (`field`, pk) order."""
     # The redundant `field >= value` (`<=` going down) gives the index a range to seek
     # to, instead of reading and discarding every row before the cursor.
     if descending:
@@ -36,6 +43,18 @@ def _after_cursor(queryset: QuerySet, field: str, after: str | None, descending:
     return Q(**{f"{field}__gte": value}) & (
         Q(**{f"{field}__gt": value}) | Q(**{field: value, "pk__gt": pk})
     )
+
+
+def page_of(items: list, *, field: str, page_size: int) -> Page:
+    """The `Page` of `items`, the first `page_size` + 1 rows after the cursor: the extra
+    row only tells that a next page exists."""
+    next_cursor = None
+    if len(items) > page_size:
+        items = items[:page_size]
+        last_value = getattr(items[-1], field)
+        text = last_value.isoformat() if hasattr(last_value, "isoformat") else str(last_value)
+        next_cursor = f"{text}|{items[-1].pk}"
+    return Page(items, next_cursor)
 
 
 def keyset_page(
@@ -55,14 +74,7 @@ def keyset_page(
         queryset = queryset.order_by(f"-{field}", "-pk")
     else:
         queryset = queryset.order_by(field, "pk")
-    cursor = _after_cursor(queryset, field, after, descending)
+    cursor = cursor_values(queryset.model, field, after)
     if cursor is not None:
-        queryset = queryset.filter(cursor)
-    items = list(queryset[: page_size + 1])
-    next_cursor = None
-    if len(items) > page_size:
-        items = items[:page_size]
-        last_value = getattr(items[-1], field)
-        text = last_value.isoformat() if hasattr(last_value, "isoformat") else str(last_value)
-        next_cursor = f"{text}|{items[-1].pk}"
-    return Page(items, next_cursor)
+        queryset = queryset.filter(after_q(field, *cursor, descending=descending))
+    return page_of(list(queryset[: page_size + 1]), field=field, page_size=page_size)
