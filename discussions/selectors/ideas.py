@@ -10,9 +10,8 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
-from functools import lru_cache, reduce
+from functools import lru_cache, partial, reduce
 from operator import or_
 
 from django.core.cache import cache
@@ -38,6 +37,7 @@ from accounts.permissions import is_administrator
 from communities import permissions as community_permissions
 from communities.models import Community
 from core import params
+from core.compiled_reads import rows_of
 from core.expressions import column, in_subquery, load_json_rows, row_value, table
 from core.pagination import Page, keyset_page
 from core.postgresql import one_plan
@@ -138,7 +138,12 @@ def _descending_page(
                 Q(**{f"{field}__lte": value})
                 & (Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": pk}))
             )
-    items = rows(queryset[: page_size + 1])
+    return _page_of(rows(queryset[: page_size + 1]), field=field, page_size=page_size)
+
+
+def _page_of(items: list, *, field: str, page_size: int) -> Page:
+    """The `Page` of `items`, the first `page_size` + 1 rows in (`field`, pk) descending
+    order after the cursor: the extra row only tells that a next page exists."""
     next_cursor = None
     if len(items) > page_size:
         items = items[:page_size]
@@ -273,12 +278,19 @@ _ROW_COLUMNS = (
 )
 
 
-def _idea_rows(ideas: QuerySet[Idea], community: Community, *, voted: bool) -> list[IdeaRow]:
-    """`IdeaRow`s of `ideas` (of `community`, annotated with `tag_names` and, when
-    `voted`, the viewer's `viewer_vote`)."""
-    columns = (*_ROW_COLUMNS, "viewer_vote") if voted else _ROW_COLUMNS
+def _row_columns(ideas: QuerySet[Idea], *, voted: bool) -> QuerySet:
+    """The columns `_idea_rows` reads of `ideas` (annotated as `_shown_ideas` does)."""
+    return (
+        ideas.values_list(*_ROW_COLUMNS, "viewer_vote")
+        if voted
+        else ideas.values_list(*_ROW_COLUMNS)
+    )
+
+
+def _idea_rows(found: Iterable[tuple], community: Community, *, voted: bool) -> list[IdeaRow]:
+    """`IdeaRow`s of the columns `_row_columns` reads of ideas of `community`."""
     rows = []
-    for values in ideas.values_list(*columns):
+    for values in found:
         (pk, thread_id, status, changed_at, votes, score, created_at, merged_into_id) = values[:8]
         (title, post_count, author_id, display_name, email, member_type) = values[8:14]
         challenge_id, challenge_title, tags = values[14:17]
@@ -302,6 +314,47 @@ def _idea_rows(ideas: QuerySet[Idea], community: Community, *, voted: bool) -> l
     return rows
 
 
+def _shown_ideas(
+    rule: str, user_id: int | None, community_id: int, filters: IdeaFilters
+) -> QuerySet[Idea]:
+    """The ideas of a community its reader (`permissions.shown_rule`'s `rule`, their id,
+    None for a visitor) may see, as `filters` asks, annotated with their tag names and
+    the reader's vote."""
+    ideas = Idea.objects.filter(
+        permissions.shown_q_by_rule(rule, user_id, prefix="thread__"),
+        community_id=community_id,
+    )
+    if filters.status:
+        ideas = ideas.filter(status=filters.status)
+    else:
+        ideas = ideas.exclude(status=IdeaStatus.DUPLICATE)
+    if filters.challenge:
+        ideas = ideas.filter(challenge_id=filters.challenge)
+    if filters.tag:
+        ideas = ideas.filter(thread__tags__name=filters.tag)
+    ideas = ideas.annotate(tag_names=tag_names_of(column(Idea, "thread")))
+    if user_id is not None:
+        # The viewer's vote on the idea's (idea, user) index, in the rows' own query.
+        mine = (
+            f"FROM {table(IdeaVote, 'mine')} WHERE {column(IdeaVote, 'idea', 'mine')} = "
+            f"{column(Idea, 'pk')} AND {column(IdeaVote, 'user', 'mine')} = %s"
+        )
+        ideas = ideas.annotate(
+            viewer_vote=row_value("1", mine, (user_id,), IntegerField()),
+        )
+    return ideas
+
+
+def _first_idea_page(
+    rule: str, voted: bool, sort: str, limit: int, community_id: int, *viewer
+) -> QuerySet:
+    """The columns of the unfiltered first page of a community's ideas in `sort` order;
+    `viewer` is a signed-in reader's id."""
+    ideas = _shown_ideas(rule, viewer[0] if voted else None, community_id, IdeaFilters(sort))
+    sort_field = SORTS[sort][0]
+    return _row_columns(ideas.order_by(f"-{sort_field}", "-pk"), voted=voted)[:limit]
+
+
 def idea_page(
     *,
     user: User,
@@ -317,39 +370,35 @@ def idea_page(
     Each row carries `viewer_voted`, `viewer_can_vote` and `viewer_vote_refusal`, and
     `shown_challenge` (None when the viewer may not see the purpose's challenges).
     """
-    ideas = Idea.objects.filter(
-        permissions.shown_q(user, prefix="thread__", community=community),
-        community=community,
-    )
-    if filters.status:
-        ideas = ideas.filter(status=filters.status)
+    rule = permissions.shown_rule(user, community)
+    user_id = user.pk if user.is_authenticated else None
+    voted = user_id is not None
+    sort_field = SORTS[filters.sort][0]
+    if not after and not filters.is_filtered:
+        # The unfiltered first page, the one everybody opens: compiled once per reader's
+        # position and sort (`core.compiled_reads`), with one plan (the community's ideas
+        # on the index of the sort): PostgreSQL planned it on every view, for longer than
+        # it ran. A cursor or a filter is planned for its values: one plan for every
+        # cursor read far too many rows.
+        limit = page_size + 1
+        with one_plan():
+            found = rows_of(
+                ("idea-list", rule, voted, filters.sort, limit),
+                partial(_first_idea_page, rule, voted, filters.sort, limit),
+                (community.pk, user_id) if voted else (community.pk,),
+            )
+        page = _page_of(
+            _idea_rows(found, community, voted=voted), field=sort_field, page_size=page_size
+        )
     else:
-        ideas = ideas.exclude(status=IdeaStatus.DUPLICATE)
-    if filters.challenge:
-        ideas = ideas.filter(challenge_id=filters.challenge)
-    if filters.tag:
-        ideas = ideas.filter(thread__tags__name=filters.tag)
-    ideas = ideas.annotate(tag_names=tag_names_of(column(Idea, "thread")))
-    voted = user.is_authenticated
-    if voted:
-        # The viewer's vote on the idea's (idea, user) index, in the rows' own query.
-        mine = (
-            f"FROM {table(IdeaVote, 'mine')} WHERE {column(IdeaVote, 'idea', 'mine')} = "
-            f"{column(Idea, 'pk')} AND {column(IdeaVote, 'user', 'mine')} = %s"
-        )
-        ideas = ideas.annotate(
-            viewer_vote=row_value("1", mine, (user.pk,), IntegerField()),
-        )
-    # The unfiltered first page keeps one plan (the community's ideas on the index of the
-    # sort): PostgreSQL planned it on every view, for longer than it ran. A cursor or a
-    # filter is planned for its values: one plan for every cursor read far too many rows.
-    with one_plan() if not after and not filters.is_filtered else nullcontext():
         page = _descending_page(
-            ideas,
-            field=SORTS[filters.sort][0],
+            _shown_ideas(rule, user_id, community.pk, filters),
+            field=sort_field,
             after=after,
             page_size=page_size,
-            rows=lambda chosen: _idea_rows(chosen, community, voted=voted),
+            rows=lambda chosen: _idea_rows(
+                _row_columns(chosen, voted=voted), community, voted=voted
+            ),
         )
     challenges_shown = shows_challenges(user, community)
     for idea in page.items:

@@ -1,7 +1,7 @@
-"""The thread page and a community's thread list read through SQL compiled once per
-reader's position (`core.compiled_reads`): whoever read them before, each reader still
-sees exactly what the reading rule allows them, and a change of role moves them to the
-other rule at their next view."""
+"""The thread page, a community's thread list and its idea list (page and API) read
+through SQL compiled once per reader's position (`core.compiled_reads`): whoever read
+them before, each reader still sees exactly what the reading rule allows them, and a
+change of role moves them to the other rule at their next view."""
 
 import pytest
 from django.urls import reverse
@@ -10,6 +10,7 @@ from communities import services as community_services
 from communities.models import Membership, Role, Visibility
 from core.compiled_reads import forget_compiled
 from discussions.models import ReviewState
+from discussions.services import ideas as idea_services
 from discussions.services import threads as services
 from tests.accounts.factories import UserFactory
 from tests.communities.factories import CommunityFactory, owner_of
@@ -77,3 +78,54 @@ def test_a_new_moderator_sees_held_posts_at_once_and_not_after_stepping_down(cli
     membership.refresh_from_db()
     community_services.change_role(membership=membership, by=owner, role=Role.MEMBER)
     assert _sees(client, scene, "bo") == (False, False)
+
+
+HIDDEN_IDEA = "Quiet idea for the depot"
+VOTED = 'class="idea-voted"'
+
+
+@pytest.fixture
+def ideas(scene):
+    community = scene["community"]
+    shown = idea_services.submit_idea(
+        author=scene["cy"], community=community, title="Open idea for the quay", description="."
+    )
+    idea_services.vote(user=scene["bo"], idea=shown)
+    hidden = idea_services.submit_idea(
+        author=scene["ana"], community=community, title=HIDDEN_IDEA, description="."
+    )
+    services.set_review_state(post=first_post(hidden.thread), state=ReviewState.HIDDEN)
+    return scene
+
+
+def _sees_ideas(client, scene, viewer: str | None, api: bool) -> tuple[bool, bool]:
+    """(sees the hidden idea, is told they voted for the open one) on the idea list, or
+    the API's idea list."""
+    client.logout()
+    if viewer:
+        client.force_login(scene[viewer])
+    slug = scene["community"].slug
+    if api:
+        rows = client.get(f"/api/v1/communities/{slug}/ideas/").json()["results"]
+        titles = {row["title"]: row for row in rows}
+        assert "Open idea for the quay" in titles
+        return HIDDEN_IDEA in titles, titles["Open idea for the quay"]["viewer"]["voted"]
+    page = client.get(reverse("idea_list", args=[slug])).content.decode()
+    assert "Open idea for the quay" in page
+    return HIDDEN_IDEA in page, VOTED in page
+
+
+@pytest.mark.parametrize("api", [False, True], ids=["page", "api"])
+@pytest.mark.parametrize("first", ["moderator", "ana", "bo", None])
+def test_every_reader_sees_their_own_idea_list_whoever_read_first(client, ideas, first, api):
+    expected = {
+        "moderator": (True, False),
+        "admin": (True, False),
+        "ana": (True, False),  # her own hidden idea
+        "bo": (False, True),  # his own vote
+        "cy": (False, False),
+        None: (False, False),
+    }
+    order = [first, *(viewer for viewer in expected if viewer != first)]
+    for viewer in order:
+        assert _sees_ideas(client, ideas, viewer, api) == expected[viewer], viewer
