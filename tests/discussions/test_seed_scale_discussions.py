@@ -477,3 +477,24 @@ def test_bench_aims_are_checked_on_the_cpu_share_when_there_is_one():
     assert "MISS: 0.60× < 0.8×" in rows["idea list"]
     assert rows["thread list"].rstrip(" |").endswith("ok")
     assert "MISS: 0.70× < 0.8×" in rows["directory"]
+
+
+def test_a_page_held_to_another_is_checked_on_cpu_per_request_over_all_its_rounds():
+    """Beside another page, a page's check pools its rounds: one slow round of three
+    costs its share of the requests, where a median of three would ignore it."""
+    bench = load_bench()
+    page_one = bench.Target("thread list", "visitor", "/t/", key="thread list", aim=bench.Aim(0.9))
+    deep = bench.Target(
+        "thread list, page 100", "visitor", "/t/?after=x", aim=bench.Aim(0.9, of_page="thread list")
+    )
+    deep.rounds = [
+        bench.Round(100.0, 100.0, 8.0, 20.0, 0, 0.010, 0.010),
+        bench.Round(100.0, 100.0, 8.0, 20.0, 0, 0.010, 0.010),
+        bench.Round(50.0, 100.0, 8.0, 20.0, 0, 0.040, 0.010),
+    ]
+    deep.compared_with = page_one
+
+    # Page 100: 0.040 × 50 + 0.010 × 200 = 4 CPU seconds for 250 requests; page 1: 0.010.
+    assert deep.reference_cpu_share == pytest.approx(0.010 / (4.0 / 250))
+    assert bench.relative_share(deep, [page_one, deep]) == pytest.approx(0.625)
+    assert bench.BESIDE_ROUNDS >= 2
