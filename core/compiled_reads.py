@@ -53,6 +53,9 @@ class _Compiled:
     slots: tuple[int | None, ...]
     constants: tuple
     compiler: Any
+    # Per parameter: whether the value goes as the database takes a moment in a lookup
+    # (`adapt_datetimefield_value`: SQLite's text), as the ORM passed the stand-in.
+    adapted: tuple[bool, ...] = ()
     # For models: the model, where its columns are, the related models' and annotations'.
     model: type[Model] | None = None
     fields_start: int = 0
@@ -84,6 +87,19 @@ def _same(parameter: object, stand_in: object) -> bool:
     return type(parameter) is type(stand_in) and parameter == stand_in
 
 
+def _found(parameter: object, stand_ins: list, connection) -> tuple[int | None, bool]:
+    """Which stand-in `parameter` is (its index, or None for a constant), and whether it
+    reached the SQL adapted as a moment in a lookup (the ORM's `get_db_prep_value`)."""
+    for index, stand_in in enumerate(stand_ins):
+        if _same(parameter, stand_in):
+            return index, False
+        if isinstance(stand_in, datetime.datetime) and _same(
+            parameter, connection.ops.adapt_datetimefield_value(stand_in)
+        ):
+            return index, True
+    return None, False
+
+
 def _compile(build: Callable[..., QuerySet], values: Sequence, iterable: type) -> _Compiled:
     stand_ins = [_stand_in(index, value) for index, value in enumerate(values)]
     queryset = build(*stand_ins)
@@ -95,16 +111,23 @@ def _compile(build: Callable[..., QuerySet], values: Sequence, iterable: type) -
         return _Compiled(sql="", slots=(), constants=(), compiler=None, empty=True)
     compiler = queryset.query.get_compiler(using=queryset.db)
     sql, parameters = compiler.as_sql()
-    slots, constants, reached = [], [], set()
+    slots, constants, adapted, reached = [], [], [], set()
     for parameter in parameters:
-        index = next((i for i, s in enumerate(stand_ins) if _same(parameter, s)), None)
+        index, as_moment = _found(parameter, stand_ins, compiler.connection)
         slots.append(index)
         constants.append(None if index is not None else parameter)
+        adapted.append(as_moment)
         reached.add(index)
     for index, stand_in in enumerate(stand_ins):
         if index not in reached or str(stand_in) in sql:
             raise ShapeError(f"value {index} does not reach the SQL as a parameter")
-    compiled = _Compiled(sql=sql, slots=tuple(slots), constants=tuple(constants), compiler=compiler)
+    compiled = _Compiled(
+        sql=sql,
+        slots=tuple(slots),
+        constants=tuple(constants),
+        compiler=compiler,
+        adapted=tuple(adapted),
+    )
     if iterable is not ModelIterable:
         return compiled
     select, klass_info = compiler.select, compiler.klass_info
@@ -133,9 +156,12 @@ def _run(
         compiled = _compiled[key] = _compile(build, values, iterable)
     if compiled.empty:
         return compiled, iter(())
+    adapt = connection.ops.adapt_datetimefield_value
     parameters = [
-        constant if slot is None else values[slot]
-        for slot, constant in zip(compiled.slots, compiled.constants, strict=True)
+        constant if slot is None else adapt(values[slot]) if as_moment else values[slot]
+        for slot, constant, as_moment in zip(
+            compiled.slots, compiled.constants, compiled.adapted, strict=True
+        )
     ]
     with connection.cursor() as cursor:
         cursor.execute(compiled.sql, parameters)

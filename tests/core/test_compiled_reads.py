@@ -2,8 +2,10 @@
 own values, the queryset is built only the first time, and a value that would change
 the SQL itself is refused rather than reused wrongly."""
 
+import datetime
+
 import pytest
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Concat
 
 from accounts.permissions import PositionedReader
@@ -132,3 +134,34 @@ def test_a_positioned_reader_has_only_what_its_position_says():
     # A rule asking more of a person cannot be compiled for a whole position.
     with pytest.raises(AttributeError):
         reader.organisation_id  # noqa: B018
+
+
+def test_a_moment_in_an_orm_lookup_is_passed_as_the_database_takes_it(threads):
+    """The ORM adapts a moment in a lookup (SQLite: naive UTC text); each call's moment
+    goes the same way, so the rows follow it on every database."""
+    tide, charging = threads
+    Thread.objects.filter(pk=tide.pk).update(
+        last_activity_at=datetime.datetime(2030, 1, 1, 12, tzinfo=datetime.UTC)
+    )
+    Thread.objects.filter(pk=charging.pk).update(
+        last_activity_at=datetime.datetime(2030, 1, 2, 12, tzinfo=datetime.UTC)
+    )
+
+    def active_before(moment):
+        return (
+            Thread.objects.filter(Q(last_activity_at__lt=moment))
+            .order_by("pk")
+            .values_list("title", flat=False)
+        )
+
+    def titles(moment):
+        return [row[0] for row in rows_of(("active-before",), active_before, (moment,))]
+
+    assert titles(datetime.datetime(2030, 1, 1, 13, tzinfo=datetime.UTC)) == ["Tide tables"]
+    assert titles(datetime.datetime(2030, 1, 3, tzinfo=datetime.UTC)) == [
+        "Tide tables",
+        "Charging bays",
+    ]
+    # An hour before in another zone is the same moment.
+    zone = datetime.timezone(datetime.timedelta(hours=-5))
+    assert titles(datetime.datetime(2030, 1, 1, 8, 30, tzinfo=zone)) == ["Tide tables"]
