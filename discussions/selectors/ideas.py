@@ -39,7 +39,7 @@ from communities.models import Community
 from core import params
 from core.compiled_reads import rows_of
 from core.expressions import column, in_subquery, load_json_rows, row_value, table
-from core.pagination import Page, keyset_page
+from core.pagination import Page, keyset_page, page_of
 from core.postgresql import one_plan
 from discussions import permissions
 from discussions.models import GoalLink, Idea, IdeaStatus, IdeaStatusChange, IdeaVote, Tag, Thread
@@ -106,14 +106,6 @@ def get_idea(*, community: Community, thread_id: int, user: User | None = None) 
 # -- keyset pagination, largest first -------------------------------------------------------
 
 
-def _cursor_text(value) -> str:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
-
-
 def _descending_page(
     queryset: QuerySet,
     *,
@@ -138,17 +130,7 @@ def _descending_page(
                 Q(**{f"{field}__lte": value})
                 & (Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": pk}))
             )
-    return _page_of(rows(queryset[: page_size + 1]), field=field, page_size=page_size)
-
-
-def _page_of(items: list, *, field: str, page_size: int) -> Page:
-    """The `Page` of `items`, the first `page_size` + 1 rows in (`field`, pk) descending
-    order after the cursor: the extra row only tells that a next page exists."""
-    next_cursor = None
-    if len(items) > page_size:
-        items = items[:page_size]
-        next_cursor = f"{_cursor_text(getattr(items[-1], field))}|{items[-1].pk}"
-    return Page(items, next_cursor)
+    return page_of(rows(queryset[: page_size + 1]), field=field, page_size=page_size)
 
 
 # -- the idea list --------------------------------------------------------------------------
@@ -387,7 +369,7 @@ def idea_page(
                 partial(_first_idea_page, rule, voted, filters.sort, limit),
                 (community.pk, user_id) if voted else (community.pk,),
             )
-        page = _page_of(
+        page = page_of(
             _idea_rows(found, community, voted=voted), field=sort_field, page_size=page_size
         )
     else:
